@@ -1,0 +1,1 @@
+"""Activities: the I/O of the workflows. Each is idempotent: a retry never writes twice."""

@@ -1,0 +1,165 @@
+"""Complaint activities: customer look-up, one transaction per step, reassignment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from models.complaint import (
+    ComplaintRecord,
+    CustomerLookup,
+    LookupInput,
+    Reassignment,
+    ReassignInput,
+)
+from models.complaint_rules import reassignment_candidate, repeats_of
+from models.policy import ComplaintPolicy
+from models.staff import Directory
+from storage import tables as t
+from storage.engine import sessions
+
+log = structlog.get_logger()
+
+
+class ComplaintActivities:
+    """Holds the database engine and the staff file; every method is an activity."""
+
+    def __init__(self, engine: AsyncEngine, staff_file: Path) -> None:
+        self.engine = engine
+        self.sessions = sessions(engine)
+        self.staff_file = staff_file
+
+    @activity.defn(name="lookup_complainant")
+    async def lookup_complainant(self, inp: LookupInput) -> CustomerLookup:
+        """CP-03: look the complainant up in the customer registry; CP-06: find the same
+        customer's earlier complaints inside the repeat window. Reads only."""
+        async with self.sessions() as db:
+            customer = None
+            if inp.customer_id:
+                customer = await db.get(t.Customer, inp.customer_id)
+            if customer is None and inp.phone:
+                customer = (
+                    await db.execute(select(t.Customer).where(t.Customer.phone == inp.phone).limit(1))
+                ).scalar_one_or_none()
+            keys = []
+            customer_id = customer.id if customer else inp.customer_id
+            if customer_id:
+                keys.append(t.Complaint.customer_id == customer_id)
+            if inp.phone:
+                keys.append(t.Complaint.complainant_phone == inp.phone)
+            prior: list[tuple[str, datetime]] = []
+            if keys:
+                rows = await db.execute(
+                    select(t.Complaint.id, t.Complaint.received_at).where(
+                        or_(*keys),
+                        t.Complaint.id != inp.complaint_id,
+                        t.Complaint.received_at >= inp.received_at - inp.repeat_window,
+                    )
+                )
+                prior = [(r.id, r.received_at) for r in rows]
+        policy = ComplaintPolicy(repeat_window=inp.repeat_window)
+        return CustomerLookup(
+            customer_verified=customer is not None,
+            customer_id=customer.id if customer else inp.customer_id,
+            repeat_of=repeats_of(prior, inp.received_at, policy),
+        )
+
+    @activity.defn(name="record_complaint_step")
+    async def record_complaint_step(self, rec: ComplaintRecord) -> bool:
+        """Write one step in one transaction: its event, the projection, who may read the case,
+        notifications and accountability records. Keyed by (workflow id, seq): a retry, or a
+        replayed step, finds the event there and writes nothing. Returns whether it wrote."""
+        case, view, ev = rec.case, rec.view, rec.event
+        ref = case.workflow_id
+        now = datetime.now(UTC)
+        async with self.sessions() as db:
+            try:
+                async with db.begin():
+                    exists = await db.scalar(
+                        select(t.CaseEvent.id).where(t.CaseEvent.case_ref == ref, t.CaseEvent.seq == ev.seq)
+                    )
+                    if exists is not None:
+                        return False
+                    db.add(
+                        t.CaseEvent(
+                            case_ref=ref, seq=ev.seq, kind=ev.kind, actor_id=ev.actor_id, at=ev.at, data=ev.data
+                        )
+                    )
+                    row = await db.get(t.Complaint, case.id)
+                    if row is not None and row.archived:
+                        raise ApplicationError(
+                            "CP-17: an archived complaint is read-only", type="ReadOnly", non_retryable=True
+                        )
+                    if row is None:
+                        row = t.Complaint(id=case.id, workflow_id=ref)
+                        db.add(row)
+                    if row.seq is None or row.seq < ev.seq:
+                        row.status = case.status.value
+                        row.severity = case.severity.value
+                        row.category = case.category.value if case.category else None
+                        row.channel = case.complaint.channel.value
+                        row.handler_id = view.handler_id
+                        row.first_responder_id = view.first_responder_id
+                        row.target_staff_id = case.target_staff_id
+                        row.customer_id = case.complaint.complainant.customer_id
+                        row.complainant_phone = case.complaint.complainant.phone
+                        row.escalation_level = case.escalation_level
+                        row.received_at = case.received_at
+                        row.next_due_at = view.next_due_at
+                        row.closed_at = case.closed_at
+                        row.archived = case.archived
+                        row.case_file = case.case_file
+                        row.seq = ev.seq
+                        row.view = view.model_dump(mode="json")
+                        await db.execute(delete(t.CaseViewer).where(t.CaseViewer.case_ref == ref))
+                        db.add_all(t.CaseViewer(case_ref=ref, staff_id=s) for s in rec.viewers)
+                    db.add_all(
+                        t.Notification(
+                            case_ref=ref,
+                            seq=ev.seq,
+                            recipient_kind=n.recipient_kind,
+                            recipient_id=n.recipient_id,
+                            kind=n.kind,
+                            channel=n.channel,
+                            message=n.message,
+                            created_at=ev.at,
+                        )
+                        for n in rec.notifications
+                    )
+                    db.add_all(
+                        t.AccountabilityRecord(
+                            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=now
+                        )
+                        for a in rec.accountability
+                    )
+            except IntegrityError:
+                # a concurrent attempt of the same step committed first: nothing more to write
+                return False
+        for n in rec.notifications:
+            log.info(
+                "notification",
+                case=ref,
+                seq=ev.seq,
+                to=n.recipient_id or n.recipient_kind,
+                kind=n.kind,
+                channel=n.channel,
+            )
+        log.info("case_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
+        return True
+
+    @activity.defn(name="pick_reassignment")
+    async def pick_reassignment(self, inp: ReassignInput) -> Reassignment:
+        """CP-13: another handler of the same department, from the staff file as it is now."""
+        directory = Directory.from_file(self.staff_file)
+        chosen = reassignment_candidate(directory, inp.department, inp.exclude)
+        if chosen is None:
+            return Reassignment(handler=None)
+        return Reassignment(handler=chosen.ref, handler_chain=directory.chain(chosen.id))
+

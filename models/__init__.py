@@ -1,0 +1,1 @@
+"""Pure domain: pydantic shapes and business rules. Imports neither temporalio nor SQLAlchemy."""

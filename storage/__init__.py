@@ -1,0 +1,1 @@
+"""The application database: SQLAlchemy 2 tables, the engine, Alembic migrations."""

@@ -1,0 +1,63 @@
+"""The worker: runs every workflow and activity of the task queue.
+
+``python worker.py`` (``make run`` starts it). ``main(client=...)`` lets tests pass their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import structlog
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.complaint import ComplaintActivities
+from config import Settings, configure_logging, get_settings
+from storage.engine import make_engine
+from workflows.complaint import ComplaintWorkflow
+
+WORKFLOWS = [ComplaintWorkflow]
+
+log = structlog.get_logger()
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def build_worker(client: Client, task_queue: str, database_url: str, staff_file: Path) -> Worker:
+    engine = make_engine(database_url)
+    complaints = ComplaintActivities(engine, staff_file)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            complaints.lookup_complainant,
+            complaints.record_complaint_step,
+            complaints.pick_reassignment,
+        ],
+        max_concurrent_activities=50,
+    )
+
+
+async def main(client: Client | None = None) -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    client = client or await connect(settings)
+    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file)
+    log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,1 @@
+"""Workflows: thin and deterministic; they wait, time and call (rules, activities)."""

@@ -1,0 +1,1 @@
+"""Starters: the intake API, the command line, and ``make run``."""

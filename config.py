@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "customer-department"
     staff_file: Path = ROOT / "data" / "staff.json"
+    customers_file: Path = ROOT / "data" / "customers.json"
+    var_dir: Path = ROOT / "var"
+    temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"

@@ -23,8 +23,6 @@ from storage.migrate import upgrade
 from storage.seed import seed_customers
 from workflows.search_attributes import dev_server_args
 
-VAR = ROOT / "var"
-
 
 async def _answers(address: str, namespace: str) -> bool:
     try:
@@ -70,7 +68,8 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
 
 def main() -> None:
     settings = get_settings()
-    VAR.mkdir(exist_ok=True)
+    var = settings.var_dir
+    var.mkdir(parents=True, exist_ok=True)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def stop(*_: object) -> None:
@@ -88,19 +87,19 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    ui_port = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
+    ui_port = settings.temporal_ui_port
     if asyncio.run(_answers(settings.temporal_address, settings.temporal_namespace)):
         print(f"Temporal already answers at {settings.temporal_address}: using it", flush=True)
     else:
-        print(f"starting Temporal dev server (var/temporal.db) at {settings.temporal_address} …", flush=True)
+        print(f"starting Temporal dev server ({var / 'temporal.db'}) at {settings.temporal_address} …", flush=True)
         children.append(
-            ("temporal", start_dev_server(settings.temporal_address, ui_port, VAR / "temporal.db", VAR / "temporal.log"))
+            ("temporal", start_dev_server(settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log"))
         )
         wait_for_temporal(settings.temporal_address, settings.temporal_namespace)
 
     print("applying database migrations …", flush=True)
     upgrade(settings.database_url)
-    added = seed_customers(settings.database_url, ROOT / "data" / "customers.json")
+    added = seed_customers(settings.database_url, settings.customers_file)
     if added:
         print(f"loaded {added} demo customers", flush=True)
 

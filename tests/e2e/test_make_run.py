@@ -1,0 +1,163 @@
+"""End to end: the system exactly as `make run` starts it (a real `temporal server start-dev`
+persisted to a file, the worker and the API as separate processes), driven over HTTP.
+
+The plan deadline is shortened through the environment (POLICY_PLAN_DEADLINE), which also
+proves that the policy is read from it; everything else keeps the seeds' values.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from config import ROOT
+
+PLAN_DEADLINE_SECONDS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class System:
+    def __init__(self, var: Path) -> None:
+        self.var = var
+        self.api_port = _free_port()
+        self.env = os.environ | {
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
+            "TEMPORAL_UI_PORT": str(_free_port()),
+            "API_PORT": str(self.api_port),
+            "VAR_DIR": str(var),
+            "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
+            "TASK_QUEUE": "e2e",
+            "POLICY_PLAN_DEADLINE": str(PLAN_DEADLINE_SECONDS),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base = f"http://127.0.0.1:{self.api_port}"
+
+    def start(self) -> None:
+        log = (self.var / "run.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "starter.run"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, (self.var / "run.log").read_text()
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError("the system did not become healthy:\n" + (self.var / "run.log").read_text())
+
+    def stop(self) -> None:
+        """Ctrl-C, as a person would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+
+    def call(self, method: str, path: str, key: str, **kw: object) -> httpx.Response:
+        return httpx.request(method, f"{self.base}{path}", headers={"X-API-Key": key}, timeout=30, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    s = System(tmp_path_factory.mktemp("var"))
+    s.start()
+    yield s
+    s.stop()
+
+
+def _poll(fn, until, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if until(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.3)
+
+
+def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: System) -> None:
+    """CP-01/CP-02/CP-03/CP-08/CP-20 over HTTP on the persisted dev server: a complaint posted
+    with curl is registered; with no plan by the (env-configured) deadline it escalates to the
+    receiver's direct leader by itself; after Ctrl-C and `make run` again the case is still
+    there and the lifecycle goes on to the archive (CP-14, CP-16, CP-17)."""
+    r = system.call(
+        "POST",
+        "/complaints",
+        "demo-cs-1",
+        json={
+            "channel": "hotline",
+            "complainant": {"name": "Zhang Wei", "phone": "13800000001", "customer_id": "C-1001"},
+            "target": {"kind": "service"},
+            "summary": "Delivery two days late",
+            "subject_ref": "order-778",
+        },
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()
+    cid = case["id"]
+    assert case["workflow_id"] == f"complaint-{cid}"
+    assert case["first_responder_id"] == "cs-1"
+    assert case["customer_verified"] is True  # C-1001 is a demo customer (CP-03)
+
+    escalated = _poll(
+        lambda: system.call("GET", f"/complaints/{cid}", "demo-cs-1").json(),
+        lambda c: c["escalation_level"] >= 1,
+        timeout=PLAN_DEADLINE_SECONDS + 20,
+    )
+    assert escalated["escalation_level"] == 1
+    assert escalated["plan_overdue"] is True
+    assert escalated["escalated_to"] == ["cs-sup"]
+    inbox = system.call("GET", "/notifications", "demo-cs-sup").json()
+    assert any(n["kind"] == "escalated" and cid in n["message"] for n in inbox)
+
+    system.stop()
+    system.start()
+
+    again = system.call("GET", f"/complaints/{cid}", "demo-cs-sup")
+    assert again.status_code == 200
+    assert again.json()["escalation_level"] == 1
+    steps = [
+        ("assign", "demo-cs-1", {"handler_id": "ops-2"}),
+        ("classify", "demo-ops-2", {"category": "business", "subtype": "timeliness", "validity": "valid"}),
+        ("plan", "demo-ops-2", {"plan": "Re-deliver tomorrow morning"}),
+        ("resolve", "demo-ops-2", {"result": "Re-delivered, fee refunded", "reply_channel": "letter"}),
+        ("survey", "demo-cs-1", {"satisfied": True, "score": 5}),
+    ]
+    for step, key, body in steps:
+        res = system.call("POST", f"/complaints/{cid}/{step}", key, json=body)
+        assert res.status_code == 200, (step, res.text)
+    archived = _poll(
+        lambda: system.call("GET", f"/complaints/{cid}", "demo-cs-1").json(), lambda c: c["archived"]
+    )
+    assert archived["status"] == "closed" and archived["archived"] is True
+    late = system.call("POST", f"/complaints/{cid}/plan", "demo-ops-2", json={"plan": "too late"})
+    assert late.status_code == 409
+    kinds = [e["kind"] for e in system.call("GET", f"/complaints/{cid}/history", "demo-cs-1").json()]
+    assert kinds == [
+        "registered",
+        "plan_overdue",
+        "assign",
+        "classify",
+        "plan",
+        "resolve",
+        "survey",
+        "archived",
+    ]

@@ -1,0 +1,81 @@
+"""Command-line starter: register a complaint straight through Temporal (no API needed),
+or show one. ``python -m starter.cli --help``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config import get_settings, load_directory
+from models.complaint import Channel, ComplaintCreate, ComplaintView, TargetKind
+from models.policy import load_complaint_policy
+from starter.intake import intake_input, new_complaint_id, start_complaint
+from worker import connect
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
+
+app = typer.Typer(add_completion=False, help="Complaints from the command line.")
+console = Console()
+
+
+def _show(view: ComplaintView) -> None:
+    table = Table(show_header=False)
+    for key in ("id", "workflow_id", "status", "severity", "escalation_level", "handler_id", "plan_due_at", "next_due_at"):
+        table.add_row(key, str(getattr(view, key)))
+    console.print(table)
+
+
+@app.command()
+def complaint(
+    summary: Annotated[str, typer.Option(help="what happened")],
+    receiver: Annotated[str, typer.Option("--as", help="staff id of the receiver (first responder)")],
+    channel: Annotated[Channel, typer.Option()] = Channel.hotline,
+    target_kind: Annotated[TargetKind, typer.Option()] = TargetKind.service,
+    target_staff_id: Annotated[str | None, typer.Option()] = None,
+    customer_id: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Register a complaint (CP-01: the same intake as the API)."""
+    settings = get_settings()
+    directory = load_directory(settings.staff_file)
+    staff = directory.get(receiver)
+    if staff is None:
+        raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
+    body = ComplaintCreate.model_validate(
+        {
+            "channel": channel,
+            "summary": summary,
+            "target": {"kind": target_kind, "staff_id": target_staff_id},
+            "complainant": {"customer_id": customer_id},
+        }
+    )
+
+    async def go() -> ComplaintView:
+        client = await connect(settings)
+        inp = intake_input(new_complaint_id(), body, staff, directory, load_complaint_policy())
+        return await start_complaint(client, settings.task_queue, inp)
+
+    _show(asyncio.run(go()))
+
+
+@app.command()
+def show(complaint_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The case as its workflow holds it now (a Temporal query)."""
+    settings = get_settings()
+
+    async def go() -> ComplaintView:
+        client = await connect(settings)
+        return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
+
+    view = asyncio.run(go())
+    if as_json:
+        console.print_json(json.dumps(view.model_dump(mode="json")))
+    else:
+        _show(view)
+
+
+if __name__ == "__main__":
+    app()

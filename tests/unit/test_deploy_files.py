@@ -1,0 +1,32 @@
+"""docker-compose.yml cannot run here (no Docker engine): parse and check it instead."""
+
+from __future__ import annotations
+
+import yaml
+
+from config import ROOT, Settings
+from workflows.search_attributes import dev_server_args
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_whole_system() -> None:
+    services = _compose()["services"]
+    assert {"postgres", "temporal", "migrate", "worker", "api"} <= set(services)
+    assert services["worker"]["command"] == ["python", "worker.py"]
+
+
+def test_compose_registers_every_search_attribute_make_run_registers() -> None:
+    """The supervisors' filters (CP-08/CP-09 via EscalationLevel, PlanDueAt …) exist in both."""
+    command = _compose()["services"]["temporal"]["command"]
+    wanted = [a for a in dev_server_args() if a != "--search-attribute"]
+    assert sorted(c.removeprefix("--search-attribute=") for c in command if c.startswith("--search-attribute=")) == sorted(wanted)
+
+
+def test_compose_environment_names_are_settings() -> None:
+    fields = {name.upper() for name in Settings.model_fields}
+    for name in ("worker", "api", "migrate"):
+        env = _compose()["services"][name]["environment"]
+        assert set(env) <= fields, set(env) - fields

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
+from sqlalchemy.exc import DBAPIError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -375,6 +376,17 @@ def create_app(
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_down(_: Request, exc: TemporalUnavailable) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": f"Temporal is unavailable: {exc}"})
+
+    @app.exception_handler(DBAPIError)
+    async def _database_down(_: Request, exc: DBAPIError) -> JSONResponse:
+        log.error("database_error", error=type(exc.orig).__name__)
+        return JSONResponse(status_code=503, content={"detail": "the database is unavailable"})
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(_: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
+        return JSONResponse(
+            status_code=503, content={"detail": "no worker answered in time; the step was not confirmed"}
+        )
 
     @app.exception_handler(RPCError)
     async def _rpc_error(_: Request, exc: RPCError) -> JSONResponse:

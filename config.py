@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    max_cached_workflows: int = 10000
+    max_concurrent_workflow_tasks: int = 100
+    max_concurrent_activities: int = 100
     log_level: str = "INFO"
     log_json: bool = False
 

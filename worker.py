@@ -31,7 +31,14 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-def build_worker(client: Client, task_queue: str, database_url: str, staff_file: Path) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str,
+    database_url: str,
+    staff_file: Path,
+    settings: Settings | None = None,
+) -> Worker:
+    settings = settings or Settings()
     engine = make_engine(database_url)
     complaints = ComplaintActivities(engine, staff_file)
     return Worker(
@@ -43,7 +50,10 @@ def build_worker(client: Client, task_queue: str, database_url: str, staff_file:
             complaints.record_complaint_step,
             complaints.pick_reassignment,
         ],
-        max_concurrent_activities=50,
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_local_activities=settings.max_concurrent_activities,
     )
 
 
@@ -51,7 +61,7 @@ async def main(client: Client | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
     client = client or await connect(settings)
-    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file)
+    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file, settings)
     log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
     await worker.run()
 

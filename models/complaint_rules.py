@@ -219,6 +219,8 @@ def check_step(step: Step, inp: StepInput, state: ComplaintState) -> Refusal | N
             return Refusal("conflict", "CP-15: the survey comes after the case is resolved")
         if _is(actor, state.handler) or _is(actor, state.investigator):
             return Refusal("forbidden", "CP-15: customer service, not the handler, runs the survey")
+        if not (_is(actor, state.receiver) or _in(actor, state.receiver_chain)):
+            return Refusal("forbidden", "CP-15: customer service (the receiver and its leaders) runs the survey")
         return None
     if state.status is Status.resolved:
         return Refusal("conflict", "the case is resolved and waits for the satisfaction survey")
@@ -310,10 +312,15 @@ def _complainant_note(state: ComplaintState, kind: str, message: str, channel: s
     )
 
 
+def _without_target(s: ComplaintState, people: list[StaffRef]) -> list[StaffRef]:
+    """CP-07: the staff member complained about is skipped on every ladder."""
+    return [p for p in people if p.id != s.target_staff_id]
+
+
 def _escalate_to(s: ComplaintState, level: int, reason: str) -> tuple[StaffRef | None, list[Notification]]:
     """Raise the case to ``level`` (never lower it) and notify whoever sits there."""
     s.escalation_level = max(s.escalation_level, level)
-    target = escalation_target(level, s.owner_chain, s.crisis_team)
+    target = escalation_target(level, _without_target(s, s.owner_chain), _without_target(s, s.crisis_team))
     notes: list[Notification] = []
     if target is not None:
         if target.id not in s.escalated_to:
@@ -334,7 +341,7 @@ def _go_major(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
     notes: list[Notification] = []
     _, n = _escalate_to(s, TOP_LEVEL, f"major complaint ({why})")
     notes += n
-    for member in s.crisis_team:
+    for member in _without_target(s, s.crisis_team):
         if member.id not in s.escalated_to:
             s.escalated_to.append(member.id)
             notes += _staff_note(member, "major_complaint", f"Major complaint {s.id}: {why}")
@@ -457,7 +464,7 @@ def apply_step(step: Step, inp: StepInput, state: ComplaintState, now: datetime)
         s.compensation = Compensation(
             amount=body.amount, reason=body.reason, required_level=level, requested_by=actor
         )
-        approver = approvers_for(level, s.handler_chain, s.crisis_team)
+        approver = approvers_for(level, _without_target(s, s.handler_chain), _without_target(s, s.crisis_team))
         notes += _staff_note(
             approver, "compensation_approval", f"Complaint {s.id}: approve a compensation of {body.amount}"
         )

@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,7 +23,13 @@ def _seconds_or_iso(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso)]
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("a policy duration must be positive")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator(_positive)]
 Amount = Annotated[Decimal, Field(ge=0)]
 
 

@@ -652,11 +652,6 @@ def test_cp07_complaint_about_a_department_excludes_nobody(directory, policy):
     assert {"cs-1", "ops-1", "ops-sup"} <= set(viewers(s))
 
 
-@pytest.mark.xfail(
-    reason="BUG: escalation_target/_escalate_to climb the owner chain without skipping the staff "
-    "member complained about (CP-07), so the CP-08 escalation lands on the target",
-    strict=True,
-)
 def test_cp07_cp08_plan_escalation_skips_the_leader_complained_about(directory, policy):
     """CP-07 / CP-08: when the handler's direct leader is the one complained about, the
     escalation goes to the next leader up; the target is never made responsible nor told."""
@@ -667,11 +662,6 @@ def test_cp07_cp08_plan_escalation_skips_the_leader_complained_about(directory, 
     assert "ops-sup" not in out.state.escalated_to
 
 
-@pytest.mark.xfail(
-    reason="BUG: approvers_for uses the handler chain without skipping the staff member "
-    "complained about (CP-07): the leader-level approval request goes to the target",
-    strict=True,
-)
 def test_cp07_cp12_compensation_approval_request_skips_the_leader_complained_about(directory, policy):
     """CP-07 / CP-12: the approval request never goes to the staff member complained about."""
     s = in_hand(directory, policy, body=complaint(target={"kind": "staff", "staff_id": "ops-sup"}))
@@ -1144,11 +1134,6 @@ def test_cp15_survey_by_handler_or_investigator_forbidden(directory, policy):
     assert refusal_of(directory, s, Step.survey, "cs-1", {"satisfied": True}) is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: check_step(survey) only excludes the handler and investigator; the handler's "
-    "own leaders (ops-sup, ops-mgr) may record the satisfaction survey, not customer service",
-    strict=True,
-)
 def test_cp15_survey_by_the_handlers_leader_is_forbidden(directory, policy):
     """CP-15: the revisit and survey are customer service's; the handling department's own
     leader cannot declare the complainant satisfied and close the case."""

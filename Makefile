@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker api test test-unit test-workflows test-api test-e2e lint clean
+.PHONY: install run worker api test test-unit test-workflows test-api test-e2e bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ test-api: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench  ## quick set (1-4 at the 1,000 scale), under 5 minutes
+	$(BIN)/python -m bench.run --mode quick
+
+bench-full: $(VENV)/.bench  ## everything, 10,000 and 100,000 open complaints
+	$(BIN)/python -m bench.run --mode full
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*

@@ -1,0 +1,138 @@
+"""Pieces the benchmarks share: a persisted dev server per benchmark, processes, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from config import ROOT
+from starter.run import start_dev_server, wait_for_temporal
+from storage.migrate import upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else float("nan"),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Stack:
+    """A persisted dev server (as `make run` has it), a migrated SQLite app database, and the
+    processes a benchmark starts; everything under one temporary folder."""
+
+    dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
+    address: str = field(default_factory=lambda: f"127.0.0.1:{free_port()}")
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    client: Client | None = None
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.dir / 'app.db'}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return os.environ | {
+            "TEMPORAL_ADDRESS": self.address,
+            "DATABASE_URL": self.database_url,
+            "LOG_LEVEL": "WARNING",
+        } | extra
+
+    async def start(self) -> Client:
+        self.procs.append(
+            start_dev_server(self.address, free_port(), self.dir / "temporal.db", self.dir / "temporal.log")
+        )
+        await asyncio.to_thread(wait_for_temporal, self.address, "default")
+        await asyncio.to_thread(upgrade, self.database_url)
+        self.client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+        return self.client
+
+    def spawn(self, args: list[str], **env: str) -> subprocess.Popen[bytes]:
+        log = (self.dir / f"{Path(args[-1]).stem}-{len(self.procs)}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT
+        )
+        self.procs.append(proc)
+        return proc
+
+    def spawn_api(self, task_queue: str) -> str:
+        port = free_port()
+        self.spawn(["-m", "starter.api"], API_PORT=str(port), TASK_QUEUE=task_queue)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("API did not start")
+
+    def stop_proc(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # a graceful stop: the worker hands back its sticky queue
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    async def stop(self) -> None:
+        for proc in reversed(self.procs):
+            self.stop_proc(proc)
+        self.procs.clear()
+
+    def disk_mb(self) -> dict[str, float]:
+        return {p.name: p.stat().st_size / 2**20 for p in self.dir.glob("*.db")}
+
+
+async def bounded(n: int, concurrency: int, job: Callable[[int], Awaitable[None]], tick: Callable[[], None]) -> float:
+    """Run job(0..n-1) with at most ``concurrency`` in flight; return the elapsed seconds."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await job(i)
+            tick()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - t0

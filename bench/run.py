@@ -1,0 +1,448 @@
+"""`make bench` (quick: 1-4 at the 1,000 scale) and `make bench-full` (everything).
+
+Each figure is set beside a bare Temporal reference measured in the same run on a fresh
+persisted dev server, and reported as a ratio. Results: bench/results/<stamp>.json and .md;
+BENCHMARKS.md keeps the latest table and the plot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import random
+import shlex
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import create_engine, select
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.worker import Worker
+
+from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
+from bench.harness import Stack, bounded, rss_mb, summary
+from config import ROOT, Settings, load_directory
+from models.complaint import ComplaintCreate, ComplaintView, StepInput
+from models.policy import ComplaintPolicy
+from starter.intake import intake_input, new_complaint_id, start_complaint
+from storage import tables as t
+from storage.engine import sync_url
+from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+
+console = Console()
+app = typer.Typer(add_completion=False)
+DIRECTORY = load_directory(ROOT / "data" / "staff.json")
+BODY = ComplaintCreate.model_validate(
+    {"channel": "hotline", "target": {"kind": "service"}, "summary": "Delivery two days late"}
+)
+
+
+@dataclass
+class Sizes:
+    lifecycle: int
+    concurrency: int
+    intake: int
+    latency_seconds: float
+    timers: list[int]
+    timer_deadline: float
+    memory_caches: list[int]
+    scale: int
+
+    @classmethod
+    def of(cls, mode: str) -> Sizes:
+        if mode == "smoke":
+            return cls(6, 3, 10, 2, [10], 5, [10], 0)
+        if mode == "full":
+            return cls(1000, 100, 2000, 20, [1000, 10000], 120, [100, 1000, 10000], 100_000)
+        return cls(200, 50, 400, 10, [1000], 45, [100, 2000], 0)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
+
+
+def _steps(handler: str = "ops-2") -> list[tuple[str, StepInput]]:
+    h = DIRECTORY.get(handler)
+    cs1, ops2 = DIRECTORY.get("cs-1"), DIRECTORY.get(handler)
+    assert h and cs1 and ops2
+    return [
+        ("assign", StepInput(actor=cs1.ref, body={"handler_id": handler}, handler=h.ref, handler_chain=DIRECTORY.chain(handler))),
+        ("classify", StepInput(actor=ops2.ref, body={"category": "business", "subtype": "timeliness", "validity": "valid"})),
+        ("plan", StepInput(actor=ops2.ref, body={"plan": "Re-deliver"})),
+        ("resolve", StepInput(actor=ops2.ref, body={"result": "Re-delivered", "reply_channel": "letter"})),
+        ("survey", StepInput(actor=cs1.ref, body={"satisfied": True, "score": 5})),
+    ]
+
+
+def _intake(policy: ComplaintPolicy) -> Any:
+    cs1 = DIRECTORY.get("cs-1")
+    assert cs1
+    return intake_input(new_complaint_id() + uuid.uuid4().hex[:4], BODY, cs1, DIRECTORY, policy)
+
+
+# --- 1. lifecycle throughput --------------------------------------------------------------
+
+
+async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
+    stack = Stack()
+    client = await stack.start()
+    out: dict[str, Any] = {}
+    try:
+        with _progress() as progress:
+            bare_task = progress.add_task("lifecycle: bare", total=sz.lifecycle)
+
+            async def bare_case(i: int) -> None:
+                op = WithStartWorkflowOperation(
+                    BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare",
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                )
+                await client.execute_update_with_start_workflow(BareLifecycleWorkflow.registered_case, start_workflow_operation=op)
+                handle = await op.workflow_handle()
+                for s in STEPS:
+                    await handle.execute_update(BareLifecycleWorkflow.step, s)
+                await handle.result()
+
+            async with Worker(client, task_queue="bare", workflows=[BareLifecycleWorkflow]):
+                bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: progress.advance(bare_task))
+
+            ours_task = progress.add_task("lifecycle: complaint system", total=sz.lifecycle)
+            policy = ComplaintPolicy()
+            steps = _steps()
+
+            async def our_case(i: int) -> None:
+                inp = _intake(policy)
+                await start_complaint(client, "ours", inp)
+                handle = client.get_workflow_handle(f"complaint-{inp.id}")
+                for name, step in steps:
+                    await handle.execute_update(name, step, result_type=ComplaintView)
+                await handle.result()
+
+            async with build_worker(client, "ours", stack.database_url, ROOT / "data" / "staff.json", Settings()):
+                ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: progress.advance(ours_task))
+        out = {
+            "cases": sz.lifecycle,
+            "concurrency": sz.concurrency,
+            "bare_per_s": sz.lifecycle / bare_s,
+            "ours_per_s": sz.lifecycle / ours_s,
+        }
+        out["ratio"] = out["ours_per_s"] / out["bare_per_s"]
+    finally:
+        await stack.stop()
+    return out
+
+
+# --- 2. intake over HTTP ------------------------------------------------------------------
+
+
+async def bench_intake(sz: Sizes) -> dict[str, Any]:
+    stack = Stack()
+    client = await stack.start()
+    try:
+        stack.spawn(["worker.py"], TASK_QUEUE="ours")
+        base = await asyncio.to_thread(stack.spawn_api, "ours")
+        body = BODY.model_dump(mode="json")
+        with _progress() as progress:
+            bare_task = progress.add_task("intake: bare start_workflow", total=sz.intake)
+
+            async def bare_start(i: int) -> None:
+                await client.start_workflow(BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare-idle")
+
+            bare_s = await bounded(sz.intake, sz.concurrency, bare_start, lambda: progress.advance(bare_task))
+
+            ours_task = progress.add_task("intake: POST /complaints", total=sz.intake)
+            latencies: list[float] = []
+            async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": "demo-cs-1"}, timeout=60,
+                                         limits=httpx.Limits(max_connections=sz.concurrency)) as http:
+
+                async def post(i: int) -> None:
+                    t0 = time.perf_counter()
+                    r = await http.post("/complaints", json=body)
+                    latencies.append(time.perf_counter() - t0)
+                    assert r.status_code == 201, r.text
+
+                ours_s = await bounded(sz.intake, sz.concurrency, post, lambda: progress.advance(ours_task))
+                saturated = sz.intake / ours_s
+
+                # open loop at half the saturation rate
+                rate = saturated / 2
+                n = max(1, int(rate * sz.latency_seconds))
+                half_task = progress.add_task(f"intake: {rate:.0f}/s open loop", total=n)
+                half: list[float] = []
+
+                async def timed(i: int) -> None:
+                    await asyncio.sleep(i / rate)
+                    t0 = time.perf_counter()
+                    r = await http.post("/complaints", json=body)
+                    half.append(time.perf_counter() - t0)
+                    progress.advance(half_task)
+                    assert r.status_code == 201, r.text
+
+                await asyncio.gather(*(timed(i) for i in range(n)))
+        out = {
+            "requests": sz.intake,
+            "bare_per_s": sz.intake / bare_s,
+            "ours_per_s": saturated,
+            "ratio": saturated / (sz.intake / bare_s),
+            "saturated_latency_ms": {k: v * 1000 if k != "n" else v for k, v in summary(latencies).items()},
+            "half_rate_per_s": rate,
+            "half_rate_latency_ms": {k: v * 1000 if k != "n" else v for k, v in summary(half).items()},
+        }
+    finally:
+        await stack.stop()
+    return out
+
+
+# --- 3 and 4. timer lateness and worker memory --------------------------------------------
+
+
+async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
+    """``open_cases`` complaints whose plan clocks fire in a spread window; then the worker's
+    memory with them all open, against a bare worker holding as many bare workflows."""
+    stack = Stack()
+    client = await stack.start()
+    deadline = sz.timer_deadline
+    policy = ComplaintPolicy(plan_deadline=timedelta(seconds=deadline))
+    result: dict[str, Any] = {"open": open_cases, "deadline_s": deadline}
+    try:
+        worker = stack.spawn(["worker.py"], TASK_QUEUE="ours", MAX_CACHED_WORKFLOWS=str(max(open_cases, 1000)))
+        bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare", MAX_CACHED_WORKFLOWS=str(max(open_cases, 1000)))
+        with _progress() as progress:
+            t_bare = progress.add_task(f"timers: start {open_cases} bare", total=open_cases)
+            bare_handles = []
+
+            async def bare_start(i: int) -> None:
+                bare_handles.append(
+                    await client.start_workflow(BareTimerWorkflow.run, deadline, id=f"bt-{uuid.uuid4().hex}", task_queue="bare")
+                )
+
+            await bounded(open_cases, 50, bare_start, lambda: progress.advance(t_bare))
+            t_bare_fire = progress.add_task("timers: bare fired", total=open_cases)
+            bare_late: list[float] = []
+
+            async def bare_wait(i: int) -> None:
+                bare_late.append(await bare_handles[i].result())
+
+            await bounded(open_cases, 500, bare_wait, lambda: progress.advance(t_bare_fire))
+
+            t_ours = progress.add_task(f"timers: start {open_cases} complaints", total=open_cases)
+
+            async def our_start(i: int) -> None:
+                await client.start_workflow(ComplaintWorkflow.run, _intake(policy), id=f"complaint-{uuid.uuid4().hex}", task_queue="ours")
+
+            await bounded(open_cases, 50, our_start, lambda: progress.advance(t_ours))
+            t_fire = progress.add_task("timers: complaints escalated", total=open_cases)
+            engine = create_engine(sync_url(stack.database_url))
+            fired: list[float] = []
+            give_up = time.monotonic() + deadline + 300
+            while time.monotonic() < give_up:
+                with engine.connect() as db:
+                    rows = db.execute(select(t.CaseEvent.at, t.CaseEvent.data).where(t.CaseEvent.kind == "plan_overdue")).all()
+                progress.update(t_fire, completed=len(rows))
+                if len(rows) >= open_cases:
+                    break
+                await asyncio.sleep(1)
+            for at, data in rows:
+                fired.append((at - datetime.fromisoformat(data["due_at"])).total_seconds())
+            engine.dispose()
+        result["bare_lateness_s"] = summary(bare_late)
+        result["ours_lateness_s"] = summary(fired)
+        result["escalated"] = len(fired)
+
+        # memory: every complaint is open (waiting for its 3-day clock) in the worker's cache
+        with _progress() as progress:
+            t_idle = progress.add_task(f"memory: {open_cases} open bare", total=open_cases)
+
+            async def bare_open(i: int) -> None:
+                await client.start_workflow(BareLifecycleWorkflow.run, 86400.0, id=f"bl-{uuid.uuid4().hex}", task_queue="bare")
+
+            await bounded(open_cases, 50, bare_open, lambda: progress.advance(t_idle))
+        await asyncio.sleep(3)
+        result["memory_mb"] = {"bare_worker": rss_mb(bare_worker.pid), "ours_worker": rss_mb(worker.pid)}
+        result["memory_mb"]["ratio"] = result["memory_mb"]["ours_worker"] / result["memory_mb"]["bare_worker"]
+
+        # how it scales with the cache: restart the worker with each size, touch every case
+        per_cache: dict[str, float] = {}
+        ids = [w.id async for w in client.list_workflows('WorkflowType = "ComplaintWorkflow" AND ExecutionStatus = "Running"')]
+        for cache in sz.memory_caches:
+            stack.stop_proc(worker)
+            worker = stack.spawn(["worker.py"], TASK_QUEUE="ours", MAX_CACHED_WORKFLOWS=str(cache))
+            await asyncio.sleep(2)
+            with _progress() as progress:
+                t_q = progress.add_task(f"memory: cache {cache}, touch cases", total=len(ids))
+
+                async def touch(i: int) -> None:
+                    await client.get_workflow_handle(ids[i]).query(ComplaintWorkflow.get_case)
+
+                await bounded(len(ids), 20, touch, lambda: progress.advance(t_q))
+            per_cache[str(cache)] = rss_mb(worker.pid)
+        result["memory_by_cache_mb"] = per_cache
+        result["disk_mb"] = stack.disk_mb()
+    finally:
+        await stack.stop()
+    return result
+
+
+# --- 5. scale -----------------------------------------------------------------------------
+
+
+async def bench_scale(n: int) -> dict[str, Any]:
+    stack = Stack()
+    client = await stack.start()
+    try:
+        stack.spawn(["worker.py"], TASK_QUEUE="ours")
+        base = await asyncio.to_thread(stack.spawn_api, "ours")
+        policy = ComplaintPolicy()
+        rates: list[tuple[int, float]] = []
+        started = 0
+        window_t0, window_n = time.perf_counter(), 0
+        ids: list[str] = []
+        with _progress() as progress:
+            task = progress.add_task(f"scale: start {n} complaints", total=n)
+
+            async def start(i: int) -> None:
+                nonlocal started, window_t0, window_n
+                inp = _intake(policy)
+                await client.start_workflow(ComplaintWorkflow.run, inp, id=f"complaint-{inp.id}", task_queue="ours")
+                ids.append(inp.id)
+                started += 1
+                window_n += 1
+                if time.perf_counter() - window_t0 >= 10:
+                    rates.append((started, window_n / (time.perf_counter() - window_t0)))
+                    window_t0, window_n = time.perf_counter(), 0
+
+            await bounded(n, 100, start, lambda: progress.advance(task))
+        await asyncio.sleep(30)
+        latencies = []
+        async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": "demo-cs-1"}) as http:
+            for cid in random.sample(ids, min(200, len(ids))):
+                t0 = time.perf_counter()
+                await http.get(f"/complaints/{cid}")
+                latencies.append((time.perf_counter() - t0) * 1000)
+        return {"open": n, "start_rate_by_count": rates, "read_latency_ms": summary(latencies), "disk_mb": stack.disk_mb()}
+    finally:
+        await stack.stop()
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _table(res: dict[str, Any]) -> tuple[Table, str]:
+    rows: list[tuple[str, str, str, str, str]] = []
+    lc = res.get("lifecycle")
+    if lc:
+        rows.append(("1. lifecycle throughput", f"{lc['ours_per_s']:.1f} cases/s", f"{lc['bare_per_s']:.1f} cases/s", f"{lc['ratio']:.2f}", "≥ 0.7"))
+    it = res.get("intake")
+    if it:
+        rows.append(("2. intake (HTTP)", f"{it['ours_per_s']:.1f} req/s", f"{it['bare_per_s']:.1f} starts/s", f"{it['ratio']:.2f}", "≥ 0.8"))
+        rows.append(("2. p99 at half saturation", f"{it['half_rate_latency_ms']['p99']:.0f} ms at {it['half_rate_per_s']:.0f}/s", "", "", "< 100 ms"))
+    for tm in res.get("timers", []):
+        o, b = tm["ours_lateness_s"], tm["bare_lateness_s"]
+        rows.append((f"3. timer lateness, {tm['open']} open", f"p50 {o['p50']:.2f} s · p99 {o['p99']:.2f} s · max {o['max']:.2f} s",
+                     f"p50 {b['p50']:.2f} s · p99 {b['p99']:.2f} s", f"+{o['p99'] - b['p99']:.2f} s p99", "p99 < 1 s"))
+        m = tm["memory_mb"]
+        rows.append((f"4. worker RSS, {tm['open']} open", f"{m['ours_worker']:.0f} MB", f"{m['bare_worker']:.0f} MB", f"{m['ratio']:.2f}", "< 300 MB at 10,000"))
+        rows.append(("4. RSS by max_cached_workflows", ", ".join(f"{k}: {v:.0f} MB" for k, v in tm["memory_by_cache_mb"].items()), "", "", ""))
+    sc = res.get("scale")
+    if sc:
+        rows.append((f"5. scale, {sc['open']} open", f"read p99 {sc['read_latency_ms']['p99']:.0f} ms", "", "", ""))
+    table = Table(title="Benchmarks (ratios against the bare reference, same run, same server)")
+    for col in ("measure", "complaint system", "bare Temporal", "ratio", "target"):
+        table.add_column(col)
+    md = ["| measure | complaint system | bare Temporal | ratio | target |", "|---|---|---|---|---|"]
+    for r in rows:
+        table.add_row(*r)
+        md.append("| " + " | ".join(r) + " |")
+    return table, "\n".join(md)
+
+
+def _plot(res: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    timers = res.get("timers", [])
+    if not timers:
+        return False
+    xs = [tm["open"] for tm in timers]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key, label in (("ours_lateness_s", "complaint system"), ("bare_lateness_s", "bare Temporal")):
+        ax.plot(xs, [tm[key]["p50"] for tm in timers], marker="o", label=f"{label} p50")
+        ax.plot(xs, [tm[key]["p99"] for tm in timers], marker="s", linestyle="--", label=f"{label} p99")
+    ax.set_xscale("log")
+    ax.set_xlabel("open complaints whose clocks fire in the window")
+    ax.set_ylabel("lateness (s)")
+    ax.set_title("Escalation timer lateness")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[str, Any]:
+    sz = Sizes.of(mode)
+    res: dict[str, Any] = {"mode": mode, "started_at": datetime.now(UTC).isoformat()}
+    res["lifecycle"] = await bench_lifecycle(sz)
+    res["intake"] = await bench_intake(sz)
+    res["timers"] = [await bench_timers_and_memory(sz, n) for n in sz.timers]
+    if sz.scale:
+        res["scale"] = await bench_scale(sz.scale)
+    res["machine"] = {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()}
+    table, md = _table(res)
+    console.print(table)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out_dir / f"{stamp}-{mode}.json").write_text(json.dumps(res, indent=2, default=str))
+    (out_dir / f"{stamp}-{mode}.md").write_text(md + "\n")
+    if write_benchmarks_md:
+        plotted = _plot(res, ROOT / "bench" / "timer_lateness.png")
+        command = "make bench-full" if mode == "full" else "make bench"
+        (ROOT / "BENCHMARKS.md").write_text(
+            "\n".join(
+                [
+                    "# Benchmarks",
+                    "",
+                    f"Latest run: `{command}` on {res['started_at'][:16]} UTC, {res['machine']['cpus']} cores, "
+                    f"Python {res['machine']['python']}, {res['machine']['platform']}.",
+                    "Each benchmark starts its own `temporal server start-dev` persisted to a file (as `make run` "
+                    "does) and measures the bare reference and the complaint system on it in the same run.",
+                    "",
+                    md,
+                    "",
+                    "![timer lateness against open complaints](bench/timer_lateness.png)" if plotted else "",
+                    "",
+                    f"Raw results: `bench/results/{stamp}-{mode}.json`. Command line: `{shlex.join(sys.argv)}`.",
+                    "",
+                ]
+            )
+        )
+    return res
+
+
+@app.command()
+def main(
+    mode: Annotated[str, typer.Option(help="smoke (tiny, for tests), quick (make bench), full")] = "quick",
+    out: Annotated[Path, typer.Option()] = ROOT / "bench" / "results",
+    write_md: Annotated[bool, typer.Option("--write-md/--no-write-md")] = True,
+) -> None:
+    asyncio.run(run_all(mode, out, write_md and mode != "smoke"))
+
+
+if __name__ == "__main__":
+    app()

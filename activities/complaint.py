@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -78,7 +78,6 @@ class ComplaintActivities:
         replayed step, finds the event there and writes nothing. Returns whether it wrote."""
         case, view, ev = rec.case, rec.view, rec.event
         ref = case.workflow_id
-        now = datetime.now(UTC)
         async with self.sessions() as db:
             try:
                 async with db.begin():
@@ -135,7 +134,7 @@ class ComplaintActivities:
                     )
                     db.add_all(
                         t.AccountabilityRecord(
-                            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=now
+                            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=ev.at
                         )
                         for a in rec.accountability
                     )

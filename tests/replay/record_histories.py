@@ -1,0 +1,134 @@
+"""Re-record the stored workflow histories replayed by tests/replay/test_replay.py.
+
+    .venv/bin/python -m tests.replay.record_histories
+
+Runs every path of each workflow type on the time-skipping server (real durations, real
+activities on a throw-away SQLite database) and writes tests/histories/<name>.json. Re-record
+only when a change is *meant* to alter the command sequence, and guard that change with
+``workflow.patched()`` so the histories recorded before it still replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from config import ROOT, binary
+from models.staff import Directory
+from storage.migrate import upgrade
+from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
+from worker import build_worker
+from workflows import search_attributes as sa
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
+
+HISTORIES = ROOT / "tests" / "histories"
+DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
+BUSINESS = {"category": "business", "subtype": "timeliness", "validity": "valid"}
+
+
+def s(actor: str, body: dict, **kw: str) -> object:
+    return step(DIRECTORY, actor, body, **kw)
+
+
+async def complaint_happy_path(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
+    await h.execute_update(ComplaintWorkflow.assign, s(RECEIVER, {"handler_id": HANDLER, "investigator_id": "ops-2"}, handler=HANDLER, investigator="ops-2"))
+    await h.execute_update(ComplaintWorkflow.classify, s(HANDLER, BUSINESS))
+    await h.execute_update(ComplaintWorkflow.plan, s(HANDLER, {"plan": "Re-deliver"}))
+    await h.execute_update(ComplaintWorkflow.investigation, s("ops-2", {"findings": "Both sides agree", "loopholes": "No check"}))
+    await h.execute_update(ComplaintWorkflow.compensation, s(HANDLER, {"amount": "300", "reason": "fee"}))
+    await h.execute_update(ComplaintWorkflow.compensation_decision, s("ops-sup", {"approved": True}))
+    await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Re-delivered", "reply_channel": "letter"}))
+    await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True, "score": 5}))
+
+
+async def complaint_escalations_reopen(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
+    await env.sleep(timedelta(minutes=31))  # CP-08
+    await h.execute_update(ComplaintWorkflow.assign, s(RECEIVER, {"handler_id": HANDLER}, handler=HANDLER))
+    await h.execute_update(ComplaintWorkflow.escalate, s(HANDLER, {"reason": "beyond my authority"}))
+    await env.sleep(timedelta(days=3))  # CP-13: reassigned
+    view = await h.query(ComplaintWorkflow.get_case)
+    handler = view.handler_id
+    try:  # a refused step leaves nothing in history
+        await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True}))
+    except WorkflowUpdateFailedError:
+        pass
+    await h.execute_update(ComplaintWorkflow.classify, s(handler, VALID_SERVICE))
+    await h.execute_update(ComplaintWorkflow.plan, s(handler, {"plan": "Call back"}))
+    await h.execute_update(ComplaintWorkflow.resolve, s(handler, {"result": "Apologised", "reply_channel": "email"}))
+    await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": False}))  # CP-16 reopen
+    await h.execute_update(ComplaintWorkflow.plan, s(handler, {"plan": "Visit"}))
+    await h.execute_update(ComplaintWorkflow.resolve, s(handler, {"result": "Visited", "reply_channel": "letter"}))
+    await env.sleep(timedelta(days=8))  # CP-16 unanswered
+
+
+async def complaint_major(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
+    await h.execute_update(ComplaintWorkflow.assign, s(RECEIVER, {"handler_id": HANDLER}, handler=HANDLER))
+    await h.execute_update(ComplaintWorkflow.classify, s(HANDLER, MAJOR_MEDIA))
+    await env.sleep(timedelta(hours=25))  # CP-10 overdue
+    await h.execute_update(ComplaintWorkflow.major_report, s(HANDLER, {"report": "Facts and measures"}))
+    await h.execute_update(ComplaintWorkflow.compensation, s(HANDLER, {"amount": "8000", "reason": "damage"}))
+    await h.execute_update(ComplaintWorkflow.compensation_decision, s("gm", {"approved": False, "note": "no"}))
+    await h.execute_update(ComplaintWorkflow.plan, s(HANDLER, {"plan": "Meet the customer"}))
+    await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Settled", "reply_channel": "letter"}))
+    await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True}))
+
+
+async def complaint_invalid(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
+    await h.execute_update(
+        ComplaintWorkflow.classify,
+        s(RECEIVER, {"category": "service", "validity": "invalid", "invalid_reason": "extortion", "motive": "malicious"}),
+    )
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] = {
+    "complaint_happy_path": complaint_happy_path,
+    "complaint_escalations_reopen": complaint_escalations_reopen,
+    "complaint_major": complaint_major,
+    "complaint_invalid": complaint_invalid,
+}
+
+
+async def record(env: WorkflowEnvironment, database_url: str) -> None:
+    client: Client = env.client
+    async with build_worker(client, "record", database_url, ROOT / "data" / "staff.json"):
+        for name, scenario in SCENARIOS.items():
+            cid = new_id()
+            h = await client.start_workflow(
+                ComplaintWorkflow.run, intake(DIRECTORY, cid), id=workflow_id_for(cid), task_queue="record"
+            )
+            await h.execute_update(ComplaintWorkflow.registered_case)
+            await scenario(env, h)
+            await h.result()
+            history = await h.fetch_history()
+            (HISTORIES / f"{name}.json").write_text(history.to_json())
+            print(f"recorded {name}: {len(history.events)} events")
+
+
+async def main() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'app.db'}"
+        upgrade(url)
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+        )
+        async with env:
+            await env.client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(
+                    namespace=env.client.namespace,
+                    search_attributes={k.name: k.indexed_value_type for k in sa.ALL},
+                )
+            )
+            await record(env, url)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -14,11 +14,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
+from activities.project import ProjectActivities
 from config import Settings, configure_logging, get_settings
 from storage.engine import make_engine
 from workflows.complaint import ComplaintWorkflow
+from workflows.project import ClientProjectWorkflow
 
-WORKFLOWS = [ComplaintWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow]
 
 log = structlog.get_logger()
 
@@ -41,6 +43,7 @@ def build_worker(
     settings = settings or Settings()
     engine = make_engine(database_url)
     complaints = ComplaintActivities(engine, staff_file)
+    projects = ProjectActivities(engine)
     return Worker(
         client,
         task_queue=task_queue,
@@ -49,6 +52,9 @@ def build_worker(
             complaints.lookup_complainant,
             complaints.record_complaint_step,
             complaints.pick_reassignment,
+            projects.check_eligibility,
+            projects.record_project_step,
+            projects.hand_over_to_sales,
         ],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

@@ -51,7 +51,46 @@ class ComplaintPolicy(BaseModel):
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
 
 
-class PolicySettings(ComplaintPolicy, BaseSettings):
+class ProjectPolicy(BaseModel):
+    """Durations, thresholds and amounts of the new-client development project (ND rules)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cast_ball_threshold: Amount = Field(
+        Decimal(3_000_000), description="ND-01 expected annual business, cast-ball products"
+    )
+    equipment_threshold: Amount = Field(
+        Decimal(1_000_000), description="ND-01 expected annual business, equipment"
+    )
+    other_line_thresholds: dict[str, Amount] = Field(
+        default_factory=dict,
+        description='ND-01 more product lines and their thresholds, JSON: {"valves": 500000}',
+    )
+    budget_cap_before_breakthrough: Amount = Field(
+        Decimal(30_000), description="ND-03 budget total before a substantive breakthrough"
+    )
+    expense_tolerance: Annotated[Decimal, Field(ge=0, le=1)] = Field(
+        Decimal("0.05"), description="ND-04 an expense may exceed its budget line by this share"
+    )
+    budget_deadline: Duration = Field(timedelta(days=7), description="ND-03 budget after approval")
+    follow_up_interval: Duration = Field(timedelta(days=30), description="ND-05 follow-up record")
+    attention_after: Duration = Field(timedelta(days=90), description="ND-06 special attention")
+    study_after: Duration = Field(timedelta(days=180), description="ND-07 special study")
+    annual_review_after: Duration = Field(timedelta(days=365), description="ND-08 annual review")
+    supply_months_to_complete: int = Field(
+        3, ge=1, le=24, description="ND-08/ND-11 consecutive months of supply: the standard"
+    )
+
+    def thresholds(self) -> dict[str, Decimal]:
+        """ND-01: every configured product line and its threshold."""
+        return {
+            "cast_ball": self.cast_ball_threshold,
+            "equipment": self.equipment_threshold,
+            **self.other_line_thresholds,
+        }
+
+
+class PolicySettings(ComplaintPolicy, ProjectPolicy, BaseSettings):
     """The policy read from ``POLICY_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="POLICY_", extra="ignore", frozen=True)
@@ -59,7 +98,15 @@ class PolicySettings(ComplaintPolicy, BaseSettings):
     def complaint_policy(self) -> ComplaintPolicy:
         return ComplaintPolicy(**self.model_dump(include=set(ComplaintPolicy.model_fields)))
 
+    def project_policy(self) -> ProjectPolicy:
+        return ProjectPolicy(**self.model_dump(include=set(ProjectPolicy.model_fields)))
+
 
 def load_complaint_policy() -> ComplaintPolicy:
     """The complaint policy as the environment sets it now (for starters, never for workflows)."""
     return PolicySettings().complaint_policy()
+
+
+def load_project_policy() -> ProjectPolicy:
+    """The project policy as the environment sets it now (for starters, never for workflows)."""
+    return PolicySettings().project_policy()

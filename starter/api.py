@@ -372,6 +372,9 @@ def create_app(
     )
     app.include_router(router)
     app.include_router(other)
+    from starter.projects import router as projects_router  # imports this module: here, not on top
+
+    app.include_router(projects_router)
 
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_down(_: Request, exc: TemporalUnavailable) -> JSONResponse:

@@ -133,3 +133,39 @@ class AccountabilityRecord(Base):
     role: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClientProject(Base):
+    """Projection of a new-client development project workflow (ND rules), read by the API.
+    Its history, notifications and readers share case_event / notification by workflow id."""
+
+    __tablename__ = "client_project"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_name: Mapped[str] = mapped_column(String(200))
+    product_line: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    implementer_ids: Mapped[list[str]] = mapped_column(JSON)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seq: Mapped[int] = mapped_column(Integer)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProjectRefusal(Base):
+    """ND-01: an ineligible project application, refused with its reason (one per project id)."""
+
+    __tablename__ = "project_refusal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64), unique=True)
+    client_name: Mapped[str] = mapped_column(String(200))
+    product_line: Mapped[str] = mapped_column(String(40))
+    expected_annual_business: Mapped[str] = mapped_column(String(40))
+    applicant_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    application: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,229 @@
+"""The client-project API against a real ``temporal server start-dev`` and the session's
+migrated SQLite database, with a real worker: nothing is mocked. The fixtures are this
+module's own (one worker, one app, one task queue for the module)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from config import ROOT, Settings
+from starter.api import create_app
+from storage import tables as t
+from storage.engine import sessions
+from worker import build_worker
+
+STAFF_FILE = ROOT / "data" / "staff.json"
+J = dict[str, Any]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def papi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    queue = f"tq-projects-{uuid.uuid4().hex[:8]}"
+    worker = build_worker(dev_env.client, queue, database_url, STAFF_FILE)
+    app = create_app(Settings(database_url=database_url, task_queue=queue, staff_file=STAFF_FILE), client=dev_env.client)
+    async with worker, app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=30) as client:
+            yield client
+    for act in worker.config()["activities"]:
+        await act.__self__.engine.dispose()
+        break
+
+
+def key(staff_id: str) -> dict[str, str]:
+    return {"X-API-Key": f"demo-{staff_id}"}
+
+
+def application(**kw: Any) -> J:
+    return {
+        "client_name": f"Shandong Steel {uuid.uuid4().hex[:8]}",
+        "background": "Two new ball mills in 2027",
+        "contact_channel": "introduced by the equipment supplier",
+        "approach": "technical seminar at the plant",
+        "product_line": "cast_ball",
+        "expected_annual_business": 4200000,
+        "implementer_ids": ["sales-1"],
+    } | kw
+
+
+async def create(api: httpx.AsyncClient, who: str = "sales-1", **kw: Any) -> J:
+    r = await api.post("/client-projects", json=application(**kw), headers=key(who))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def post(api: httpx.AsyncClient, pid: str, path: str, who: str, body: J | None = None) -> httpx.Response:
+    return await api.post(f"/client-projects/{pid}/{path}", json=body, headers=key(who))
+
+
+async def approve(api: httpx.AsyncClient, pid: str) -> J:
+    for who in ("dev-review", "dev-deputy", "dev-lead"):
+        r = await post(api, pid, "review", who, {"approved": True, "note": "ok"})
+        assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def history(api: httpx.AsyncClient, pid: str, who: str = "dev-review") -> list[str]:
+    r = await api.get(f"/client-projects/{pid}/history", headers=key(who))
+    assert r.status_code == 200, r.text
+    return [e["kind"] for e in r.json()]
+
+
+async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi, engine: AsyncEngine) -> None:
+    """ND-01: an eligible application answers 201 with id, workflow id and stage; one below the
+    line's threshold, or for a client already a customer (name, any case), answers 422 with
+    the reason, and the refusal is recorded in project_refusal."""
+    body = await create(papi)
+    assert body["workflow_id"] == f"client-project-{body['id']}"
+    assert body["stage"] == "under_review" and body["review_waiting_for"] == "review_group"
+    assert body["implementer_ids"] == ["sales-1"] and body["applicant_id"] == "sales-1"
+
+    low = application(product_line="equipment", expected_annual_business=999999)
+    r = await papi.post("/client-projects", json=low, headers=key("sales-1"))
+    assert r.status_code == 422 and "equipment threshold" in r.json()["detail"]
+
+    name = f"Known Customer {uuid.uuid4().hex[:6]}"
+    async with sessions(engine)() as db, db.begin():
+        db.add(t.Customer(id=f"C-{uuid.uuid4().hex[:8]}", name=name, phone=None, created_at=datetime.now(UTC)))
+    r = await papi.post("/client-projects", json=application(client_name=name.lower()), headers=key("sales-1"))
+    assert r.status_code == 422 and "already a customer" in r.json()["detail"]
+
+    async with engine.connect() as conn:
+        rows = list(await conn.execute(select(t.ProjectRefusal).where(t.ProjectRefusal.client_name.in_([low["client_name"], name.lower()]))))
+    assert {r.client_name for r in rows} == {low["client_name"], name.lower()}
+    assert all(r.reason.startswith("ND-01") and r.applicant_id == "sales-1" for r in rows)
+
+    bad = await papi.post("/client-projects", json=application(expected_annual_business=-5), headers=key("sales-1"))
+    assert bad.status_code == 422
+    unknown = await papi.post("/client-projects", json=application(implementer_ids=["nobody"]), headers=key("dev-review"))
+    assert unknown.status_code == 422 and "nobody" in unknown.json()["detail"]
+
+
+async def test_nd13_outsiders_get_403_and_never_see_it_in_lists(papi) -> None:
+    """ND-13: only the review group, the leaders and the implementers read a project; anyone
+    else gets 403 and never finds it in a list (another salesperson, finance, the chairman,
+    customer service)."""
+    project = await create(papi)
+    pid = project["id"]
+    for who in ("dev-review", "dev-deputy", "dev-lead", "sales-1"):
+        assert (await papi.get(f"/client-projects/{pid}", headers=key(who))).status_code == 200, who
+    for who in ("sales-2", "finance-1", "chairman", "cs-1", "gm"):
+        r = await papi.get(f"/client-projects/{pid}", headers=key(who))
+        assert r.status_code == 403 and "ND-13" in r.json()["detail"], who
+        assert (await papi.get(f"/client-projects/{pid}/history", headers=key(who))).status_code == 403
+        listed = await papi.get("/client-projects", headers=key(who))
+        assert listed.status_code == 200 and pid not in {p["id"] for p in listed.json()}
+    r = await post(papi, pid, "review", "sales-2", {"approved": True})
+    assert r.status_code == 403
+    assert (await papi.get("/client-projects/nope", headers=key("dev-review"))).status_code == 404
+    assert (await papi.get(f"/client-projects/{pid}")).status_code == 401
+
+
+async def test_nd02_out_of_order_409_wrong_role_403_bad_input_422_and_nothing_written(papi) -> None:
+    """ND-02: the leader cannot approve before the review group and the deputy (409), a
+    salesperson cannot review (403), a body without ``approved`` is 422; none of them writes an
+    event. ND-03: a budget before approval is 409."""
+    pid = (await create(papi))["id"]
+    before = await history(papi, pid)
+    r = await post(papi, pid, "review", "dev-lead", {"approved": True})
+    assert r.status_code == 409 and "ND-02" in r.json()["detail"]
+    r = await post(papi, pid, "review", "sales-1", {"approved": True})
+    assert r.status_code == 403
+    assert (await post(papi, pid, "review", "dev-review", {"note": "missing decision"})).status_code == 422
+    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "a", "amount": 10}]})
+    assert r.status_code == 409
+    assert await history(papi, pid) == before == ["applied"]
+    await post(papi, pid, "review", "dev-review", {"approved": True})
+    r = await post(papi, pid, "review", "dev-deputy", {"approved": False, "note": "credit risk"})
+    assert r.status_code == 200 and r.json()["stage"] == "rejected" and "credit risk" in r.json()["rejection_reason"]
+    r = await post(papi, pid, "review", "dev-lead", {"approved": True})
+    assert r.status_code == 409
+    assert await history(papi, pid) == ["applied", "review", "review"]
+
+
+async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(papi) -> None:
+    """ND-03: budget decided by the deputy then the leader (the leader first is 409); ND-04: an
+    expense over its line by more than 5% is 409; reimbursement deputy → finance → leader, and
+    finance decides through the expense endpoint without reading the project (ND-13)."""
+    pid = (await create(papi))["id"]
+    await approve(papi, pid)
+    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 40000}]})
+    assert r.status_code == 409 and "30000" in r.json()["detail"]
+    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 2000}]})
+    assert r.status_code == 200 and r.json()["pending_budget"]["waiting_for"] == "deputy_leader"
+    assert (await post(papi, pid, "budget/decision", "dev-lead", {"approved": True})).status_code == 409
+    for who in ("dev-deputy", "dev-lead"):
+        r = await post(papi, pid, "budget/decision", who, {"approved": True})
+        assert r.status_code == 200, r.text
+    assert r.json()["stage"] == "active"
+    r = await post(papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2101, "description": "banquet"})
+    assert r.status_code == 409 and "ND-04" in r.json()["detail"]
+    r = await post(papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2100, "description": "banquet"})
+    assert r.status_code == 200
+    eid = r.json()["expenses"][0]["id"]
+    r = await post(papi, pid, f"expenses/{eid}/decision", "finance-1", {"approved": True})
+    assert r.status_code == 409  # the deputy first
+    for who in ("dev-deputy", "finance-1", "dev-lead"):
+        r = await post(papi, pid, f"expenses/{eid}/decision", who, {"approved": True})
+        assert r.status_code == 200, (who, r.text)
+        assert set(r.json()) == {"project_id", "stage", "expense"}
+    assert r.json()["expense"]["status"] == "approved"
+    view = (await papi.get(f"/client-projects/{pid}", headers=key("sales-1"))).json()
+    assert view["expense_total"] == "2100" or float(view["expense_total"]) == 2100
+    line = view["budget"]["lines"][0]
+    assert float(line["spent"]) == 2100 and float(line["remaining"]) == -100
+
+
+async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(papi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lists filter by stage, implementer and flag. The policy is read from the environment
+    when a project starts: POLICY_BUDGET_DEADLINE=1 makes that project's budget overdue after
+    one second (ND-03), which shows as the budget_overdue flag. History lists every event."""
+    monkeypatch.setenv("POLICY_BUDGET_DEADLINE", "1")
+    late = (await create(papi, implementer_ids=["sales-2"], who="sales-2"))["id"]
+    monkeypatch.delenv("POLICY_BUDGET_DEADLINE")
+    mine = (await create(papi))["id"]
+    await approve(papi, late)
+
+    deadline = time.monotonic() + 15
+    while True:
+        view = (await papi.get(f"/client-projects/{late}", headers=key("sales-2"))).json()
+        if "budget_overdue" in view["flags"] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert "budget_overdue" in view["flags"] and view["budget_due_at"] is None
+
+    async def ids(who: str, **params: str) -> set[str]:
+        r = await papi.get("/client-projects", params=params, headers=key(who))
+        assert r.status_code == 200, r.text
+        return {p["id"] for p in r.json()}
+
+    assert {late, mine} <= await ids("dev-deputy")
+    assert late in await ids("dev-deputy", flag="budget_overdue") and mine not in await ids("dev-deputy", flag="budget_overdue")
+    assert late in await ids("dev-lead", stage="approved") and mine not in await ids("dev-lead", stage="approved")
+    assert mine in await ids("dev-lead", stage="under_review")
+    assert mine in await ids("dev-review", implementer_id="sales-1") and late not in await ids("dev-review", implementer_id="sales-1")
+    assert late in await ids("sales-2") and mine not in await ids("sales-2")  # ND-13
+    assert (await papi.get("/client-projects", params={"flag": "bogus"}, headers=key("dev-lead"))).status_code == 422
+
+    kinds = await history(papi, late, "sales-2")
+    assert kinds == ["applied", "review", "review", "review", "budget_overdue"]
+    r = await papi.get("/notifications", headers=key("dev-deputy"))
+    assert any(n["kind"] == "budget_overdue" and n["case_ref"] == f"client-project-{late}" for n in r.json())
+    # ND-09 over HTTP: suspend and resume (no body needed)
+    assert (await post(papi, late, "resume", "sales-2")).status_code == 409
+    assert (await post(papi, late, "suspend", "sales-2", {"reason": "plant closed"})).json()["stage"] == "suspended"
+    assert late in await ids("dev-lead", stage="suspended")
+    r = await papi.post(f"/client-projects/{late}/resume", headers=key("sales-2"))
+    assert r.status_code == 200 and r.json()["stage"] == "approved"

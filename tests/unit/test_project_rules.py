@@ -1,0 +1,377 @@
+"""Unit tests of the project rules (models/project_rules.py): no Temporal, no database."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from models.policy import PolicySettings, ProjectPolicy, load_project_policy
+from models.project import (
+    BudgetPhase,
+    Clock,
+    ContinueBody,
+    ProjectCreate,
+    ProjectInput,
+    ProjectState,
+    ProjectStep,
+    ProjectStepInput,
+    Stage,
+)
+from models.project_rules import (
+    apply_clock,
+    apply_step,
+    budget_within_cap,
+    check_step,
+    consecutive_supply_months,
+    eligibility,
+    expense_within_tolerance,
+    may_view,
+    new_project,
+    next_clock,
+    same_client,
+    shift_clocks,
+    standard_reached,
+    view_of,
+)
+from models.staff import Directory, Role
+
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+POLICY = ProjectPolicy()
+
+
+def app(**kw: Any) -> ProjectCreate:
+    body = {
+        "client_name": "Jiangsu Mining",
+        "background": "b",
+        "contact_channel": "fair",
+        "approach": "visit",
+        "product_line": "cast_ball",
+        "expected_annual_business": "3000000",
+        "implementer_ids": ["sales-1"],
+    }
+    return ProjectCreate.model_validate(body | kw)
+
+
+def project(directory: Directory) -> ProjectState:
+    inp = ProjectInput(
+        id="P1",
+        application=app(),
+        applicant=directory.get("sales-1").ref,  # type: ignore[union-attr]
+        implementers=[directory.get("sales-1").ref],  # type: ignore[union-attr]
+        officers=directory.with_role(Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance),
+        policy=POLICY,
+    )
+    return new_project(inp, "client-project-P1", NOW)
+
+
+def step_in(directory: Directory, actor: str, body: dict[str, Any], expense_id: str | None = None) -> ProjectStepInput:
+    return ProjectStepInput(actor=directory.get(actor).ref, body=body, expense_id=expense_id)  # type: ignore[union-attr]
+
+
+def do(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], at: datetime = NOW, expense_id: str | None = None) -> ProjectState:
+    inp = step_in(directory, actor, body, expense_id)
+    refusal = check_step(step, inp, s)
+    assert refusal is None, refusal
+    return apply_step(step, inp, s, at).state
+
+
+def refusal(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], expense_id: str | None = None):
+    return check_step(step, step_in(directory, actor, body, expense_id), s)
+
+
+def approved(directory: Directory) -> ProjectState:
+    s = project(directory)
+    for who in ("dev-review", "dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.review, who, {"approved": True})
+    return s
+
+
+def with_budget(directory: Directory, lines: dict[str, str]) -> ProjectState:
+    s = approved(directory)
+    s = do(directory, s, ProjectStep.budget, "sales-1", {"phase": "preliminary", "lines": [{"name": k, "amount": v} for k, v in lines.items()]})
+    for who in ("dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
+    return s
+
+
+# --- ND-01 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, amount, eligible",
+    [
+        ("cast_ball", "3000000", True),
+        ("cast_ball", "2999999.99", False),
+        ("equipment", "1000000", True),
+        ("equipment", "999999", False),
+        ("valves", "10000000", False),  # not a configured line
+    ],
+)
+def test_nd01_thresholds_by_product_line(line, amount, eligible):
+    """ND-01: cast-ball products from 3,000,000, equipment from 1,000,000 a year."""
+    found = eligibility("New Co", line, Decimal(amount), POLICY)
+    assert found.eligible is eligible
+    if not eligible:
+        assert found.reason and found.reason.startswith("ND-01")
+
+
+def test_nd01_another_configured_line():
+    """ND-01: more product lines are configured in the policy with their thresholds."""
+    p = ProjectPolicy(other_line_thresholds={"valves": Decimal(500000)})
+    assert eligibility("New Co", "valves", Decimal(500000), p).eligible
+    assert not eligibility("New Co", "valves", Decimal(499999), p).eligible
+
+
+def test_nd01_existing_customer_refused_case_insensitively():
+    """ND-01: a client already in the customer registry (name, any case) is not a new client."""
+    found = eligibility(" jinan foundry CO. ", "cast_ball", Decimal(9000000), POLICY, [("C-1003", "Jinan Foundry Co.")])
+    assert not found.eligible and found.existing_customer_id == "C-1003"
+    assert "already a customer" in (found.reason or "")
+    assert same_client("ABC  Ltd", "abc ltd") and not same_client("ABC", "ABD")
+
+
+# --- ND-13 / who may --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, sees", [("dev-review", True), ("dev-deputy", True), ("dev-lead", True), ("sales-1", True),
+                  ("sales-2", False), ("finance-1", False), ("chairman", False), ("cs-1", False), ("gm", False)]
+)
+def test_nd13_visible_to_the_group_the_leaders_and_the_implementers(directory, who, sees):
+    """ND-13: review group, deputy leader, group leader and the project's implementers only."""
+    assert may_view(directory.get(who).ref, ["sales-1"]) is sees
+    s = approved(directory)
+    r = refusal(directory, s, ProjectStep.follow_up, who, {"note": "n"})
+    if not sees:
+        assert r is not None and r.kind == "forbidden" and "ND-13" in r.reason
+
+
+def test_nd02_chain_order_and_roles(directory):
+    """ND-02: review group, then deputy leader, then leader; out of order is 409, a role
+    outside the chain is 403; the leader's approval starts the project."""
+    s = project(directory)
+    assert refusal(directory, s, ProjectStep.review, "dev-deputy", {"approved": True}).kind == "conflict"
+    assert refusal(directory, s, ProjectStep.review, "dev-lead", {"approved": True}).kind == "conflict"
+    assert refusal(directory, s, ProjectStep.review, "sales-1", {"approved": True}).kind == "forbidden"
+    s = do(directory, s, ProjectStep.review, "dev-review", {"approved": True})
+    assert refusal(directory, s, ProjectStep.review, "dev-review", {"approved": True}).kind == "conflict"
+    s = do(directory, s, ProjectStep.review, "dev-deputy", {"approved": True})
+    assert s.stage is Stage.under_review
+    s = do(directory, s, ProjectStep.review, "dev-lead", {"approved": True})
+    assert s.stage is Stage.approved and s.approved_at == NOW
+
+
+def test_nd02_rejection_ends_the_project_with_the_reason(directory):
+    """ND-02: a rejection at any step ends the project with the reason."""
+    s = do(directory, project(directory), ProjectStep.review, "dev-review", {"approved": False, "note": "not feasible"})
+    assert s.stage is Stage.rejected and "not feasible" in (s.rejection_reason or "")
+    assert refusal(directory, s, ProjectStep.review, "dev-deputy", {"approved": True}).kind == "conflict"
+
+
+@pytest.mark.parametrize(
+    "step, allowed, denied",
+    [
+        (ProjectStep.follow_up, ["sales-1"], ["dev-review", "dev-deputy", "dev-lead"]),
+        (ProjectStep.suspend, ["sales-1", "dev-review", "dev-lead"], ["finance-1"]),
+        (ProjectStep.terminate, ["sales-1"], ["dev-review", "dev-lead"]),
+        (ProjectStep.supply, ["sales-1", "dev-deputy"], ["dev-review"]),
+    ],
+)
+def test_nd05_nd09_nd10_nd11_who_may_take_which_step(directory, step, allowed, denied):
+    """ND-05 implementers record follow-ups; ND-09 implementers or the group suspend; ND-10
+    implementers request a termination; ND-11 implementers or the deputy record supply."""
+    s = approved(directory)
+    body = {
+        ProjectStep.follow_up: {"note": "n"},
+        ProjectStep.suspend: {"reason": "r"},
+        ProjectStep.terminate: {"reason": "r"},
+        ProjectStep.supply: {"month": "2027-02", "amount": "1"},
+    }[step]
+    for who in allowed:
+        assert refusal(directory, s, step, who, body) is None, who
+    for who in denied:
+        assert refusal(directory, s, step, who, body).kind == "forbidden", who
+
+
+# --- ND-03 / ND-04 ----------------------------------------------------------------------------
+
+
+def test_nd03_budget_cap_before_a_breakthrough():
+    """ND-03: before a breakthrough the budget total may not exceed 30,000; after one, the
+    substantive budget has no cap."""
+    assert budget_within_cap(BudgetPhase.preliminary, Decimal(30000), POLICY)
+    assert not budget_within_cap(BudgetPhase.preliminary, Decimal("30000.01"), POLICY)
+    assert budget_within_cap(BudgetPhase.substantive, Decimal(500000), POLICY)
+
+
+def test_nd03_budget_chains_by_phase(directory):
+    """ND-03: a preliminary budget goes deputy → leader; after a breakthrough, a substantive
+    budget goes group → deputy → leader; a preliminary one above the cap is 409."""
+    s = approved(directory)
+    big = {"phase": "preliminary", "lines": [{"name": "a", "amount": "20000"}, {"name": "b", "amount": "10001"}]}
+    assert "30000" in refusal(directory, s, ProjectStep.budget, "sales-1", big).reason
+    sub = {"phase": "substantive", "lines": [{"name": "a", "amount": "90000"}]}
+    assert refusal(directory, s, ProjectStep.budget, "sales-1", sub).kind == "conflict"
+    s = do(directory, s, ProjectStep.follow_up, "sales-1", {"note": "signed trial order", "progress": "breakthrough"})
+    s = do(directory, s, ProjectStep.budget, "sales-1", sub)
+    assert refusal(directory, s, ProjectStep.budget_decision, "dev-deputy", {"approved": True}).kind == "conflict"
+    assert refusal(directory, s, ProjectStep.budget_decision, "finance-1", {"approved": True}).kind == "forbidden"
+    for who in ("dev-review", "dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
+    assert s.stage is Stage.active and view_of(s).budget.total == Decimal(90000)
+
+
+@pytest.mark.parametrize(
+    "spent, amount, ok",
+    [("0", "1050", True), ("0", "1050.01", False), ("1000", "50", True), ("1000", "51", False)],
+)
+def test_nd04_five_percent_tolerance(spent, amount, ok):
+    """ND-04: a line of 1,000 may carry at most 1,050 of expenses."""
+    assert expense_within_tolerance(Decimal(1000), Decimal(spent), Decimal(amount), Decimal("0.05")) is ok
+
+
+def test_nd04_expense_over_the_line_refused_and_reimbursement_chain(directory):
+    """ND-04: over the line by more than 5% is 409 until a new budget is approved;
+    reimbursement runs deputy → finance → leader, in that order; finance may act on it
+    without seeing the project."""
+    s = with_budget(directory, {"entertainment": "1000"})
+    over = {"line": "entertainment", "amount": "1051", "description": "d"}
+    assert "ND-04" in refusal(directory, s, ProjectStep.expense, "sales-1", over).reason
+    assert refusal(directory, s, ProjectStep.expense, "sales-1", {"line": "nope", "amount": "1", "description": "d"}).kind == "conflict"
+    s = do(directory, s, ProjectStep.expense, "sales-1", {"line": "entertainment", "amount": "1050", "description": "d"})
+    assert refusal(directory, s, ProjectStep.expense_decision, "finance-1", {"approved": True}, "E1").kind == "conflict"
+    assert refusal(directory, s, ProjectStep.expense_decision, "dev-review", {"approved": True}, "E1").kind == "forbidden"
+    for who in ("dev-deputy", "finance-1", "dev-lead"):
+        s = do(directory, s, ProjectStep.expense_decision, who, {"approved": True}, expense_id="E1")
+    assert s.expenses[0].status == "approved"
+    assert view_of(s).budget.lines[0].remaining == Decimal(-50)
+    # a new, larger budget approved: the same line takes more
+    s = do(directory, s, ProjectStep.budget, "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "3000"}]})
+    for who in ("dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
+    assert refusal(directory, s, ProjectStep.expense, "sales-1", over) is None
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+
+def test_nd05_lapse_recorded_and_clock_rearms(directory):
+    """ND-05: 30 days without a follow-up: a lapse, the implementer and the deputy reminded,
+    and the clock re-arms for the next 30 days."""
+    s = with_budget(directory, {"a": "100"})
+    assert next_clock(s) == (Clock.follow_up, NOW + 30 * DAY)
+    out = apply_clock(Clock.follow_up, s, NOW + 30 * DAY)
+    assert out.kind == "follow_up_lapsed" and "follow_up_overdue" in out.state.flags
+    assert {n.recipient_id for n in out.notifications} == {"sales-1", "dev-deputy"}
+    assert out.state.follow_up_due_at == NOW + 60 * DAY
+    after = do(directory, out.state, ProjectStep.follow_up, "sales-1", {"note": "n"}, at=NOW + 31 * DAY)
+    assert "follow_up_overdue" not in after.flags and after.follow_up_due_at == NOW + 61 * DAY
+
+
+def test_nd06_nd07_milestones_fire_only_without_progress(directory):
+    """ND-06: at 3 months, special attention only with no progress; ND-07: at 6 months, a
+    special study only with no breakthrough."""
+    s = with_budget(directory, {"a": "100"})
+    assert apply_clock(Clock.attention, s, NOW).kind == "special_attention"
+    s2 = do(directory, s, ProjectStep.follow_up, "sales-1", {"note": "n", "progress": "some"})
+    assert apply_clock(Clock.attention, s2, NOW).kind == "attention_checked"
+    study = apply_clock(Clock.study, s2, NOW)
+    assert study.kind == "special_study" and study.state.study_pending
+    s3 = do(directory, s2, ProjectStep.follow_up, "sales-1", {"note": "n", "progress": "breakthrough"})
+    assert apply_clock(Clock.study, s3, NOW).kind == "study_checked"
+    ended = do(directory, study.state, ProjectStep.study_decision, "dev-review", {"continue": False})
+    assert ended.stage is Stage.terminated
+
+
+def test_nd09_suspension_shifts_every_clock(directory):
+    """ND-09: while suspended no clock runs; on resume every due time moves later by the time
+    suspended."""
+    s = with_budget(directory, {"a": "100"})
+    before = (s.follow_up_due_at, s.attention_due_at, s.study_due_at, s.annual_review_due_at)
+    s = do(directory, s, ProjectStep.suspend, "sales-1", {"reason": "r"}, at=NOW + 5 * DAY)
+    assert next_clock(s) is None
+    assert refusal(directory, s, ProjectStep.follow_up, "sales-1", {"note": "n"}).kind == "conflict"
+    s = do(directory, s, ProjectStep.resume, "dev-review", {}, at=NOW + 45 * DAY)
+    assert (s.follow_up_due_at, s.attention_due_at, s.study_due_at, s.annual_review_due_at) == tuple(
+        d + 40 * DAY for d in before
+    )
+    assert s.suspended_seconds == (40 * DAY).total_seconds() and s.stage is Stage.active
+    assert shift_clocks(s, DAY).follow_up_due_at == s.follow_up_due_at + DAY
+
+
+def test_nd08_annual_review_chain(directory):
+    """ND-08: 12 months without the standard: the report, then group → deputy → leader; the
+    leader's decision counts."""
+    s = with_budget(directory, {"a": "100"})
+    out = apply_clock(Clock.annual_review, s, NOW)
+    assert out.kind == "annual_review" and out.state.annual_pending
+    s = out.state
+    assert refusal(directory, s, ProjectStep.annual_report_decision, "dev-review", {"continue": True}).kind == "conflict"
+    s = do(directory, s, ProjectStep.annual_report, "sales-1", {"report": "r"})
+    assert refusal(directory, s, ProjectStep.annual_report_decision, "dev-lead", {"continue": True}).kind == "conflict"
+    s = do(directory, s, ProjectStep.annual_report_decision, "dev-review", {"continue": False})
+    s = do(directory, s, ProjectStep.annual_report_decision, "dev-deputy", {"continue": False})
+    assert s.stage is Stage.active  # opinions; the leader decides
+    s = do(directory, s, ProjectStep.annual_report_decision, "dev-lead", {"continue": True})
+    assert not s.annual_pending and s.stage is Stage.active
+
+
+# --- ND-11 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "months, run",
+    [([], 0), (["2027-01"], 1), (["2027-01", "2027-03", "2027-04"], 2), (["2026-11", "2026-12", "2027-01"], 3),
+     (["2027-05", "2027-03", "2027-04"], 3)],
+)
+def test_nd11_standard_is_three_consecutive_months(months, run):
+    """ND-11 / ND-08: the standard is supply in 3 consecutive calendar months."""
+    assert consecutive_supply_months(months) == run
+    assert standard_reached(months, POLICY) is (run >= 3)
+
+
+def test_nd11_completion_closes_the_project(directory):
+    """ND-11: the third consecutive month completes the project and stops every clock."""
+    s = with_budget(directory, {"a": "100"})
+    for m in ("2027-02", "2027-03"):
+        s = do(directory, s, ProjectStep.supply, "sales-1", {"month": m, "amount": "10"})
+    assert refusal(directory, s, ProjectStep.supply, "sales-1", {"month": "2027-03", "amount": "1"}).kind == "conflict"
+    s = do(directory, s, ProjectStep.supply, "sales-1", {"month": "2027-04", "amount": "10"})
+    assert s.stage is Stage.completed and next_clock(s) is None
+    assert refusal(directory, s, ProjectStep.follow_up, "sales-1", {"note": "n"}).kind == "conflict"
+
+
+# --- policy -----------------------------------------------------------------------------------
+
+
+def test_nd03_nd05_project_policy_defaults_and_env(monkeypatch):
+    """ND-01/03/04/05/06/07/08: defaults from the seeds; every value settable by POLICY_*."""
+    for name in list(os.environ):
+        if name.upper().startswith("POLICY_"):
+            monkeypatch.delenv(name)
+    p = ProjectPolicy()
+    assert (p.cast_ball_threshold, p.equipment_threshold) == (Decimal(3000000), Decimal(1000000))
+    assert (p.budget_cap_before_breakthrough, p.expense_tolerance) == (Decimal(30000), Decimal("0.05"))
+    assert (p.budget_deadline, p.follow_up_interval, p.attention_after, p.study_after, p.annual_review_after) == (
+        7 * DAY, 30 * DAY, 90 * DAY, 180 * DAY, 365 * DAY)
+    assert p.supply_months_to_complete == 3
+    monkeypatch.setenv("POLICY_FOLLOW_UP_INTERVAL", "P10D")
+    monkeypatch.setenv("POLICY_EQUIPMENT_THRESHOLD", "800000")
+    monkeypatch.setenv("POLICY_OTHER_LINE_THRESHOLDS", '{"valves": 500000}')
+    monkeypatch.setenv("POLICY_PLAN_DEADLINE", "PT5M")
+    loaded = load_project_policy()
+    assert type(loaded) is ProjectPolicy
+    assert loaded.follow_up_interval == 10 * DAY and loaded.equipment_threshold == Decimal(800000)
+    assert loaded.thresholds()["valves"] == Decimal(500000)
+    assert PolicySettings().complaint_policy().plan_deadline == timedelta(minutes=5)
+
+
+def test_nd07_continue_body_reads_continue_on_the_wire():
+    """ND-07/ND-08: the decision body's field is ``continue`` in JSON."""
+    b = ContinueBody.model_validate({"continue": True})
+    assert b.continue_ is True and b.model_dump(by_alias=True)["continue"] is True

@@ -11,6 +11,7 @@ from pathlib import Path
 import structlog
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
@@ -39,9 +40,12 @@ def build_worker(
     database_url: str,
     staff_file: Path,
     settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
 ) -> Worker:
+    """The worker of every workflow and activity. Pass ``engine`` to own (and dispose) the
+    database engine; otherwise the worker makes one for ``database_url``."""
     settings = settings or Settings()
-    engine = make_engine(database_url)
+    engine = engine or make_engine(database_url)
     complaints = ComplaintActivities(engine, staff_file)
     projects = ProjectActivities(engine)
     return Worker(
@@ -67,9 +71,13 @@ async def main(client: Client | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
     client = client or await connect(settings)
-    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file, settings)
+    engine = make_engine(settings.database_url)
+    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file, settings, engine)
     log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
-    await worker.run()
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -19,11 +20,12 @@ from models.complaint import (
     Reassignment,
     ReassignInput,
 )
-from models.complaint_rules import reassignment_candidate, repeats_of
+from models.complaint_rules import reassignment_candidate, repeats_of, view_of, viewers
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
 from storage.engine import sessions
+from storage.writer import add_event_and_notifications, step_already_written, writer_for
 
 log = structlog.get_logger()
 
@@ -35,6 +37,7 @@ class ComplaintActivities:
         self.engine = engine
         self.sessions = sessions(engine)
         self.staff_file = staff_file
+        self.writer = writer_for(engine.url.render_as_string(hide_password=False))
 
     @activity.defn(name="lookup_complainant")
     async def lookup_complainant(self, inp: LookupInput) -> CustomerLookup:
@@ -73,85 +76,20 @@ class ComplaintActivities:
 
     @activity.defn(name="record_complaint_step")
     async def record_complaint_step(self, rec: ComplaintRecord) -> bool:
-        """Write one step in one transaction: its event, the projection, who may read the case,
-        notifications and accountability records. Keyed by (workflow id, seq): a retry, or a
-        replayed step, finds the event there and writes nothing. Returns whether it wrote."""
-        case, view, ev = rec.case, rec.view, rec.event
-        ref = case.workflow_id
-        async with self.sessions() as db:
-            try:
-                async with db.begin():
-                    exists = await db.scalar(
-                        select(t.CaseEvent.id).where(t.CaseEvent.case_ref == ref, t.CaseEvent.seq == ev.seq)
-                    )
-                    if exists is not None:
-                        return False
-                    db.add(
-                        t.CaseEvent(
-                            case_ref=ref, seq=ev.seq, kind=ev.kind, actor_id=ev.actor_id, at=ev.at, data=ev.data
-                        )
-                    )
-                    row = await db.get(t.Complaint, case.id)
-                    if row is not None and row.archived:
-                        raise ApplicationError(
-                            "CP-17: an archived complaint is read-only", type="ReadOnly", non_retryable=True
-                        )
-                    if row is None:
-                        row = t.Complaint(id=case.id, workflow_id=ref)
-                        db.add(row)
-                    if row.seq is None or row.seq < ev.seq:
-                        row.status = case.status.value
-                        row.severity = case.severity.value
-                        row.category = case.category.value if case.category else None
-                        row.channel = case.complaint.channel.value
-                        row.handler_id = view.handler_id
-                        row.first_responder_id = view.first_responder_id
-                        row.target_staff_id = case.target_staff_id
-                        row.customer_id = case.complaint.complainant.customer_id
-                        row.complainant_phone = case.complaint.complainant.phone
-                        row.escalation_level = case.escalation_level
-                        row.received_at = case.received_at
-                        row.next_due_at = view.next_due_at
-                        row.closed_at = case.closed_at
-                        row.archived = case.archived
-                        row.case_file = case.case_file
-                        row.seq = ev.seq
-                        row.view = view.model_dump(mode="json")
-                        await db.execute(delete(t.CaseViewer).where(t.CaseViewer.case_ref == ref))
-                        db.add_all(t.CaseViewer(case_ref=ref, staff_id=s) for s in rec.viewers)
-                    db.add_all(
-                        t.Notification(
-                            case_ref=ref,
-                            seq=ev.seq,
-                            recipient_kind=n.recipient_kind,
-                            recipient_id=n.recipient_id,
-                            kind=n.kind,
-                            channel=n.channel,
-                            message=n.message,
-                            created_at=ev.at,
-                        )
-                        for n in rec.notifications
-                    )
-                    db.add_all(
-                        t.AccountabilityRecord(
-                            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=ev.at
-                        )
-                        for a in rec.accountability
-                    )
-            except IntegrityError:
-                # a concurrent attempt of the same step committed first: nothing more to write
-                return False
-        for n in rec.notifications:
-            log.info(
-                "notification",
-                case=ref,
-                seq=ev.seq,
-                to=n.recipient_id or n.recipient_kind,
-                kind=n.kind,
-                channel=n.channel,
-            )
-        log.info("case_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
-        return True
+        """Write one step: its event, the projection, who may read the case, notifications and
+        accountability records, all or nothing (grouped with other steps by the batch writer).
+        Keyed by (workflow id, seq): a retry, or a replayed step, finds the event there and
+        writes nothing. Returns whether it wrote."""
+        try:
+            wrote = await self.writer.submit(lambda db: _write_complaint_step(db, rec))
+        except IntegrityError:
+            wrote = False  # a concurrent attempt of the same step committed first
+        if wrote:
+            ref, seq = rec.case.workflow_id, rec.event.seq
+            for n in rec.notifications:
+                log.info("notification", case=ref, seq=seq, to=n.recipient_id or n.recipient_kind, kind=n.kind, channel=n.channel)
+            log.info("case_step", case=ref, seq=seq, kind=rec.event.kind, actor=rec.event.actor_id)
+        return wrote
 
     @activity.defn(name="pick_reassignment")
     async def pick_reassignment(self, inp: ReassignInput) -> Reassignment:
@@ -162,3 +100,51 @@ class ComplaintActivities:
             return Reassignment(handler=None)
         return Reassignment(handler=chosen.ref, handler_chain=directory.chain(chosen.id))
 
+
+
+def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
+    case, ev = rec.case, rec.event
+    view = rec.view or view_of(case)
+    ref = case.workflow_id
+    if step_already_written(db, ref, ev.seq):
+        return False
+    row = db.get(t.Complaint, case.id)
+    if row is not None and row.archived:
+        raise ApplicationError("CP-17: an archived complaint is read-only", type="ReadOnly", non_retryable=True)
+    add_event_and_notifications(db, ref, ev, rec.notifications)
+    if row is None:
+        row = t.Complaint(id=case.id, workflow_id=ref)
+        db.add(row)
+    if row.seq is None or row.seq < ev.seq:
+        row.status = case.status.value
+        row.severity = case.severity.value
+        row.category = case.category.value if case.category else None
+        row.channel = case.complaint.channel.value
+        row.handler_id = view.handler_id
+        row.first_responder_id = view.first_responder_id
+        row.target_staff_id = case.target_staff_id
+        row.customer_id = case.complaint.complainant.customer_id
+        row.complainant_phone = case.complaint.complainant.phone
+        row.escalation_level = case.escalation_level
+        row.received_at = case.received_at
+        row.next_due_at = view.next_due_at
+        row.closed_at = case.closed_at
+        row.archived = case.archived
+        row.case_file = case.case_file
+        row.seq = ev.seq
+        row.view = view.model_dump(mode="json")
+        wanted = set(rec.viewers if rec.viewers is not None else viewers(case))
+        present = set(db.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == ref)))
+        if present - wanted:
+            db.execute(
+                delete(t.CaseViewer).where(t.CaseViewer.case_ref == ref, t.CaseViewer.staff_id.in_(present - wanted))
+            )
+        db.add_all(t.CaseViewer(case_ref=ref, staff_id=s) for s in sorted(wanted - present))
+    db.add_all(
+        t.AccountabilityRecord(
+            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=ev.at
+        )
+        for a in rec.accountability
+    )
+    db.flush()
+    return True

@@ -8,12 +8,14 @@ import structlog
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from models.project import Eligibility, EligibilityInput, HandOver, HandOverInput, ProjectRecord
 from models.project_rules import eligibility
 from storage import tables as t
 from storage.engine import sessions
+from storage.writer import add_event_and_notifications, step_already_written, writer_for
 
 log = structlog.get_logger()
 
@@ -29,6 +31,7 @@ class ProjectActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = sessions(engine)
+        self.writer = writer_for(engine.url.render_as_string(hide_password=False))
 
     @activity.defn(name="check_project_eligibility")
     async def check_eligibility(self, inp: EligibilityInput) -> Eligibility:
@@ -46,73 +49,20 @@ class ProjectActivities:
 
     @activity.defn(name="record_project_step")
     async def record_project_step(self, rec: ProjectRecord) -> bool:
-        """Write one step in one transaction: its event, the projection (or, for an ineligible
-        application, the refusal) and the notifications. Keyed by (workflow id, seq): a retry or
-        a replayed step finds the event there and writes nothing. Returns whether it wrote."""
-        p, view, ev = rec.project, rec.view, rec.event
-        ref = p.workflow_id
-        async with self.sessions() as db:
-            try:
-                async with db.begin():
-                    exists = await db.scalar(
-                        select(t.CaseEvent.id).where(t.CaseEvent.case_ref == ref, t.CaseEvent.seq == ev.seq)
-                    )
-                    if exists is not None:
-                        return False
-                    db.add(
-                        t.CaseEvent(
-                            case_ref=ref, seq=ev.seq, kind=ev.kind, actor_id=ev.actor_id, at=ev.at, data=ev.data
-                        )
-                    )
-                    if rec.refusal is not None:
-                        r = rec.refusal
-                        db.add(
-                            t.ProjectRefusal(
-                                project_id=r.project_id,
-                                client_name=r.application.client_name,
-                                product_line=r.application.product_line,
-                                expected_annual_business=str(r.application.expected_annual_business),
-                                applicant_id=r.applicant_id,
-                                reason=r.reason,
-                                application=r.application.model_dump(mode="json"),
-                                created_at=ev.at,
-                            )
-                        )
-                    else:
-                        row = await db.get(t.ClientProject, p.id)
-                        if row is None:
-                            row = t.ClientProject(id=p.id, workflow_id=ref, created_at=p.created_at)
-                            db.add(row)
-                        if row.seq is None or row.seq < ev.seq:
-                            row.client_name = p.application.client_name
-                            row.product_line = p.application.product_line
-                            row.stage = p.stage.value
-                            row.implementer_ids = p.implementer_ids
-                            row.flags = [f.value for f in p.flags]
-                            row.next_due_at = view.next_due_at
-                            row.closed_at = p.closed_at
-                            row.seq = ev.seq
-                            row.view = view.model_dump(mode="json")
-                    db.add_all(
-                        t.Notification(
-                            case_ref=ref,
-                            seq=ev.seq,
-                            recipient_kind=n.recipient_kind,
-                            recipient_id=n.recipient_id,
-                            kind=n.kind,
-                            channel=n.channel,
-                            message=n.message,
-                            created_at=ev.at,
-                        )
-                        for n in rec.notifications
-                    )
-            except IntegrityError:
-                # a concurrent attempt of the same step committed first: nothing more to write
-                return False
-        for n in rec.notifications:
-            log.info("notification", case=ref, seq=ev.seq, to=n.recipient_id, kind=n.kind)
-        log.info("project_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
-        return True
+        """Write one step, all or nothing: its event, the projection (or, for an ineligible
+        application, the refusal) and the notifications, grouped with other steps by the batch
+        writer. Keyed by (workflow id, seq): a retry or a replayed step finds the event there
+        and writes nothing. Returns whether it wrote."""
+        try:
+            wrote = await self.writer.submit(lambda db: _write_project_step(db, rec))
+        except IntegrityError:
+            wrote = False  # a concurrent attempt of the same step committed first
+        if wrote:
+            ref, ev = rec.project.workflow_id, rec.event
+            for n in rec.notifications:
+                log.info("notification", case=ref, seq=ev.seq, to=n.recipient_id, kind=n.kind)
+            log.info("project_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
+        return wrote
 
     @activity.defn(name="hand_over_to_sales")
     async def hand_over_to_sales(self, inp: HandOverInput) -> HandOver:
@@ -129,3 +79,42 @@ class ProjectActivities:
                 return HandOver(customer_id=cid, created=False)
         log.info("handed_to_sales", customer=cid, project=inp.project_id)
         return HandOver(customer_id=cid, created=True)
+
+
+def _write_project_step(db: Session, rec: ProjectRecord) -> bool:
+    p, view, ev = rec.project, rec.view, rec.event
+    ref = p.workflow_id
+    if step_already_written(db, ref, ev.seq):
+        return False
+    add_event_and_notifications(db, ref, ev, rec.notifications)
+    if rec.refusal is not None:
+        r = rec.refusal
+        db.add(
+            t.ProjectRefusal(
+                project_id=r.project_id,
+                client_name=r.application.client_name,
+                product_line=r.application.product_line,
+                expected_annual_business=str(r.application.expected_annual_business),
+                applicant_id=r.applicant_id,
+                reason=r.reason,
+                application=r.application.model_dump(mode="json"),
+                created_at=ev.at,
+            )
+        )
+    else:
+        row = db.get(t.ClientProject, p.id)
+        if row is None:
+            row = t.ClientProject(id=p.id, workflow_id=ref, created_at=p.created_at)
+            db.add(row)
+        if row.seq is None or row.seq < ev.seq:
+            row.client_name = p.application.client_name
+            row.product_line = p.application.product_line
+            row.stage = p.stage.value
+            row.implementer_ids = p.implementer_ids
+            row.flags = [f.value for f in p.flags]
+            row.next_due_at = view.next_due_at
+            row.closed_at = p.closed_at
+            row.seq = ev.seq
+            row.view = view.model_dump(mode="json")
+    db.flush()
+    return True

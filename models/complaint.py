@@ -522,9 +522,9 @@ class ComplaintRecord(BaseModel):
     """Input of the record_complaint_step activity: one step, written in one transaction."""
 
     case: ComplaintState
-    view: ComplaintView
-    viewers: list[str]
     event: CaseEvent
+    view: ComplaintView | None = None  # derived from case when not given
+    viewers: list[str] | None = None  # derived from case when not given
     notifications: list[Notification] = Field(default_factory=list)
     accountability: list[Accountability] = Field(default_factory=list)
 

@@ -41,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         new_case,
         next_deadline,
         view_of,
-        viewers,
     )
     from workflows import search_attributes as sa
 
@@ -250,8 +249,6 @@ class ComplaintWorkflow:
             ComplaintActivities.record_complaint_step,
             ComplaintRecord(
                 case=s,
-                view=view_of(s),
-                viewers=viewers(s),
                 event=CaseEvent(seq=s.seq, kind=out.kind, actor_id=out.actor_id, at=workflow.now(), data=out.data),
                 notifications=out.notifications,
                 accountability=out.accountability,
@@ -261,7 +258,7 @@ class ComplaintWorkflow:
         self.state = s
         self.version += 1
         nxt = next_deadline(s)
-        workflow.upsert_search_attributes(
+        sa.upsert_changed(
             [
                 sa.COMPLAINT_STATUS.value_set(s.status.value),
                 sa.COMPLAINT_SEVERITY.value_set(s.severity.value),

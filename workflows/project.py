@@ -335,7 +335,7 @@ class ClientProjectWorkflow:
         """Search attributes and current details: what supervisors see in the Temporal UI."""
         s = self.state
         nxt = next_clock(s)
-        workflow.upsert_search_attributes(
+        sa.upsert_changed(
             [
                 sa.PROJECT_STAGE.value_set(s.stage.value),
                 sa.IMPLEMENTER_ID.value_set(s.implementer_ids),

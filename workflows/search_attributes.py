@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from temporalio import workflow
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 COMPLAINT_STATUS = SearchAttributeKey.for_keyword("ComplaintStatus")
 COMPLAINT_SEVERITY = SearchAttributeKey.for_keyword("ComplaintSeverity")
@@ -48,3 +49,13 @@ def dev_server_args() -> list[str]:
     for key in ALL:
         args += ["--search-attribute", f"{key.name}={CLI_TYPES[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}"]
     return args
+
+
+def upsert_changed(updates: list[SearchAttributeUpdate]) -> None:
+    """Upsert only the attributes whose value differs from what the workflow already has, so
+    a step that changes nothing the UI filters on costs the server no visibility write.
+    Call from workflow code only."""
+    current = workflow.info().typed_search_attributes
+    changed = [u for u in updates if current.get(u.key) != u.value]
+    if changed:
+        workflow.upsert_search_attributes(changed)

@@ -1,0 +1,140 @@
+"""Group commit: the step writes of many workflows share one transaction.
+
+Every activity that records a step hands a small function to the writer and awaits its
+result. A single task per process drains whatever is waiting, runs the functions in one
+transaction on a worker thread (one savepoint each, so one refusal does not sink the others)
+and commits once. SQLite then never has two writers fighting over its lock (whose busy handler
+sleeps), and PostgreSQL pays one commit for many steps. If the commit fails, every write of the
+batch fails, and Temporal retries each activity with its backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from storage import tables as t
+from storage.engine import sync_url
+
+T = TypeVar("T")
+Job = Callable[[Session], Any]
+
+MAX_BATCH = 256
+
+
+def _sync_engine(url: str) -> Engine:
+    engine = create_engine(sync_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+    return engine
+
+
+class BatchWriter:
+    def __init__(self, url: str) -> None:
+        self.engine = _sync_engine(url)
+        self._queues: dict[asyncio.AbstractEventLoop, asyncio.Queue[tuple[Job, asyncio.Future[Any]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, job: Callable[[Session], T]) -> T:
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = asyncio.Queue()
+            task = loop.create_task(self._drain(queue), name="batch-writer")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        future: asyncio.Future[T] = loop.create_future()
+        queue.put_nowait((job, future))
+        return await future
+
+    async def _drain(self, queue: asyncio.Queue[tuple[Job, asyncio.Future[Any]]]) -> None:
+        while True:
+            batch = [await queue.get()]
+            while not queue.empty() and len(batch) < MAX_BATCH:
+                batch.append(queue.get_nowait())
+            live = [(job, fut) for job, fut in batch if not fut.done()]
+            try:
+                outcomes = await asyncio.to_thread(self._apply, [job for job, _ in live])
+            except Exception as e:  # noqa: BLE001 - the commit failed: every write of the batch did
+                for _, fut in live:
+                    if not fut.done():
+                        fut.set_exception(e)
+                continue
+            for (_, fut), (ok, value) in zip(live, outcomes, strict=True):
+                if fut.done():
+                    continue
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+
+    def _apply(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
+        """All jobs in one transaction. Should one raise (rare: a refused write, a duplicate),
+        the batch is rolled back and each job runs again in a transaction of its own, so the
+        others still commit and that one gets its error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as db, db.begin():
+                return [(True, job(db)) for job in jobs]
+        except Exception:  # noqa: BLE001
+            if len(jobs) == 1:
+                raise
+        out: list[tuple[bool, Any]] = []
+        for job in jobs:
+            try:
+                with Session(self.engine, expire_on_commit=False) as db, db.begin():
+                    out.append((True, job(db)))
+            except Exception as e:  # noqa: BLE001 - handed back to the activity that asked
+                out.append((False, e))
+        return out
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_writers: dict[str, BatchWriter] = {}
+
+
+def writer_for(url: str) -> BatchWriter:
+    """One writer per database per process."""
+    key = sync_url(url)
+    if key not in _writers:
+        _writers[key] = BatchWriter(url)
+    return _writers[key]
+
+
+def step_already_written(db: Session, case_ref: str, seq: int) -> bool:
+    """The idempotency key of every step's write: (workflow id, seq)."""
+    return db.scalar(select(t.CaseEvent.id).where(t.CaseEvent.case_ref == case_ref, t.CaseEvent.seq == seq)) is not None
+
+
+def add_event_and_notifications(db: Session, case_ref: str, event_: Any, notifications: list[Any]) -> None:
+    db.add(
+        t.CaseEvent(
+            case_ref=case_ref, seq=event_.seq, kind=event_.kind, actor_id=event_.actor_id, at=event_.at, data=event_.data
+        )
+    )
+    db.add_all(
+        t.Notification(
+            case_ref=case_ref,
+            seq=event_.seq,
+            recipient_kind=n.recipient_kind,
+            recipient_id=n.recipient_id,
+            kind=n.kind,
+            channel=n.channel,
+            message=n.message,
+            created_at=event_.at,
+        )
+        for n in notifications
+    )

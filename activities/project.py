@@ -101,20 +101,21 @@ def _write_project_step(db: Session, rec: ProjectRecord) -> bool:
                 created_at=ev.at,
             )
         )
-    else:
-        row = db.get(t.ClientProject, p.id)
-        if row is None:
-            row = t.ClientProject(id=p.id, workflow_id=ref, created_at=p.created_at)
-            db.add(row)
-        if row.seq is None or row.seq < ev.seq:
-            row.client_name = p.application.client_name
-            row.product_line = p.application.product_line
-            row.stage = p.stage.value
-            row.implementer_ids = p.implementer_ids
-            row.flags = [f.value for f in p.flags]
-            row.next_due_at = view.next_due_at
-            row.closed_at = p.closed_at
-            row.seq = ev.seq
-            row.view = view.model_dump(mode="json")
+    # A refused application is a project too (stage rejected): its applicant's inbox points
+    # at it, and GET, history and ?stage=rejected show it with the reason.
+    row = db.get(t.ClientProject, p.id)
+    if row is None:
+        row = t.ClientProject(id=p.id, workflow_id=ref, created_at=p.created_at)
+        db.add(row)
+    if row.seq is None or row.seq < ev.seq:
+        row.client_name = p.application.client_name
+        row.product_line = p.application.product_line
+        row.stage = p.stage.value
+        row.implementer_ids = p.implementer_ids
+        row.flags = [f.value for f in p.flags]
+        row.next_due_at = view.next_due_at
+        row.closed_at = p.closed_at
+        row.seq = ev.seq
+        row.view = view.model_dump(mode="json")
     db.flush()
     return True

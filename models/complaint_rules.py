@@ -70,6 +70,15 @@ class Outcome:
     notifications: list[Notification] = field(default_factory=list)
     accountability: list[Accountability] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # CP-07: the staff member complained about is never told of the case (not even when
+        # they received it themselves, or sit on a ladder it climbs).
+        target = self.state.target_staff_id
+        if target:
+            self.notifications = [
+                n for n in self.notifications if not (n.recipient_kind == "staff" and n.recipient_id == target)
+            ]
+
 
 # --- classification -----------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ class Staff(BaseModel):
     leader_id: str | None = None
     department: str = ""
     api_key: str | None = Field(default=None, repr=False)
-    api_key_sha256: str | None = Field(default=None, repr=False)
+    api_key_sha256: str | None = Field(default=None, repr=False, pattern=r"^[0-9a-fA-F]{64}$")
 
     @model_validator(mode="after")
     def _one_key(self) -> Staff:

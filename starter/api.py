@@ -19,11 +19,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.exc import DBAPIError
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from config import Settings, configure_logging, get_settings, load_directory
+from config import Settings, configure_logging, data_converter, get_settings, load_directory
 from models.complaint import (
     STEP_BODIES,
     AssignBody,
@@ -36,10 +35,11 @@ from models.complaint import (
 )
 from models.policy import load_complaint_policy
 from models.staff import Directory, Staff
+from starter.idempotency import KEY_HEADER, Idempotent
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from storage import tables as t
 from storage.engine import make_engine, sessions
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import workflow_id_for
 
 log = structlog.get_logger()
 
@@ -48,6 +48,12 @@ ERROR_STATUS = {"Conflict": 409, "Forbidden": 403, "Invalid": 422, "ReadOnly": 4
 
 class Problem(BaseModel):
     detail: str
+
+
+class Unprocessable(BaseModel):
+    """422: a sentence naming the problem, or FastAPI's list of field errors."""
+
+    detail: str | list[dict[str, Any]]
 
 
 class EventOut(BaseModel):
@@ -65,6 +71,14 @@ class NotificationOut(BaseModel):
     message: str
     channel: str | None
     created_at: datetime
+
+
+class ComplaintAccepted(BaseModel):
+    """202: the complaint is registered (or will be), without its content."""
+
+    id: str
+    workflow_id: str
+    status: Status
 
 
 class Health(BaseModel):
@@ -113,7 +127,7 @@ async def temporal(st: Annotated[AppState, Depends(app_state)]) -> Client:
                 Client.connect(
                     st.settings.temporal_address,
                     namespace=st.settings.temporal_namespace,
-                    data_converter=pydantic_data_converter,
+                    data_converter=data_converter(st.settings),
                 ),
                 timeout=5,
             )
@@ -137,11 +151,24 @@ SessionDep = Annotated[AsyncSession, Depends(db_session)]
 TemporalDep = Annotated[Client, Depends(temporal)]
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
 
+
+async def idempotent(
+    request: Request, st: AppDep, staff: CurrentStaff, idempotency_key: Annotated[str | None, KEY_HEADER] = None
+) -> Idempotent:
+    """Every POST's ``Idempotency-Key`` (starter/idempotency.py)."""
+    return await Idempotent.of(request, st.sessions, staff.id, idempotency_key)
+
+
+IdempotentDep = Annotated[Idempotent, Depends(idempotent)]
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "no or unknown API key"},
     403: {"model": Problem, "description": "CP-07/CP-19: not yours to see or do"},
     404: {"model": Problem, "description": "no such complaint"},
     409: {"model": Problem, "description": "not allowed now (the reason says why)"},
+    413: {"model": Problem, "description": "request body too large (the limit is named)"},
+    422: {"model": Unprocessable, "description": "bad input: the field and the problem are named"},
+    502: {"model": Problem, "description": "Temporal refused the request"},
     503: {"model": Problem, "description": "Temporal or the database is unavailable"},
 }
 
@@ -169,16 +196,41 @@ async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.
     "",
     status_code=201,
     response_model=ComplaintView,
-    responses={**ERRORS, 202: {"model": ComplaintView, "description": "accepted; registration still running"}},
+    responses={**ERRORS, 202: {"model": ComplaintAccepted, "description": "accepted: registration still running, "
+                                  "or the caller is the staff member complained about (CP-07: no case returned)"}},
     summary="Register a complaint (CP-01, CP-02, CP-03, CP-20)",
 )
-async def create_complaint(body: ComplaintCreate, staff: CurrentStaff, st: AppDep, client: TemporalDep) -> Any:
+async def create_complaint(
+    body: ComplaintCreate, staff: CurrentStaff, st: AppDep, client: TemporalDep, idem: IdempotentDep
+) -> Any:
+    return await idem.answer(201, lambda: _register(body, staff, st, client, idem.new_id(new_complaint_id)))
+
+
+async def started(client: Client, workflow_id: str) -> bool:
+    """Whether the workflow exists: an update-with-start whose wait timed out under load may
+    still have started it (then the answer is 202, not 503)."""
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as e:
+        if e.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+async def _register(body: ComplaintCreate, staff: Staff, st: AppState, client: Client, cid: str) -> Any:
     if body.target.staff_id is not None and st.directory.get(body.target.staff_id) is None:
         raise HTTPException(422, f"target.staff_id: unknown staff {body.target.staff_id}")
-    cid = new_complaint_id()
     inp = intake_input(cid, body, staff, st.directory, load_complaint_policy())
     try:
         view = await asyncio.wait_for(start_complaint(client, st.settings.task_queue, inp), timeout=st.intake_wait_seconds)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        if not await started(client, workflow_id_for(cid)):
+            raise
+        return JSONResponse(  # started durably; Temporal stopped waiting for the intake first
+            status_code=202,
+            content={"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value},
+        )
     except TimeoutError:
         # Started durably, but no worker has written the intake yet: accepted, not lost.
         return JSONResponse(
@@ -186,6 +238,13 @@ async def create_complaint(body: ComplaintCreate, staff: CurrentStaff, st: AppDe
             content={"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value},
         )
     log.info("complaint_registered", complaint=cid, receiver=staff.id)
+    if body.target.staff_id == staff.id:
+        # CP-07: registered (nothing lost: the receiver's leaders see it), but the staff
+        # member complained about never reads it, not even in this answer.
+        return JSONResponse(
+            status_code=202,
+            content={"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value},
+        )
     return view
 
 
@@ -240,6 +299,7 @@ async def _take_step(
     st: AppState,
     db: AsyncSession,
     client: Client,
+    update_id: str | None = None,
 ) -> Any:
     row = await _visible_case(db, complaint_id, staff)
     if row.archived:
@@ -258,7 +318,7 @@ async def _take_step(
             inp.investigator, inp.investigator_chain = investigator.ref, st.directory.chain(investigator.id)
     handle = client.get_workflow_handle(row.workflow_id)
     try:
-        return await handle.execute_update(step.value, inp, result_type=ComplaintView)
+        return await handle.execute_update(step.value, inp, id=update_id, result_type=ComplaintView)
     except WorkflowUpdateFailedError as e:
         cause = e.cause
         if isinstance(cause, ApplicationError):
@@ -274,9 +334,17 @@ def _step_route(step: Step, path: str, summary: str) -> None:
     body_type = STEP_BODIES[step]
 
     async def endpoint(
-        complaint_id: str, body: body_type, staff: CurrentStaff, st: AppDep, db: SessionDep, client: TemporalDep  # type: ignore[valid-type]
+        complaint_id: str,
+        body: body_type,  # type: ignore[valid-type]
+        staff: CurrentStaff,
+        st: AppDep,
+        db: SessionDep,
+        client: TemporalDep,
+        idem: IdempotentDep,
     ) -> Any:
-        return await _take_step(step, complaint_id, body, staff, st, db, client)
+        return await idem.answer(
+            200, lambda: _take_step(step, complaint_id, body, staff, st, db, client, idem.update_id)
+        )
 
     endpoint.__name__ = f"complaint_{step.value}"
     router.add_api_route(
@@ -375,6 +443,11 @@ def create_app(
     from starter.projects import router as projects_router  # imports this module: here, not on top
 
     app.include_router(projects_router)
+    from starter.codec import BodyLimit, CodecCORS, router as codec_router
+
+    app.include_router(codec_router)
+    app.add_middleware(CodecCORS, origins=settings.codec_cors_origins)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, codec_limit=max(settings.max_body_bytes, 8 * 1024 * 1024))
 
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_down(_: Request, exc: TemporalUnavailable) -> JSONResponse:

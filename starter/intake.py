@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+from config import mask_phones
 from models.complaint import ComplaintCreate, ComplaintView, IntakeInput
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, Staff
@@ -24,7 +25,7 @@ def new_complaint_id(now: datetime | None = None) -> str:
 
 def static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:
     """What the Temporal UI shows for the workflow: no name, no phone."""
-    subject = f" · {complaint.subject_ref}" if complaint.subject_ref else ""
+    subject = f" · {mask_phones(complaint.subject_ref)}" if complaint.subject_ref else ""
     return (
         f"Complaint {complaint_id} · {complaint.channel.value} · about a "
         f"{complaint.target.kind.value}{subject}"

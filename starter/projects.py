@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -41,11 +41,15 @@ from starter.api import (
     ERROR_STATUS,
     ERRORS,
     AppDep,
+    AppState,
     CurrentStaff,
     EventOut,
+    IdempotentDep,
     Problem,
     SessionDep,
     TemporalDep,
+    Unprocessable,
+    started,
 )
 from starter.intake import new_complaint_id
 from storage import tables as t
@@ -57,10 +61,18 @@ PROJECT_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     403: {"model": Problem, "description": "ND-13: not a project of yours, or not your step"},
     404: {"model": Problem, "description": "no such project"},
-    422: {"model": Problem, "description": "bad input, or (POST /client-projects) ND-01 ineligible"},
+    422: {"model": Unprocessable, "description": "bad input, or (POST /client-projects) ND-01 ineligible"},
 }
 
 router = APIRouter(prefix="/client-projects", tags=["client projects"])
+
+
+class ProjectAccepted(BaseModel):
+    """202: the application is started durably, not yet registered."""
+
+    id: str
+    workflow_id: str
+    stage: Stage
 
 
 class ExpenseDecisionOut(BaseModel):
@@ -147,19 +159,31 @@ def _json_list_has(column: Any, value: str) -> Any:
     "",
     status_code=201,
     response_model=ProjectView,
-    responses={**PROJECT_ERRORS, 202: {"model": ProjectView, "description": "accepted; registration still running"}},
+    responses={**PROJECT_ERRORS, 202: {"model": ProjectAccepted, "description": "accepted; registration still running"}},
     summary="Apply for a new-client development project (ND-01, ND-02)",
 )
-async def create_project(body: ProjectCreate, staff: CurrentStaff, st: AppDep, client: TemporalDep) -> Any:
+async def create_project(
+    body: ProjectCreate, staff: CurrentStaff, st: AppDep, client: TemporalDep, idem: IdempotentDep
+) -> Any:
+    return await idem.answer(201, lambda: _apply(body, staff, st, client, idem.new_id(new_complaint_id)))
+
+
+async def _apply(body: ProjectCreate, staff: Staff, st: AppState, client: Client, pid: str) -> Any:
     if not (staff.id in body.implementer_ids or staff.role in GROUP_ROLES):
         raise HTTPException(403, "ND-13: apply as one of the project's implementers")
-    pid = new_complaint_id()
     try:
         inp = project_input(pid, body, staff, st.directory, load_project_policy())
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
     try:
         view = await asyncio.wait_for(start_project(client, st.settings.task_queue, inp), timeout=st.intake_wait_seconds)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        if not await started(client, project_workflow_id(pid)):
+            raise
+        return JSONResponse(
+            status_code=202,
+            content={"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value},
+        )
     except TimeoutError:
         return JSONResponse(
             status_code=202,
@@ -222,6 +246,7 @@ async def _take_step(
     db: AsyncSession,
     client: Client,
     expense_id: str | None = None,
+    update_id: str | None = None,
 ) -> ProjectView:
     row = await _visible_project(db, project_id, staff, finance_may_act=step is ProjectStep.expense_decision)
     if row.stage in (Stage.completed.value, Stage.terminated.value, Stage.rejected.value):
@@ -230,7 +255,7 @@ async def _take_step(
     inp = ProjectStepInput(actor=staff.ref, body=body.model_dump(mode="json", by_alias=True), expense_id=expense_id)
     handle = client.get_workflow_handle(row.workflow_id)  # no run id: the current run
     try:
-        return await handle.execute_update(step.value, inp, result_type=ProjectView)
+        return await handle.execute_update(step.value, inp, id=update_id, result_type=ProjectView)
     except WorkflowUpdateFailedError as e:
         cause = e.cause
         if isinstance(cause, ApplicationError):
@@ -248,16 +273,30 @@ def _step_route(step: ProjectStep, path: str, summary: str) -> None:
     if step is ProjectStep.resume:
 
         async def endpoint(  # type: ignore[misc]
-            project_id: str, staff: CurrentStaff, db: SessionDep, client: TemporalDep, body: EmptyBody | None = None
+            project_id: str,
+            staff: CurrentStaff,
+            db: SessionDep,
+            client: TemporalDep,
+            idem: IdempotentDep,
+            body: EmptyBody | None = None,
         ) -> Any:
-            return await _take_step(step, project_id, body or EmptyBody(), staff, db, client)
+            return await idem.answer(
+                200, lambda: _take_step(step, project_id, body or EmptyBody(), staff, db, client, update_id=idem.update_id)
+            )
 
     else:
 
         async def endpoint(  # type: ignore[misc]
-            project_id: str, body: body_type, staff: CurrentStaff, db: SessionDep, client: TemporalDep  # type: ignore[valid-type]
+            project_id: str,
+            body: body_type,  # type: ignore[valid-type]
+            staff: CurrentStaff,
+            db: SessionDep,
+            client: TemporalDep,
+            idem: IdempotentDep,
         ) -> Any:
-            return await _take_step(step, project_id, body, staff, db, client)
+            return await idem.answer(
+                200, lambda: _take_step(step, project_id, body, staff, db, client, update_id=idem.update_id)
+            )
 
     endpoint.__name__ = f"project_{step.value}"
     router.add_api_route(
@@ -301,8 +340,14 @@ async def expense_decision(
     staff: CurrentStaff,
     db: SessionDep,
     client: TemporalDep,
+    idem: IdempotentDep,
 ) -> Any:
-    view = await _take_step(ProjectStep.expense_decision, project_id, body, staff, db, client, expense_id)
-    decided = next(e for e in view.expenses if e.id == expense_id)
-    return ExpenseDecisionOut(project_id=view.id, stage=view.stage, expense=decided)
+    async def decide() -> ExpenseDecisionOut:
+        view = await _take_step(
+            ProjectStep.expense_decision, project_id, body, staff, db, client, expense_id, idem.update_id
+        )
+        decided = next(e for e in view.expenses if e.id == expense_id)
+        return ExpenseDecisionOut(project_id=view.id, stage=view.stage, expense=decided)
+
+    return await idem.answer(200, decide)
 

@@ -9,6 +9,7 @@ is, and stops all of it cleanly on Ctrl-C. Running it again resumes every open c
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from config import ROOT, binary, get_settings, load_directory
+from config import ROOT, binary, get_settings, load_directory, new_payload_key, parse_payload_keys
+from models.staff import Directory
 from storage.migrate import upgrade
 from storage.seed import seed_customers
 from workflows.search_attributes import dev_server_args
@@ -42,7 +44,36 @@ def wait_for_temporal(address: str, namespace: str, timeout: float = 60) -> None
     raise SystemExit(f"Temporal did not answer at {address} within {timeout:.0f}s (see var/temporal.log)")
 
 
-def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) -> subprocess.Popen[bytes]:
+def payload_key(var: Path) -> str:
+    """PAYLOAD_KEY, or the key of VAR_DIR/payload.key, generated once (owner-only) when neither
+    exists: payloads on the Temporal server are always encrypted under `make run`."""
+    env = os.environ.get("PAYLOAD_KEY", "").strip()
+    if env:
+        return env
+    path = var / "payload.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_payload_key("k1") + "\n")
+    spec = path.read_text().strip()
+    parse_payload_keys(spec)  # fail early on a damaged file
+    return spec
+
+
+def demo_keys(directory: Directory) -> list[tuple[str, str, str]]:
+    """(id, role, key to print) per staff member: the demo rule is key = "demo-<id>", printed
+    only when the staff file's key (or its sha256) matches it; otherwise "(hashed)"."""
+    out = []
+    for s in directory.staff:
+        guess = f"demo-{s.id}"
+        shown = guess if directory.authenticate(guess) is s else "(hashed)"
+        out.append((s.id, s.role.value, shown))
+    return out
+
+
+def start_dev_server(
+    address: str, ui_port: int, db_file: Path, log_file: Path, codec_endpoint: str | None = None
+) -> subprocess.Popen[bytes]:
     host, _, port = address.rpartition(":")
     cmd = [
         binary("temporal"),
@@ -60,7 +91,7 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
         "warn",
         *dev_server_args(),
     ]
-    codec = os.environ.get("UI_CODEC_ENDPOINT")
+    codec = codec_endpoint or os.environ.get("UI_CODEC_ENDPOINT")
     if codec:
         cmd += ["--ui-codec-endpoint", codec]
     return subprocess.Popen(cmd, stdout=log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -88,12 +119,21 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
 
     ui_port = settings.temporal_ui_port
+    key = payload_key(var)
+    api_host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+    base = f"http://{api_host}:{settings.api_port}"
+    # The UI runs on localhost: the codec under the same host name is the same site, so the
+    # browser sends its codec session cookie (GET /codec/login) with the UI's decode calls.
+    codec_host = "localhost" if api_host in ("127.0.0.1", "localhost") else api_host
+    codec = f"http://{codec_host}:{settings.api_port}/codec"
     if asyncio.run(_answers(settings.temporal_address, settings.temporal_namespace)):
         print(f"Temporal already answers at {settings.temporal_address}: using it", flush=True)
     else:
         print(f"starting Temporal dev server ({var / 'temporal.db'}) at {settings.temporal_address} …", flush=True)
         children.append(
-            ("temporal", start_dev_server(settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log"))
+            ("temporal", start_dev_server(
+                settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log", codec
+            ))
         )
         wait_for_temporal(settings.temporal_address, settings.temporal_namespace)
 
@@ -104,10 +144,12 @@ def main() -> None:
         print(f"loaded {added} demo customers", flush=True)
 
     py = sys.executable
-    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT)))
-    children.append(("api", subprocess.Popen([py, "-m", "starter.api"], cwd=ROOT)))
+    env = os.environ | {"PAYLOAD_KEY": key}
+    if "CODEC_CORS_ORIGINS" not in os.environ:  # the UI on its port may call the codec
+        env["CODEC_CORS_ORIGINS"] = json.dumps([f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"])
+    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
+    children.append(("api", subprocess.Popen([py, "-m", "starter.api"], cwd=ROOT, env=env)))
 
-    base = f"http://{settings.api_host}:{settings.api_port}"
     directory = load_directory(settings.staff_file)
     print(
         "\n".join(
@@ -115,10 +157,12 @@ def main() -> None:
                 "",
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
+                f"  UI decoding  sign in at {codec}/login, then tick 'Include cross-origin credentials'",
+                "               in the UI's Codec Server settings (payloads are encrypted on the server)",
                 f"  staff file   {settings.staff_file}",
                 "",
                 "  demo staff (X-API-Key):",
-                *(f"    {s.id:<12} {s.role.value:<16} {s.api_key or '(hashed key)'}" for s in directory.staff),
+                *(f"    {sid:<12} {role:<16} {shown}" for sid, role, shown in demo_keys(directory)),
                 "",
                 "  Ctrl-C stops everything; `make run` again resumes every open case.",
                 "",

@@ -169,3 +169,19 @@ class ProjectRefusal(Base):
     reason: Mapped[str] = mapped_column(Text)
     application: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdempotencyKey(Base):
+    """The first final answer to a POST sent with an ``Idempotency-Key`` (per caller): a retry
+    with the same key and body gets it again and starts nothing new (starter/idempotency.py)."""
+
+    __tablename__ = "idempotency_key"
+
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, binary
+from config import ROOT, binary, data_converter, new_payload_key
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage.engine import make_engine
@@ -22,6 +25,33 @@ from storage.migrate import upgrade
 from workflows import search_attributes as sa
 
 STAFF_FILE = ROOT / "data" / "staff.json"
+
+
+@asynccontextmanager
+async def served_app(
+    env: WorkflowEnvironment, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE, **app_kw: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """A worker on ``task_queue`` and an httpx client over the real app (its lifespan run),
+    against ``env``'s server and the migrated database; the worker's engine is disposed after."""
+    from config import Settings
+    from starter.api import create_app
+    from worker import build_worker
+
+    worker = build_worker(env.client, task_queue, database_url, staff_file)
+    app = create_app(
+        Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file), client=env.client, **app_kw
+    )
+    async with worker, app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as client:
+            yield client, app
+    for act in worker.config()["activities"]:
+        await act.__self__.engine.dispose()
+        break
+
+#: Every test server, client and worker of the session encrypts its payloads with this key
+#: (the same converter as production: config.data_converter).
+TEST_PAYLOAD_KEY = new_payload_key("test-k1")
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +89,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the project's search attributes registered."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(key=TEST_PAYLOAD_KEY),
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
@@ -76,7 +106,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real ``temporal server start-dev`` (in memory), search attributes registered."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(key=TEST_PAYLOAD_KEY),
         dev_server_extra_args=sa.dev_server_args(),
         ui=False,
     )

@@ -7,7 +7,7 @@ does, writes the outcome through one activity, and keeps the Temporal UI informe
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -63,7 +63,6 @@ class ComplaintWorkflow:
     def __init__(self, inp: IntakeInput) -> None:
         self.state = new_case(inp.id, workflow.info().workflow_id, inp, workflow.now())
         self.registered = False
-        self.version = 0
         self.lock = asyncio.Lock()
 
     @workflow.run
@@ -89,21 +88,21 @@ class ComplaintWorkflow:
                 async with self.lock:
                     await self._commit(apply_archive(self.state, workflow.now()))
                 break
-            seen = self.version
-            nxt = next_deadline(self.state)
-            if nxt is None:
-                await workflow.wait_condition(lambda: self.version != seen)
+            # The timer is re-armed only when the earliest due time changes, not at every step.
+            armed = next_deadline(self.state)
+            if armed is None:
+                await workflow.wait_condition(lambda: self._clock_changed(None))
                 continue
-            deadline, due = nxt
+            deadline, due = armed
             remaining = due - workflow.now()
             if remaining > timedelta(0):
                 try:
                     await workflow.wait_condition(
-                        lambda: self.version != seen,
+                        lambda: self._clock_changed(armed),
                         timeout=remaining,
                         timeout_summary=f"{deadline.value} deadline",
                     )
-                    continue  # something changed: look at the clocks again
+                    continue  # the clocks changed: look at them again
                 except asyncio.TimeoutError:
                     pass
             async with self.lock:
@@ -128,6 +127,9 @@ class ComplaintWorkflow:
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view_of(self.state)
+
+    def _clock_changed(self, armed: tuple[Deadline, datetime] | None) -> bool:
+        return self.state.status is Status.closed or next_deadline(self.state) != armed
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -256,7 +258,6 @@ class ComplaintWorkflow:
             **WRITE,
         )
         self.state = s
-        self.version += 1
         nxt = next_deadline(s)
         sa.upsert_changed(
             [

@@ -18,11 +18,10 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, Settings
-from starter.api import create_app
+from config import ROOT
 from storage import tables as t
 from storage.engine import sessions
-from worker import build_worker
+from tests.conftest import served_app
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +40,8 @@ async def api(
     dev_env: WorkflowEnvironment, database_url: str, task_queue: str, staff_file: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A worker on ``task_queue`` and an httpx client over the real app (lifespan run)."""
-    worker = build_worker(dev_env.client, task_queue, database_url, staff_file)
-    app = create_app(
-        Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file),
-        client=dev_env.client,
-    )
-    async with worker, app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=30) as client:
-            yield client
+    async with served_app(dev_env, database_url, task_queue, staff_file) as (client, _):
+        yield client
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -18,11 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, Settings
-from starter.api import create_app
+from config import ROOT
 from storage import tables as t
 from storage.engine import sessions
-from worker import build_worker
+from tests.conftest import served_app
 
 STAFF_FILE = ROOT / "data" / "staff.json"
 J = dict[str, Any]
@@ -30,16 +29,8 @@ J = dict[str, Any]
 
 @pytest_asyncio.fixture(scope="module")
 async def papi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    queue = f"tq-projects-{uuid.uuid4().hex[:8]}"
-    worker = build_worker(dev_env.client, queue, database_url, STAFF_FILE)
-    app = create_app(Settings(database_url=database_url, task_queue=queue, staff_file=STAFF_FILE), client=dev_env.client)
-    async with worker, app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=30) as client:
-            yield client
-    for act in worker.config()["activities"]:
-        await act.__self__.engine.dispose()
-        break
+    async with served_app(dev_env, database_url, f"tq-projects-{uuid.uuid4().hex[:8]}") as (client, _):
+        yield client
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -104,6 +95,13 @@ async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi
         rows = list(await conn.execute(select(t.ProjectRefusal).where(t.ProjectRefusal.client_name.in_([low["client_name"], name.lower()]))))
     assert {r.client_name for r in rows} == {low["client_name"], name.lower()}
     assert all(r.reason.startswith("ND-01") and r.applicant_id == "sales-1" for r in rows)
+    # the refused application stays readable for its applicant (the inbox points at it)
+    for refusal in rows:
+        seen = await papi.get(f"/client-projects/{refusal.project_id}", headers=key("sales-1"))
+        assert seen.status_code == 200 and seen.json()["stage"] == "rejected"
+        assert seen.json()["rejection_reason"].startswith("ND-01")
+    inbox = (await papi.get("/notifications", headers=key("sales-1"), params={"limit": 500})).json()
+    assert {f"client-project-{r.project_id}" for r in rows} <= {n["case_ref"] for n in inbox}
 
     bad = await papi.post("/client-projects", json=application(expected_annual_business=-5), headers=key("sales-1"))
     assert bad.status_code == 422

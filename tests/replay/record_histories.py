@@ -14,6 +14,8 @@ import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+
+DAY = timedelta(days=1)
 from pathlib import Path
 
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -24,7 +26,9 @@ from temporalio.testing import WorkflowEnvironment
 from config import ROOT, binary
 from models.staff import Directory
 from storage.migrate import upgrade
+from storage.engine import make_engine
 from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
+from tests.workflows.test_project_year import DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects
 from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
@@ -88,6 +92,81 @@ async def complaint_invalid(env: WorkflowEnvironment, h) -> None:  # type: ignor
     )
 
 
+# --- client projects: every history is recorded per run (a continue-as-new starts a new one) ---
+
+
+async def project_year(p: Projects) -> str:
+    """Review, budget, expenses, a follow-up lapse (ND-05), a suspension (ND-09), special
+    attention at 3 months (ND-06), a termination (ND-10)."""
+    wid, _ = await p.start()
+    view = await p.approve(wid)
+    t0 = view.approved_at
+    assert t0 is not None
+    await p.budget(wid, {"entertainment": "10000", "travel": "5000"})
+    await p.expense(wid, "entertainment", "2500")
+    await p.sleep_until(t0 + 31 * DAY)  # ND-05 lapse
+    await p.follow_up(wid)
+    await p.act(wid, "suspend", IMPLEMENTER, {"reason": "buyer on leave"})
+    await p.sleep_until(t0 + 45 * DAY)
+    await p.act(wid, "resume", IMPLEMENTER)
+    await p.follow_up(wid)
+    view = await p.view(wid)
+    await p.sleep_until(view.attention_due_at + MINUTE)  # ND-06
+    await p.wait_for(wid, lambda v: "special_attention" in v.flags)
+    await p.act(wid, "terminate", IMPLEMENTER, {"reason": "The client chose a competitor"})
+    await p.act(wid, "terminate_decision", REVIEW, {"approved": True})
+    return wid
+
+
+async def project_continue_as_new(p: Projects) -> str:
+    """A small history limit: the project continues as new twice and completes by supply (ND-11)."""
+    wid, _ = await p.start(history_limit=40)
+    view = await p.approve(wid)
+    await p.budget(wid, {"entertainment": "10000"})
+    await p.expense(wid, "entertainment", "1000")
+    await p.follow_up(wid)
+    await p.act(wid, "suspend", IMPLEMENTER, {"reason": "plant shutdown"})
+    await p.act(wid, "resume", IMPLEMENTER)
+    for month in ("2027-01", "2027-02", "2027-03"):
+        view = await p.act(wid, "supply", IMPLEMENTER, {"month": month, "amount": "80000"})
+    assert view.stage == "completed" and view.runs >= 2, view
+    return wid
+
+
+async def project_rejected(p: Projects) -> str:
+    wid, _ = await p.start()
+    await p.act(wid, "review", REVIEW, {"approved": True})
+    await p.act(wid, "review", DEPUTY, {"approved": False, "note": "not our market"})
+    return wid
+
+
+PROJECT_SCENARIOS: dict[str, Callable[[Projects], Awaitable[str]]] = {
+    "project_year": project_year,
+    "project_continue_as_new": project_continue_as_new,
+    "project_rejected": project_rejected,
+}
+
+
+async def record_projects(env: WorkflowEnvironment, database_url: str) -> None:
+    engine = make_engine(database_url)
+    async with build_worker(env.client, "record-projects", database_url, ROOT / "data" / "staff.json"):
+        p = Projects(env, "record-projects", DIRECTORY, engine)
+        for name, scenario in PROJECT_SCENARIOS.items():
+            wid = await scenario(p)
+            await p.handle(wid).result()
+            latest = await env.client.get_workflow_handle(wid).fetch_history()
+            run_id = latest.events[0].workflow_execution_started_event_attributes.first_execution_run_id
+            for n in range(1, 100):
+                history = await env.client.get_workflow_handle(wid, run_id=run_id).fetch_history()
+                (HISTORIES / f"{name}_run{n}.json").write_text(history.to_json())
+                print(f"recorded {name} run {n}: {len(history.events)} events")
+                last = history.events[-1]
+                if not last.HasField("workflow_execution_continued_as_new_event_attributes"):
+                    break
+                run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    await engine.dispose()
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] = {
     "complaint_happy_path": complaint_happy_path,
     "complaint_escalations_reopen": complaint_escalations_reopen,
@@ -128,6 +207,7 @@ async def main() -> None:
                 )
             )
             await record(env, url)
+            await record_projects(env, url)
 
 
 if __name__ == "__main__":

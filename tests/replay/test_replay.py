@@ -8,28 +8,33 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from config import ROOT
+from config import ROOT, data_converter, new_payload_key
 from worker import WORKFLOWS
 
 HISTORIES = sorted((ROOT / "tests" / "histories").glob("*.json"))
 
 
-def test_histories_cover_every_path_of_the_complaint_workflow() -> None:
+def test_histories_cover_every_path_of_every_workflow_type() -> None:
     names = {p.stem for p in HISTORIES}
     assert {
         "complaint_happy_path",
         "complaint_escalations_reopen",  # CP-08, CP-09, CP-13, CP-16 reopen and unanswered
         "complaint_major",  # CP-10, CP-12 general manager
         "complaint_invalid",  # CP-05
+        "project_year_run1",  # ND-02..ND-06, ND-09 suspension, ND-10 termination
+        "project_continue_as_new_run1",  # ND-09 continue-as-new: the run that hands over...
+        "project_continue_as_new_run2",  # ...and the run that carries the state on (ND-11)
+        "project_rejected_run1",  # ND-02 rejection
     } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    # The production converter, encryption on: the stored histories were recorded without it
+    # and still decode (payloads not marked encrypted pass through the codec).
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(key=new_payload_key()))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 
 import pytest
 from pydantic import ValidationError
 
+from config import ROOT
 from models.staff import LADDER_RANK, Directory, Role, Staff, StaffRef
 
 
@@ -116,3 +119,30 @@ def test_cp19_unknown_key_authenticates_nobody(directory, key):
 def test_cp19_staff_repr_hides_the_key(directory):
     """CP-19: keys never show in a staff member's repr (logs)."""
     assert "demo-ops-1" not in repr(directory.get("ops-1"))
+
+
+def test_cp19_demo_staff_file_holds_only_key_digests():
+    """The shipped staff file stores no key in plain: only ``api_key_sha256``."""
+    raw = json.loads((ROOT / "data" / "staff.json").read_text())
+    assert raw and all("api_key" not in s and len(s["api_key_sha256"]) == 64 for s in raw)
+
+
+def test_cp19_keys_are_compared_in_constant_time(directory, monkeypatch):
+    """Every staff member's digest is compared with ``hmac.compare_digest`` (no early exit on
+    the first match, no ``==`` on secrets): the comparison count does not depend on the key."""
+    import models.staff as staff_module
+
+    calls: list[int] = []
+    real = hmac.compare_digest
+
+    def counting(a, b):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(a, b)
+
+    monkeypatch.setattr(staff_module.hmac, "compare_digest", counting)
+    counts = []
+    for key in ("demo-cs-1", "demo-gm", "wrong"):
+        calls.clear()
+        directory.authenticate(key)
+        counts.append(len(calls))
+    assert counts[0] == counts[1] == counts[2] == len(directory.staff)

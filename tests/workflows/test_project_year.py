@@ -488,7 +488,9 @@ async def test_nd01_nd02_ineligible_refused_out_of_order_and_rejection_ends_the_
     assert view.stage == "rejected" and "below the equipment threshold" in (view.rejection_reason or "")
     assert await kinds(engine, wid) == ["application_refused"]
     async with engine.connect() as conn:
-        assert (await conn.execute(select(t.ClientProject).where(t.ClientProject.id == view.id))).first() is None
+        refusal = (await conn.execute(select(t.ProjectRefusal).where(t.ProjectRefusal.project_id == view.id))).one()
+    assert refusal.reason.startswith("ND-01")
+    assert (await project_row(engine, view.id)).stage == "rejected"  # readable, with its reason
 
     wid, _ = await p.start(application(product_line="equipment", expected_annual_business="1000000"))
     await p.refused(wid, "review", LEADER, {"approved": True}, error="Conflict")

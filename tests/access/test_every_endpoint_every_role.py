@@ -1,0 +1,294 @@
+"""CP-07, CP-19, ND-13 on every path: every GET and POST route of the app, walked as every
+staff member of data/staff.json, against a real dev server and worker.
+
+Who may see what is restated here from RULES.md (not computed by models/*_rules.py):
+
+- a complaint: its receiver, handler, investigator and the leaders above each of them; never
+  the staff member complained about (even when a leader in one of those chains);
+- a project: the review group, the deputy leader, the group leader and its implementers;
+  finance decides reimbursements through POST …/expenses/{id}/decision without reading it.
+
+Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
+never get the visibility 403 (steps are walked on a closed case / terminated project, so the
+walk changes nothing). Lists, filtered lists ("search") and inboxes never hold a case the
+caller may not read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+from temporalio.testing import WorkflowEnvironment
+
+from config import ROOT
+from models.staff import Directory, Role
+from tests.conftest import served_app
+
+STAFF_FILE = ROOT / "data" / "staff.json"
+DIRECTORY = Directory.from_file(STAFF_FILE)
+EVERYONE = [s.id for s in DIRECTORY.staff]
+J = dict[str, Any]
+
+RECEIVER, HANDLER, INVESTIGATOR, TARGET = "cs-1", "ops-2", "ops-3", "ops-sup"
+IMPLEMENTER = "sales-1"
+
+
+def key(staff_id: str) -> dict[str, str]:
+    return {"X-API-Key": f"demo-{staff_id}"}
+
+
+def complaint_viewers() -> set[str]:
+    """CP-19 / CP-07, from the rulebook: participants and the leaders above them, minus the
+    staff member complained about."""
+    ids = {RECEIVER, HANDLER, INVESTIGATOR}
+    for sid in list(ids):
+        ids |= {leader.id for leader in DIRECTORY.chain(sid)}
+    return ids - {TARGET}
+
+
+def project_viewers() -> set[str]:
+    """ND-13: the review group, the leaders and the implementers."""
+    group = {s.id for s in DIRECTORY.staff if s.role in (Role.review_group, Role.deputy_leader, Role.group_leader)}
+    return group | {IMPLEMENTER}
+
+
+#: A syntactically valid body for every POST route (a new route must be added here).
+BODIES: dict[str, J | None] = {
+    "/complaints": {
+        "channel": "hotline",
+        "complainant": {"name": "Access Walker", "phone": "13900000077"},
+        "target": {"kind": "service", "name": "delivery"},
+        "summary": "walk",
+    },
+    "/complaints/{complaint_id}/assign": {"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
+    "/complaints/{complaint_id}/classify": {"category": "service", "validity": "valid", "severity": "general"},
+    "/complaints/{complaint_id}/plan": {"plan": "call back"},
+    "/complaints/{complaint_id}/investigation": {"findings": "facts", "loopholes": "none"},
+    "/complaints/{complaint_id}/escalate": {"reason": "beyond me"},
+    "/complaints/{complaint_id}/compensation": {"amount": 100, "reason": "fee"},
+    "/complaints/{complaint_id}/compensation/decision": {"approved": True, "note": "ok"},
+    "/complaints/{complaint_id}/major-report": {"report": "facts"},
+    "/complaints/{complaint_id}/resolve": {"result": "done", "reply_channel": "letter"},
+    "/complaints/{complaint_id}/survey": {"satisfied": True, "score": 5},
+    "/client-projects": {
+        "client_name": "Walk Co.",
+        "background": "b",
+        "contact_channel": "c",
+        "approach": "a",
+        "product_line": "cast_ball",
+        "expected_annual_business": 10,  # below the threshold: refused (422) if ever let in
+        "implementer_ids": ["sales-2"],
+    },
+    "/client-projects/{project_id}/review": {"approved": True},
+    "/client-projects/{project_id}/budget": {"phase": "preliminary", "lines": [{"name": "x", "amount": 1}]},
+    "/client-projects/{project_id}/budget/decision": {"approved": True},
+    "/client-projects/{project_id}/expenses": {"line": "samples", "amount": 1, "description": "d"},
+    "/client-projects/{project_id}/expenses/{expense_id}/decision": {"approved": True},
+    "/client-projects/{project_id}/follow-ups": {"progress": "some", "note": "n"},
+    "/client-projects/{project_id}/supply": {"month": "2026-11", "amount": 1},
+    "/client-projects/{project_id}/study-decision": {"continue": True},
+    "/client-projects/{project_id}/annual-report": {"report": "r"},
+    "/client-projects/{project_id}/annual-report/decision": {"continue": True},
+    "/client-projects/{project_id}/suspend": {"reason": "r"},
+    "/client-projects/{project_id}/resume": None,
+    "/client-projects/{project_id}/terminate": {"reason": "r"},
+    "/client-projects/{project_id}/terminate/decision": {"approved": True},
+    "/codec/encode": {"payloads": []},
+    "/codec/decode": {"payloads": []},
+    "/codec/session": None,
+}
+PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/codec/login"}
+SELF_SCOPED = {"/complaints", "/client-projects", "/notifications", "/codec/encode", "/codec/decode", "/codec/session"}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def aapi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    async with served_app(dev_env, database_url, f"tq-access-{uuid.uuid4().hex[:8]}") as served:
+        yield served
+
+
+async def _ok(r: httpx.Response, code: int = 200) -> J:
+    assert r.status_code == code, r.text
+    return r.json()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
+    """A live complaint and a closed one (both about TARGET, a leader in the handler's chain),
+    a live project with an expense waiting for the deputy, and a rejected project."""
+    api, _ = aapi
+    out: J = {}
+    for name in ("live", "closed"):
+        c = await _ok(
+            await api.post(
+                "/complaints",
+                headers=key(RECEIVER),
+                json={
+                    "channel": "phone",
+                    "complainant": {"name": "Secret Person", "phone": "13800000042"},
+                    "target": {"kind": "staff", "staff_id": TARGET},
+                    "summary": f"access walk {name}",
+                },
+            ),
+            201,
+        )
+        await _ok(await api.post(f"/complaints/{c['id']}/assign", headers=key(RECEIVER),
+                                 json={"handler_id": HANDLER, "investigator_id": INVESTIGATOR}))
+        out[f"complaint_{name}"] = c["id"]
+    await _ok(await api.post(f"/complaints/{out['complaint_closed']}/classify", headers=key(HANDLER), json={
+        "category": "service", "validity": "invalid", "invalid_reason": "unverifiable", "motive": "general"}))
+    await _ok(await api.post(f"/complaints/{out['complaint_live']}/escalate", headers=key(HANDLER),
+                             json={"reason": "needs a leader"}))
+
+    app_body = {
+        "client_name": f"Access Co. {uuid.uuid4().hex[:6]}", "background": "b", "contact_channel": "c",
+        "approach": "a", "product_line": "cast_ball", "expected_annual_business": 4000000,
+        "implementer_ids": [IMPLEMENTER],
+    }
+    live = await _ok(await api.post("/client-projects", headers=key(IMPLEMENTER), json=app_body), 201)
+    pid = live["id"]
+    for who in ("dev-review", "dev-deputy", "dev-lead"):
+        await _ok(await api.post(f"/client-projects/{pid}/review", headers=key(who), json={"approved": True}))
+    await _ok(await api.post(f"/client-projects/{pid}/budget", headers=key(IMPLEMENTER), json={
+        "phase": "preliminary", "lines": [{"name": "samples", "amount": 5000}]}))
+    for who in ("dev-deputy", "dev-lead"):
+        await _ok(await api.post(f"/client-projects/{pid}/budget/decision", headers=key(who), json={"approved": True}))
+    view = await _ok(await api.post(f"/client-projects/{pid}/expenses", headers=key(IMPLEMENTER),
+                                    json={"line": "samples", "amount": 100, "description": "balls"}))
+    out["project_live"], out["expense_id"] = pid, view["expenses"][0]["id"]
+    closed = await _ok(await api.post("/client-projects", headers=key(IMPLEMENTER),
+                                      json=app_body | {"client_name": f"Access Closed {uuid.uuid4().hex[:6]}"}), 201)
+    await _ok(await api.post(f"/client-projects/{closed['id']}/review", headers=key("dev-review"),
+                             json={"approved": False, "note": "not feasible"}))
+    out["project_closed"] = closed["id"]
+    return out
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    """Every GET and POST the app serves, from its OpenAPI document (``app.routes`` does not
+    list the routes of included routers in this FastAPI) plus the undocumented top-level ones."""
+    out = {(m.upper(), path) for path, ops in app.openapi()["paths"].items() for m in ops}
+    for r in app.routes:
+        if isinstance(r, (APIRoute, Route)):
+            out |= {(m, r.path) for m in r.methods or set()}
+    return sorted(m_p for m_p in out if m_p[0] in ("GET", "POST"))
+
+
+def test_the_walk_sees_every_route(aapi: tuple[httpx.AsyncClient, Any]) -> None:
+    """The walk below is only as good as its list of routes: it must hold every endpoint."""
+    _, app = aapi
+    paths = {p for _, p in _routes(app)}
+    assert {"/complaints/{complaint_id}", "/complaints/{complaint_id}/plan", "/client-projects/{project_id}/review",
+            "/notifications", "/codec/decode"} <= paths
+    assert len(paths) >= 40, sorted(paths)
+
+
+def test_every_post_route_has_a_body_in_this_walk(aapi: tuple[httpx.AsyncClient, Any]) -> None:
+    _, app = aapi
+    missing = [p for m, p in _routes(app) if m == "POST" and p not in BODIES]
+    assert not missing, f"add a body for {missing}"
+
+
+def _is_visibility_403(r: httpx.Response) -> bool:
+    if r.status_code != 403:
+        return False
+    detail = r.json().get("detail", "")
+    return detail.startswith(("CP-19: only the complaint", "CP-07: the staff member complained", "ND-13: a project is visible"))
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, who: str) -> None:
+    """Every GET and POST route, as ``who``: 403 exactly where CP-07/CP-19/ND-13 say."""
+    api, app = aapi
+    sees_complaint = who in complaint_viewers()
+    sees_project = who in project_viewers()
+    failures: list[str] = []
+    for method, path in _routes(app):
+        if path in PUBLIC or path in SELF_SCOPED:
+            continue
+        is_complaint = path.startswith("/complaints/")
+        may = sees_complaint if is_complaint else sees_project
+        finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
+        if method == "GET":
+            variants = ["live", "closed"]
+        else:  # steps: non-viewers on the live case (refused before anything runs), viewers on the closed one
+            variants = ["closed"] if (may or finance_route) else ["live", "closed"]
+        for variant in variants:
+            url = (
+                path.replace("{complaint_id}", cases[f"complaint_{variant}"])
+                .replace("{project_id}", cases[f"project_{variant}"])
+                .replace("{expense_id}", cases["expense_id"])
+            )
+            r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
+            label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
+            if may or finance_route:
+                if _is_visibility_403(r) or r.status_code >= 500:
+                    failures.append("refused a viewer: " + label)
+                if method == "GET" and r.status_code != 200:
+                    failures.append("viewer could not read: " + label)
+            elif r.status_code != 403:
+                failures.append("let in: " + label)
+    assert not failures, "\n".join(failures)
+
+
+async def _readable(api: httpx.AsyncClient, who: str, kind: str, cid: str) -> bool:
+    r = await api.get(f"/{kind}/{cid}", headers=key(who))
+    assert r.status_code in (200, 403), r.text
+    return r.status_code == 200
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi, cases: J, who: str) -> None:
+    """Lists (plain and filtered: the API's search) and the inbox never hold a case the caller
+    may not read; the walk's cases are listed exactly for their viewers."""
+    api, _ = aapi
+    queries = [
+        ("complaints", {}), ("complaints", {"handler_id": HANDLER}), ("complaints", {"status": "in_progress"}),
+        ("complaints", {"status": "closed"}), ("complaints", {"escalation_level": "1"}),
+        ("client-projects", {}), ("client-projects", {"implementer_id": IMPLEMENTER}),
+        ("client-projects", {"stage": "active"}), ("client-projects", {"stage": "rejected"}),
+    ]
+    for kind, params in queries:
+        rows = await _ok(await api.get(f"/{kind}", headers=key(who), params=params | {"limit": "500"}))
+        for row in rows:
+            assert await _readable(api, who, kind, row["id"]), f"{who} lists {kind} {row['id']} it cannot read"
+        ids = {row["id"] for row in rows}
+        if not params:
+            ours = {cases["complaint_live"], cases["complaint_closed"]} if kind == "complaints" else {
+                cases["project_live"], cases["project_closed"]}
+            expected = who in (complaint_viewers() if kind == "complaints" else project_viewers())
+            assert (ours <= ids) if expected else not (ours & ids), (who, kind, params)
+    inbox = await _ok(await api.get("/notifications", headers=key(who), params={"limit": "500"}))
+    for n in inbox:
+        ref: str = n["case_ref"]
+        if ref.startswith("complaint-"):
+            assert await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
+        elif ref.startswith("client-project-"):
+            pid = ref.removeprefix("client-project-")
+            if not await _readable(api, who, "client-projects", pid):
+                # finance hears of reimbursements (and the expense total at termination) only
+                assert DIRECTORY.get(who).role is Role.finance and ("expense" in n["kind"] or "expense" in n["message"]), (who, n)
+        else:
+            pytest.fail(f"unknown case_ref {ref}")
+
+
+async def test_cp07_the_target_registering_a_complaint_about_themselves_reads_nothing(aapi) -> None:
+    """CP-07: a staff member taking a complaint about themselves gets no case back (and cannot
+    read it after), but the complaint is registered for their leaders: nothing lost."""
+    api, _ = aapi
+    r = await api.post("/complaints", headers=key("cs-2"), json={
+        "channel": "walk_in", "complainant": {"name": "Angry Guest"},
+        "target": {"kind": "staff", "staff_id": "cs-2"}, "summary": "rude at the counter"})
+    assert r.status_code in (201, 202), r.text
+    body = r.json()
+    assert set(body) <= {"id", "workflow_id", "status"}, body
+    assert (await api.get(f"/complaints/{body['id']}", headers=key("cs-2"))).status_code in (403, 404)
+    lead = await api.get(f"/complaints/{body['id']}", headers=key("cs-sup"))
+    assert lead.status_code == 200, lead.text

@@ -1,0 +1,132 @@
+"""The worker process SIGKILLed in the middle of a complaint: a new worker finishes the case,
+and every write happened exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from config import load_directory
+from models.complaint import ComplaintCreate, ComplaintView, StepInput
+from models.policy import load_complaint_policy
+from models.staff import Directory
+from starter.intake import intake_input, new_complaint_id, start_complaint
+from workflows.complaint import workflow_id_for
+
+from .conftest import WorkerFactory, case_rows
+
+pytestmark = pytest.mark.faults
+
+
+class WriteLock:
+    """Holds SQLite's write lock, so a step's write waits (and retries) while reads go on."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+
+    def __enter__(self) -> WriteLock:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def step(directory: Directory, actor: str, body: dict, **extra: object) -> StepInput:
+    staff = directory.get(actor)
+    assert staff is not None
+    return StepInput(actor=staff.ref, body=body, **extra)  # type: ignore[arg-type]
+
+
+async def wait_until_stuck(task: asyncio.Task, seconds: float = 2.5) -> None:
+    await asyncio.sleep(seconds)
+    assert not task.done(), "the step finished although its write was blocked"
+
+
+async def test_worker_sigkilled_between_activities_finishes_once(
+    dev_env: WorkflowEnvironment, worker_process: WorkerFactory, sqlite_url: str, staff_file: Path
+) -> None:
+    """Promise: a worker killed (SIGKILL) in the middle of a complaint loses nothing and doubles
+    nothing. Killed twice: during intake (the customer look-up done, its write not yet) and
+    during a step's write; a new worker process each time finishes the case; every case_event
+    is there exactly once (seq 1..N, no gap, no duplicate) and no notification is doubled."""
+    db_path = sqlite_url.removeprefix("sqlite:///")
+    directory = load_directory(staff_file)
+    cs1 = directory.get("cs-1")
+    assert cs1 is not None
+    cid = new_complaint_id()
+    body = ComplaintCreate.model_validate(
+        {
+            "channel": "phone",
+            "complainant": {"name": "Han Meimei", "phone": f"+86 135{secrets.randbelow(10**8):08d}"},
+            "target": {"kind": "service", "name": "delivery"},
+            "summary": "Late delivery",
+        }
+    )
+    inp = intake_input(cid, body, cs1, directory, load_complaint_policy())
+    client = dev_env.client
+    task_queue = worker_process.task_queue  # type: ignore[attr-defined]
+
+    # 1. intake: the look-up (a read) runs, the write waits on the lock; SIGKILL the worker there
+    worker = worker_process(sqlite_url)
+    with WriteLock(db_path):
+        intake = asyncio.create_task(start_complaint(client, task_queue, inp))
+        await wait_until_stuck(intake, 4)
+        worker.kill()
+        worker.wait(timeout=10)
+    worker = worker_process(sqlite_url)
+    view = await asyncio.wait_for(intake, timeout=60)
+    assert view.id == cid
+    handle: WorkflowHandle = client.get_workflow_handle(workflow_id_for(cid), result_type=ComplaintView)
+
+    # 2. assign, classify; then the plan's write blocked and the worker SIGKILLed again
+    await handle.execute_update(
+        "assign",
+        step(directory, "cs-1", {"handler_id": "ops-2"}, handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
+             handler_chain=directory.chain("ops-2")),
+        result_type=ComplaintView,
+    )
+    await handle.execute_update(
+        "classify",
+        step(directory, "ops-2", {"category": "business", "subtype": "timeliness", "validity": "valid",
+                                  "severity": "general"}),
+        result_type=ComplaintView,
+    )
+    with WriteLock(db_path):
+        plan = asyncio.create_task(
+            handle.execute_update("plan", step(directory, "ops-2", {"plan": "re-deliver"}), result_type=ComplaintView)
+        )
+        await wait_until_stuck(plan)
+        worker.kill()
+        worker.wait(timeout=10)
+    worker_process(sqlite_url)
+    assert (await asyncio.wait_for(plan, timeout=60)).plan == "re-deliver"
+
+    # 3. finish the case with the new worker
+    await handle.execute_update(
+        "resolve", step(directory, "ops-2", {"result": "re-delivered", "reply_channel": "letter"}),
+        result_type=ComplaintView,
+    )
+    await handle.execute_update(
+        "survey", step(directory, "cs-1", {"satisfied": True, "score": 5}), result_type=ComplaintView
+    )
+    final = await asyncio.wait_for(handle.result(), timeout=60)
+    assert final.archived
+
+    evs, notes, complaint = await case_rows(sqlite_url, handle.id, cid)
+    assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+    assert [e.kind for e in evs] == [
+        "registered", "assign", "classify", "plan", "resolve", "survey", "archived"
+    ]
+    assert notes, "the steps notify someone"
+    doubled = [k for k, n in Counter((x.seq, x.recipient_kind, x.recipient_id, x.kind) for x in notes).items() if n > 1]
+    assert doubled == []
+    assert complaint is not None and complaint.archived and complaint.seq == len(evs)

@@ -6,7 +6,6 @@ with no activities and no business logic.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -28,7 +27,7 @@ class BareLifecycleWorkflow:
             await workflow.wait_condition(
                 lambda: len(self.done) == len(STEPS), timeout=timedelta(seconds=deadline_seconds)
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.fired = True
             await workflow.wait_condition(lambda: len(self.done) == len(STEPS))
         await workflow.wait_condition(workflow.all_handlers_finished)

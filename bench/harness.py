@@ -17,9 +17,8 @@ from pathlib import Path
 
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
-from config import ROOT
+from config import ROOT, data_converter, new_payload_key
 from starter.run import start_dev_server, wait_for_temporal
 from storage.migrate import upgrade
 
@@ -63,7 +62,10 @@ class Stack:
     dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
     address: str = field(default_factory=lambda: f"127.0.0.1:{free_port()}")
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    #: as under `make run`: the complaint system's payloads are encrypted (the bare reference's not)
+    payload_key: str = field(default_factory=new_payload_key)
     client: Client | None = None
+    bare_client: Client | None = None
 
     @property
     def database_url(self) -> str:
@@ -74,6 +76,7 @@ class Stack:
             "TEMPORAL_ADDRESS": self.address,
             "DATABASE_URL": self.database_url,
             "LOG_LEVEL": "WARNING",
+            "PAYLOAD_KEY": self.payload_key,
         } | extra
 
     async def start(self) -> Client:
@@ -82,7 +85,8 @@ class Stack:
         )
         await asyncio.to_thread(wait_for_temporal, self.address, "default")
         await asyncio.to_thread(upgrade, self.database_url)
-        self.client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+        self.client = await Client.connect(self.address, data_converter=data_converter(key=self.payload_key))
+        self.bare_client = await Client.connect(self.address, data_converter=data_converter(key=""))
         return self.client
 
     def spawn(self, args: list[str], **env: str) -> subprocess.Popen[bytes]:

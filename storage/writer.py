@@ -2,8 +2,8 @@
 
 Every activity that records a step hands a small function to the writer and awaits its
 result. A single task per process drains whatever is waiting, runs the functions in one
-transaction on a worker thread (one savepoint each, so one refusal does not sink the others)
-and commits once. SQLite then never has two writers fighting over its lock (whose busy handler
+transaction on a worker thread and commits once (should one of them fail, the batch is rolled
+back and each runs again in a transaction of its own, so one refusal does not sink the others). SQLite then never has two writers fighting over its lock (whose busy handler
 sleeps), and PostgreSQL pays one commit for many steps. If the commit fails, every write of the
 batch fails, and Temporal retries each activity with its backoff.
 """

@@ -11,6 +11,7 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     res = await run_all("smoke", tmp_path, write_benchmarks_md=False)
     assert res["lifecycle"]["ours_per_s"] > 0 and res["lifecycle"]["bare_per_s"] > 0
     assert res["intake"]["saturated_latency_ms"]["n"] == 10
+    assert res["intake"]["bare_uws_latency_ms"]["n"] == 10  # the second reference ran too
     timers = res["timers"][0]
     assert timers["escalated"] == timers["open"] == 10  # CP-08: every plan clock fired
     assert timers["memory_mb"]["ours_worker"] > 0

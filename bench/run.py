@@ -485,29 +485,27 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     raw = out_dir / f"{stamp}-{mode}.json"
 
-    async def phase(name: str, run: Callable[[], Awaitable[Any]]) -> Any:
-        """One benchmark; the results so far are saved after each, and a failure is recorded
-        (and the run goes on) rather than losing the others. The smoke run lets it raise."""
+    async def phase(name: str, run: Callable[[], Awaitable[Any]], keep: Callable[[Any], None]) -> None:
+        """One benchmark; its result is kept and everything so far saved after each, and a
+        failure is recorded (and the run goes on) rather than losing the others. The smoke run
+        lets it raise."""
         try:
-            return await run()
+            keep(await run())
         except Exception as e:
             if mode == "smoke":
                 raise
             console.print(f"[red]{name} failed: {e!r}[/red]")
             res["errors"][name] = repr(e)
-            return None
         finally:
             raw.write_text(json.dumps(res, indent=2, default=str))
 
-    res["lifecycle"] = await phase("lifecycle", lambda: bench_lifecycle(sz))
-    res["intake"] = await phase("intake", lambda: bench_intake(sz))
     res["timers"] = []
+    await phase("lifecycle", lambda: bench_lifecycle(sz), lambda out: res.__setitem__("lifecycle", out))
+    await phase("intake", lambda: bench_intake(sz), lambda out: res.__setitem__("intake", out))
     for n in sz.timers:
-        tm = await phase(f"timers {n}", lambda n=n: bench_timers_and_memory(sz, n))  # type: ignore[misc]
-        if tm is not None:
-            res["timers"].append(tm)
+        await phase(f"timers {n}", lambda n=n: bench_timers_and_memory(sz, n), res["timers"].append)  # type: ignore[misc]
     if sz.scale:
-        res["scale"] = await phase("scale", lambda: bench_scale(sz.scale))
+        await phase("scale", lambda: bench_scale(sz.scale), lambda out: res.__setitem__("scale", out))
     table, md = _table(res)
     console.print(table)
     raw.write_text(json.dumps(res, indent=2, default=str))

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
     #: Largest request body the API accepts (bytes); larger ones get 413.
     max_body_bytes: int = 64 * 1024
+    #: The same for /codec/* (the Web UI sends whole histories' payloads to decode).
+    max_codec_body_bytes: int = 8 * 1024 * 1024
+    #: How long POST /complaints and /client-projects wait for the worker to register the case
+    #: before answering 202 (started durably, registration still running).
+    intake_wait_seconds: float = 15.0
+    #: How long a Web UI sign-in (POST /codec/session) lasts.
+    codec_session_seconds: int = 8 * 3600
 
 
 @lru_cache

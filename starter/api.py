@@ -419,7 +419,7 @@ def create_app(
     settings: Settings | None = None,
     client: Client | None = None,
     directory: Directory | None = None,
-    intake_wait_seconds: float = 15.0,
+    intake_wait_seconds: float | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
 
@@ -427,7 +427,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         app.state.app = AppState(
-            settings, directory or load_directory(settings.staff_file), engine, client, intake_wait_seconds
+            settings, directory or load_directory(settings.staff_file), engine, client,
+            settings.intake_wait_seconds if intake_wait_seconds is None else intake_wait_seconds,
         )
         yield
         await engine.dispose()
@@ -447,7 +448,7 @@ def create_app(
 
     app.include_router(codec_router)
     app.add_middleware(CodecCORS, origins=settings.codec_cors_origins)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, codec_limit=max(settings.max_body_bytes, 8 * 1024 * 1024))
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, codec_limit=max(settings.max_body_bytes, settings.max_codec_body_bytes))
 
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_down(_: Request, exc: TemporalUnavailable) -> JSONResponse:

@@ -32,7 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
 
-from config import payload_codec
+from config import Settings, payload_codec
 from models.staff import LADDER_RANK, Role, Staff
 
 Scope = MutableMapping[str, Any]
@@ -86,7 +86,8 @@ def _codec(request: Request) -> PayloadCodec | None:
 
 
 SESSION_COOKIE = "codec_session"
-SESSION_SECONDS = 8 * 3600
+#: the default length of a sign-in (Settings.codec_session_seconds)
+SESSION_SECONDS = Settings.model_fields["codec_session_seconds"].default
 
 
 def _session_secret(request: Request) -> bytes:
@@ -106,9 +107,9 @@ def _sign(secret: bytes, message: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def session_cookie(secret: bytes, staff_id: str, now: float | None = None) -> str:
+def session_cookie(secret: bytes, staff_id: str, now: float | None = None, seconds: int = SESSION_SECONDS) -> str:
     """``<staff id>.<expiry>.<signature>``: who signed in, until when; tamper-evident."""
-    expiry = int((now if now is not None else time.time()) + SESSION_SECONDS)
+    expiry = int((now if now is not None else time.time()) + seconds)
     message = f"{staff_id}.{expiry}"
     return f"{message}.{_sign(secret, message)}"
 
@@ -187,7 +188,7 @@ async def _run(request: Request, body: CodecBody, encode: bool) -> dict[str, Any
     "/session",
     status_code=204,
     responses={401: CODEC_ERRORS[401], 403: CODEC_ERRORS[403]},
-    summary="Sign in for the Temporal UI: the API key becomes an 8-hour session cookie for /codec",
+    summary="Sign in for the Temporal UI: the API key becomes a session cookie for /codec (CODEC_SESSION_SECONDS, 8 hours by default)",
 )
 def codec_session_start(
     request: Request,
@@ -197,10 +198,11 @@ def codec_session_start(
 ) -> None:
     staff = _allowed(request.app.state.app.directory.authenticate(_key_of(x_api_key, authorization)),
                      "missing or unknown API key")
+    seconds = request.app.state.app.settings.codec_session_seconds
     response.set_cookie(
         SESSION_COOKIE,
-        session_cookie(_session_secret(request), staff.id),
-        max_age=SESSION_SECONDS,
+        session_cookie(_session_secret(request), staff.id, seconds=seconds),
+        max_age=seconds,
         path=CODEC_PREFIX,
         httponly=True,
         samesite="lax",

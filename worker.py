@@ -16,7 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
-from config import Settings, configure_logging, data_converter, get_settings
+from config import Settings, configure_logging, data_converter, get_settings, settle_heap
 from storage.engine import make_engine
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
@@ -79,6 +79,7 @@ async def main(client: Client | None = None) -> None:
     client = client or await connect(settings)
     engine = make_engine(settings.database_url)
     worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file, settings, engine)
+    settle_heap(settings)
     log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
     try:
         await worker.run()

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
@@ -25,9 +25,15 @@ from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import add_event_and_notifications, step_already_written, writer_for
+from storage.writer import record_event, writer_for
 
 log = structlog.get_logger()
+
+COMPLAINTS, VIEWERS, ACCOUNTABILITY = (
+    t.Complaint.__table__,
+    t.CaseViewer.__table__,
+    t.AccountabilityRecord.__table__,
+)
 
 
 class ComplaintActivities:
@@ -87,7 +93,14 @@ class ComplaintActivities:
         if wrote:
             ref, seq = rec.case.workflow_id, rec.event.seq
             for n in rec.notifications:
-                log.info("notification", case=ref, seq=seq, to=n.recipient_id or n.recipient_kind, kind=n.kind, channel=n.channel)
+                log.info(
+                    "notification",
+                    case=ref,
+                    seq=seq,
+                    to=n.recipient_id or n.recipient_kind,
+                    kind=n.kind,
+                    channel=n.channel,
+                )
             log.info("case_step", case=ref, seq=seq, kind=rec.event.kind, actor=rec.event.actor_id)
         return wrote
 
@@ -101,50 +114,62 @@ class ComplaintActivities:
         return Reassignment(handler=chosen.ref, handler_chain=directory.chain(chosen.id))
 
 
-
 def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
+    """One step in SQL Core (it runs for every step of every case; the ORM's unit of work cost
+    more than the SQL): the event first, whose (workflow id, seq) key makes a retry write
+    nothing, then the projection if this step is newer than what it holds."""
     case, ev = rec.case, rec.event
     view = rec.view or view_of(case)
     ref = case.workflow_id
-    if step_already_written(db, ref, ev.seq):
+    if not record_event(db, ref, ev, rec.notifications):
         return False
-    row = db.get(t.Complaint, case.id)
+    row = db.execute(select(COMPLAINTS.c.archived, COMPLAINTS.c.seq).where(COMPLAINTS.c.id == case.id)).first()
     if row is not None and row.archived:
         raise ApplicationError("CP-17: an archived complaint is read-only", type="ReadOnly", non_retryable=True)
-    add_event_and_notifications(db, ref, ev, rec.notifications)
-    if row is None:
-        row = t.Complaint(id=case.id, workflow_id=ref)
-        db.add(row)
-    if row.seq is None or row.seq < ev.seq:
-        row.status = case.status.value
-        row.severity = case.severity.value
-        row.category = case.category.value if case.category else None
-        row.channel = case.complaint.channel.value
-        row.handler_id = view.handler_id
-        row.first_responder_id = view.first_responder_id
-        row.target_staff_id = case.target_staff_id
-        row.customer_id = case.complaint.complainant.customer_id
-        row.complainant_phone = case.complaint.complainant.phone
-        row.escalation_level = case.escalation_level
-        row.received_at = case.received_at
-        row.next_due_at = view.next_due_at
-        row.closed_at = case.closed_at
-        row.archived = case.archived
-        row.case_file = case.case_file
-        row.seq = ev.seq
-        row.view = view.model_dump(mode="json")
+    if row is None or row.seq is None or row.seq < ev.seq:
+        values = {
+            "status": case.status.value,
+            "severity": case.severity.value,
+            "category": case.category.value if case.category else None,
+            "channel": case.complaint.channel.value,
+            "handler_id": view.handler_id,
+            "first_responder_id": view.first_responder_id,
+            "target_staff_id": case.target_staff_id,
+            "customer_id": case.complaint.complainant.customer_id,
+            "complainant_phone": case.complaint.complainant.phone,
+            "escalation_level": case.escalation_level,
+            "received_at": case.received_at,
+            "next_due_at": view.next_due_at,
+            "closed_at": case.closed_at,
+            "archived": case.archived,
+            "case_file": case.case_file,
+            "seq": ev.seq,
+            "view": view.model_dump(mode="json"),
+        }
+        present: set[str] = set()
+        if row is None:
+            db.execute(insert(COMPLAINTS).values(id=case.id, workflow_id=ref, **values))
+        else:
+            db.execute(update(COMPLAINTS).where(COMPLAINTS.c.id == case.id).values(**values))
+            present = set(db.scalars(select(VIEWERS.c.staff_id).where(VIEWERS.c.case_ref == ref)))
         wanted = set(rec.viewers if rec.viewers is not None else viewers(case))
-        present = set(db.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == ref)))
         if present - wanted:
-            db.execute(
-                delete(t.CaseViewer).where(t.CaseViewer.case_ref == ref, t.CaseViewer.staff_id.in_(present - wanted))
-            )
-        db.add_all(t.CaseViewer(case_ref=ref, staff_id=s) for s in sorted(wanted - present))
-    db.add_all(
-        t.AccountabilityRecord(
-            case_ref=ref, seq=ev.seq, staff_id=a.staff_id, role=a.role, reason=a.reason, created_at=ev.at
+            db.execute(delete(VIEWERS).where(VIEWERS.c.case_ref == ref, VIEWERS.c.staff_id.in_(present - wanted)))
+        if wanted - present:
+            db.execute(insert(VIEWERS), [{"case_ref": ref, "staff_id": s} for s in sorted(wanted - present)])
+    if rec.accountability:
+        db.execute(
+            insert(ACCOUNTABILITY),
+            [
+                {
+                    "case_ref": ref,
+                    "seq": ev.seq,
+                    "staff_id": a.staff_id,
+                    "role": a.role,
+                    "reason": a.reason,
+                    "created_at": ev.at,
+                }
+                for a in rec.accountability
+            ],
         )
-        for a in rec.accountability
-    )
-    db.flush()
     return True

@@ -15,7 +15,7 @@ from models.project import Eligibility, EligibilityInput, HandOver, HandOverInpu
 from models.project_rules import eligibility
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import add_event_and_notifications, step_already_written, writer_for
+from storage.writer import record_event, writer_for
 
 log = structlog.get_logger()
 
@@ -84,9 +84,8 @@ class ProjectActivities:
 def _write_project_step(db: Session, rec: ProjectRecord) -> bool:
     p, view, ev = rec.project, rec.view, rec.event
     ref = p.workflow_id
-    if step_already_written(db, ref, ev.seq):
+    if not record_event(db, ref, ev, rec.notifications):
         return False
-    add_event_and_notifications(db, ref, ev, rec.notifications)
     if rec.refusal is not None:
         r = rec.refusal
         db.add(

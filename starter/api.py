@@ -22,7 +22,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from config import Settings, configure_logging, data_converter, get_settings, load_directory
+from config import Settings, configure_logging, data_converter, get_settings, load_directory, settle_heap
 from models.complaint import (
     STEP_BODIES,
     AssignBody,
@@ -480,7 +480,9 @@ def main() -> None:
 
     settings = get_settings()
     configure_logging(settings)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+    app = create_app(settings)
+    settle_heap(settings)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
 
 
 if __name__ == "__main__":

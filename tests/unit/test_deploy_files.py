@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from config import ROOT, Settings
+from starter.run import DEV_SERVER_PRAGMAS
 from workflows.search_attributes import dev_server_args
 
 
@@ -30,3 +31,10 @@ def test_compose_environment_names_are_settings() -> None:
     for name in ("worker", "api", "migrate"):
         env = _compose()["services"][name]["environment"]
         assert set(env) <= fields, set(env) - fields
+
+
+def test_compose_persists_temporal_as_make_run_does() -> None:
+    """The same SQLite file settings as `make run` (every commit synced: a durable start is durable)."""
+    command = _compose()["services"]["temporal"]["command"]
+    assert "--db-filename=/data/temporal.db" in command
+    assert [c.removeprefix("--sqlite-pragma=") for c in command if c.startswith("--sqlite-pragma=")] == list(DEV_SERVER_PRAGMAS)

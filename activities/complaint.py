@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -19,6 +19,7 @@ from models.complaint import (
     LookupInput,
     Reassignment,
     ReassignInput,
+    StepWritten,
 )
 from models.complaint_rules import reassignment_candidate, repeats_of, view_of, viewers
 from models.policy import ComplaintPolicy
@@ -81,11 +82,12 @@ class ComplaintActivities:
         )
 
     @activity.defn(name="record_complaint_step")
-    async def record_complaint_step(self, rec: ComplaintRecord) -> bool:
+    async def record_complaint_step(self, rec: ComplaintRecord) -> StepWritten | bool:
         """Write one step: its event, the projection, who may read the case, notifications and
         accountability records, all or nothing (grouped with other steps by the batch writer).
         Keyed by (workflow id, seq): a retry, or a replayed step, finds the event there and
-        writes nothing. Returns whether it wrote."""
+        writes nothing. Answers whether it wrote and when it was done (a plain bool in
+        histories recorded before that time was reported: they still replay)."""
         try:
             wrote = await self.writer.submit(lambda db: _write_complaint_step(db, rec))
         except IntegrityError:
@@ -102,7 +104,7 @@ class ComplaintActivities:
                     channel=n.channel,
                 )
             log.info("case_step", case=ref, seq=seq, kind=rec.event.kind, actor=rec.event.actor_id)
-        return wrote
+        return StepWritten(wrote=wrote, at=datetime.now(UTC))
 
     @activity.defn(name="pick_reassignment")
     async def pick_reassignment(self, inp: ReassignInput) -> Reassignment:

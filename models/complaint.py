@@ -529,6 +529,16 @@ class ComplaintRecord(BaseModel):
     accountability: list[Accountability] = Field(default_factory=list)
 
 
+class StepWritten(BaseModel):
+    """What record_complaint_step answers: whether this attempt wrote, and when the write ended
+    (by the worker's clock). Recorded in the history with the result, so the workflow may
+    count a clock it arms after the write from then: a timer starts only when the workflow
+    task that asked for it completes, after the write."""
+
+    wrote: bool
+    at: datetime
+
+
 class CustomerLookup(BaseModel):
     """CP-03 / CP-06: what the customer registry and past complaints say at intake."""
 

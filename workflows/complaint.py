@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Status,
         Step,
         StepInput,
+        StepWritten,
     )
     from models.complaint_rules import (
         Outcome,
@@ -50,6 +51,8 @@ WRITE = dict(
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
 )
 
+SHORTEST_TIMER = timedelta(milliseconds=1)
+
 REFUSAL_TYPES = {"forbidden": "Forbidden", "conflict": "Conflict"}
 
 
@@ -64,6 +67,8 @@ class ComplaintWorkflow:
         self.state = new_case(inp.id, workflow.info().workflow_id, inp, workflow.now())
         self.registered = False
         self.lock = asyncio.Lock()
+        #: (task time, end) of the last write: see _timer_for
+        self.written: tuple[datetime, datetime] | None = None
 
     @workflow.run
     async def run(self, inp: IntakeInput) -> ComplaintView:
@@ -94,12 +99,11 @@ class ComplaintWorkflow:
                 await workflow.wait_condition(lambda: self._clock_changed(None))
                 continue
             deadline, due = armed
-            remaining = due - workflow.now()
-            if remaining > timedelta(0):
+            if due > workflow.now():
                 try:
                     await workflow.wait_condition(
                         lambda: self._clock_changed(armed),
-                        timeout=remaining,
+                        timeout=self._timer_for(due),
                         timeout_summary=f"{deadline.value} deadline",
                     )
                     continue  # the clocks changed: look at them again
@@ -127,6 +131,20 @@ class ComplaintWorkflow:
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view_of(self.state)
+
+    def _timer_for(self, due: datetime) -> timedelta:
+        """How long a timer armed now must run to fire at ``due``. The server starts it when
+        this workflow task completes, and a task that wrote completes only after its write:
+        under load that is up to seconds after the task's time, and counted from the task's
+        time the deadline would fire that much late. So a clock armed in the task of a write
+        counts from the write's end (recorded in the history); if that is already past the
+        due time, the timer is the shortest there is. Should the worker's clock run ahead, the
+        timer fires a little early, the loop finds the deadline not yet due and waits the rest."""
+        now = workflow.now()
+        start = now
+        if self.written is not None and self.written[0] == now and self.written[1] > now:
+            start = self.written[1]
+        return max(due - start, SHORTEST_TIMER)
 
     def _clock_changed(self, armed: tuple[Deadline, datetime] | None) -> bool:
         return self.state.status is Status.closed or next_deadline(self.state) != armed
@@ -247,7 +265,7 @@ class ComplaintWorkflow:
     async def _commit(self, out: Outcome) -> None:
         """Write the outcome (idempotent on its seq), then adopt it and tell the UI."""
         s = out.state
-        await workflow.execute_local_activity_method(
+        written = await workflow.execute_local_activity_method(
             ComplaintActivities.record_complaint_step,
             ComplaintRecord(
                 case=s,
@@ -257,6 +275,8 @@ class ComplaintWorkflow:
             ),
             **WRITE,
         )
+        if isinstance(written, StepWritten):
+            self.written = (workflow.now(), written.at)
         self.state = s
         nxt = next_deadline(s)
         sa.upsert_changed(

@@ -128,7 +128,7 @@ async def _register(
     env: ActivityEnvironment, acts: ComplaintActivities, state: ComplaintState, lookup: CustomerLookup | None = None
 ) -> ComplaintState:
     out = apply_intake(state, lookup or CustomerLookup(customer_verified=False, customer_id=None), state.received_at)
-    assert await env.run(acts.record_complaint_step, _record(out, state.received_at)) is True
+    assert (await env.run(acts.record_complaint_step, _record(out, state.received_at))).wrote is True
     return out.state
 
 
@@ -152,9 +152,9 @@ async def test_record_step_is_idempotent_on_retry(
     rec = _record(out, later)
     ref = state.workflow_id
 
-    assert await env.run(acts.record_complaint_step, rec) is True
-    assert await env.run(acts.record_complaint_step, rec) is False
-    assert await env.run(acts.record_complaint_step, rec) is False
+    assert (await env.run(acts.record_complaint_step, rec)).wrote is True
+    assert (await env.run(acts.record_complaint_step, rec)).wrote is False
+    assert (await env.run(acts.record_complaint_step, rec)).wrote is False
 
     async with engine.connect() as conn:
         evs = list(await conn.execute(select(t.CaseEvent).where(t.CaseEvent.case_ref == ref)))
@@ -179,7 +179,7 @@ async def test_record_step_concurrent_attempts_write_once(
     results = await asyncio.gather(
         env.run(acts.record_complaint_step, rec), env.run(acts.record_complaint_step, rec)
     )
-    assert sorted(results) == [False, True]
+    assert sorted(r.wrote for r in results) == [False, True]
     assert await _count(engine, t.CaseEvent, state.workflow_id) == 1
     assert await _count(engine, t.Notification, state.workflow_id) == len(out.notifications)
 
@@ -196,7 +196,7 @@ async def test_record_step_keeps_projection_and_viewers(
               handler="ops-1", investigator="ops-2"),
         state, T0,
     )
-    assert await env.run(acts.record_complaint_step, _record(out, T0)) is True
+    assert (await env.run(acts.record_complaint_step, _record(out, T0))).wrote is True
     async with engine.connect() as conn:
         readers = set(await conn.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == state.workflow_id)))
         row = (await conn.execute(select(t.Complaint).where(t.Complaint.id == state.id))).one()
@@ -217,11 +217,11 @@ async def test_cp17_archived_complaint_is_read_only(
         _step(directory, "cs-1", {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"}),
         state, T0,
     )
-    assert await env.run(acts.record_complaint_step, _record(closed, T0)) is True
+    assert (await env.run(acts.record_complaint_step, _record(closed, T0))).wrote is True
     archived = apply_archive(closed.state, T0)
     rec = _record(archived, T0)
-    assert await env.run(acts.record_complaint_step, rec) is True
-    assert await env.run(acts.record_complaint_step, rec) is False
+    assert (await env.run(acts.record_complaint_step, rec)).wrote is True
+    assert (await env.run(acts.record_complaint_step, rec)).wrote is False
 
     after = apply_archive(archived.state, T0 + timedelta(days=1))  # any later write, seq 4
     with pytest.raises(ApplicationError) as err:

@@ -6,6 +6,11 @@ Runs every path of each workflow type on the time-skipping server (real duration
 activities on a throw-away SQLite database) and writes tests/histories/<name>.json. Re-record
 only when a change is *meant* to alter the command sequence, and guard that change with
 ``workflow.patched()`` so the histories recorded before it still replay.
+
+    .venv/bin/python -m tests.replay.record_histories complaint_happy_path=complaint_happy_path_v2
+
+records only the complaint paths named, each into the file named after ``=``: a history of
+the code as it is now, kept beside the older one of the same path.
 """
 
 from __future__ import annotations
@@ -175,10 +180,12 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] =
 }
 
 
-async def record(env: WorkflowEnvironment, database_url: str) -> None:
+async def record(env: WorkflowEnvironment, database_url: str, only: dict[str, str] | None = None) -> None:
     client: Client = env.client
     async with build_worker(client, "record", database_url, ROOT / "data" / "staff.json"):
         for name, scenario in SCENARIOS.items():
+            if only is not None and name not in only:
+                continue
             cid = new_id()
             h = await client.start_workflow(
                 ComplaintWorkflow.run, intake(DIRECTORY, cid), id=workflow_id_for(cid), task_queue="record"
@@ -187,11 +194,12 @@ async def record(env: WorkflowEnvironment, database_url: str) -> None:
             await scenario(env, h)
             await h.result()
             history = await h.fetch_history()
-            (HISTORIES / f"{name}.json").write_text(history.to_json())
-            print(f"recorded {name}: {len(history.events)} events")
+            stem = only[name] if only else name
+            (HISTORIES / f"{stem}.json").write_text(history.to_json())
+            print(f"recorded {stem}: {len(history.events)} events")
 
 
-async def main() -> None:
+async def main(only: dict[str, str] | None = None) -> None:
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'app.db'}"
@@ -206,9 +214,13 @@ async def main() -> None:
                     search_attributes={k.name: k.indexed_value_type for k in sa.ALL},
                 )
             )
-            await record(env, url)
-            await record_projects(env, url)
+            await record(env, url, only)
+            if only is None:
+                await record_projects(env, url)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    names = dict(arg.partition("=")[::2] for arg in sys.argv[1:])
+    asyncio.run(main({k: v or k for k, v in names.items()} or None))

@@ -20,6 +20,10 @@ def test_histories_cover_every_path_of_every_workflow_type() -> None:
     names = {p.stem for p in HISTORIES}
     assert {
         "complaint_happy_path",
+        # recorded once the write reported when it ended (clocks armed from then); the older
+        # histories, whose writes answered a bare bool, must replay too
+        "complaint_happy_path_write_end",
+        "complaint_escalations_reopen_write_end",
         "complaint_escalations_reopen",  # CP-08, CP-09, CP-13, CP-16 reopen and unanswered
         "complaint_major",  # CP-10, CP-12 general manager
         "complaint_invalid",  # CP-05

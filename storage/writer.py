@@ -68,7 +68,7 @@ class BatchWriter:
             live = [(job, fut) for job, fut in batch if not fut.done()]
             try:
                 outcomes = await asyncio.to_thread(self._apply, [job for job, _ in live])
-            except Exception as e:
+            except Exception as e:  # the commit failed: every write of the batch did
                 for _, fut in live:
                     if not fut.done():
                         fut.set_exception(e)
@@ -96,7 +96,7 @@ class BatchWriter:
             try:
                 with Session(self.engine, expire_on_commit=False) as db, db.begin():
                     out.append((True, job(db)))
-            except Exception as e:
+            except Exception as e:  # handed back to the activity that asked
                 out.append((False, e))
         return out
 

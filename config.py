@@ -56,11 +56,9 @@ class Settings(BaseSettings):
     intake_wait_seconds: float = 15.0
     #: How long a Web UI sign-in (POST /codec/session) lasts.
     codec_session_seconds: int = 8 * 3600
-    #: Garbage collection of the worker and the API (tail latency, BENCHMARKS.md): freeze what
-    #: start-up made, and collect the youngest generation after this many new objects
-    #: (Python's default: 700).
+    #: The worker and the API freeze what start-up made out of the garbage collector's sight
+    #: (shorter full-collection pauses: tail latency, BENCHMARKS.md).
     gc_freeze: bool = True
-    gc_gen0_threshold: int = 700
 
 
 @lru_cache
@@ -165,8 +163,6 @@ def settle_heap(settings: Settings) -> None:
     if settings.gc_freeze:
         gc.collect()
         gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(settings.gc_gen0_threshold, gen1, gen2)
 
 
 def configure_logging(settings: Settings | None = None) -> None:

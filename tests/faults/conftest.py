@@ -26,6 +26,28 @@ from tests.conftest import served_app
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
+
+def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
+    """The intake of a complaint phoned in to cs-1 by a named caller with a fresh phone number
+    (so no other test's case makes it a repeat), under the seeds' policy unless told."""
+    import secrets
+
+    from models.complaint import ComplaintCreate
+    from models.policy import load_complaint_policy
+    from starter.intake import intake_input, new_complaint_id
+
+    receiver = directory.get("cs-1")
+    assert receiver is not None
+    body = ComplaintCreate.model_validate(
+        {
+            "channel": "phone",
+            "complainant": {"name": "Han Meimei", "phone": f"+86 135{secrets.randbelow(10**8):08d}"},
+            "target": {"kind": "service", "name": "delivery"},
+            "summary": "Late delivery",
+        }
+    )
+    return intake_input(new_complaint_id(), body, receiver, directory, policy or load_complaint_policy())
+
 try:  # the session's servers encrypt payloads: a worker process needs the same key
     from tests.conftest import TEST_PAYLOAD_KEY
 except ImportError:  # pragma: no cover - no payload encryption

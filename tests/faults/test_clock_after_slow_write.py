@@ -7,7 +7,6 @@ that is seconds after the task's own time, from which the deadline was counted."
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,12 +15,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from config import load_directory
-from models.complaint import ComplaintCreate
 from models.policy import load_complaint_policy
-from starter.intake import intake_input, new_complaint_id, start_complaint
+from starter.intake import start_complaint
 from workflows.complaint import workflow_id_for
 
-from .conftest import WorkerFactory
+from .conftest import WorkerFactory, phoned_in_complaint
 from .test_worker_killed import WriteLock
 
 pytestmark = pytest.mark.faults
@@ -50,19 +48,10 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
     at receipt + 10 s, not at registration + 10 s."""
     db_path = sqlite_url.removeprefix("sqlite:///")
     directory = load_directory(staff_file)
-    cs1 = directory.get("cs-1")
-    assert cs1 is not None
-    cid = new_complaint_id()
-    body = ComplaintCreate.model_validate(
-        {
-            "channel": "phone",
-            "complainant": {"name": "Li Lei", "phone": f"+86 136{secrets.randbelow(10**8):08d}"},
-            "target": {"kind": "service"},
-            "summary": "No answer for a week",
-        }
+    inp = phoned_in_complaint(
+        directory, load_complaint_policy().model_copy(update={"plan_deadline": PLAN_DEADLINE})
     )
-    policy = load_complaint_policy().model_copy(update={"plan_deadline": PLAN_DEADLINE})
-    inp = intake_input(cid, body, cs1, directory, policy)
+    cid = inp.id
     worker_process(sqlite_url)
     with WriteLock(db_path):
         intake = asyncio.create_task(start_complaint(dev_env.client, worker_process.task_queue, inp))  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ and every write happened exactly once."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -14,13 +13,12 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from config import load_directory
-from models.complaint import ComplaintCreate, ComplaintView, StepInput
-from models.policy import load_complaint_policy
+from models.complaint import ComplaintView, StepInput
 from models.staff import Directory
-from starter.intake import intake_input, new_complaint_id, start_complaint
+from starter.intake import start_complaint
 from workflows.complaint import workflow_id_for
 
-from .conftest import WorkerFactory, case_rows
+from .conftest import WorkerFactory, case_rows, phoned_in_complaint
 
 pytestmark = pytest.mark.faults
 
@@ -60,18 +58,8 @@ async def test_worker_sigkilled_between_activities_finishes_once(
     is there exactly once (seq 1..N, no gap, no duplicate) and no notification is doubled."""
     db_path = sqlite_url.removeprefix("sqlite:///")
     directory = load_directory(staff_file)
-    cs1 = directory.get("cs-1")
-    assert cs1 is not None
-    cid = new_complaint_id()
-    body = ComplaintCreate.model_validate(
-        {
-            "channel": "phone",
-            "complainant": {"name": "Han Meimei", "phone": f"+86 135{secrets.randbelow(10**8):08d}"},
-            "target": {"kind": "service", "name": "delivery"},
-            "summary": "Late delivery",
-        }
-    )
-    inp = intake_input(cid, body, cs1, directory, load_complaint_policy())
+    inp = phoned_in_complaint(directory)
+    cid = inp.id
     client = dev_env.client
     task_queue = worker_process.task_queue  # type: ignore[attr-defined]
 

@@ -35,11 +35,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     #: Workflows kept in memory; others are replayed from their (short) history when they wake.
     #: 1,000 bounds a worker near 250 MB however many cases are open (BENCHMARKS.md).
-    max_cached_workflows: int = 1000
+    max_cached_workflows: int = 700
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activities: int = 100
-    #: Pass every module through the workflow sandbox (imported once per worker, not per run).
-    sandbox_passthrough_all: bool = True
     log_level: str = "INFO"
     log_json: bool = False
     #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the first key encrypts, every key decrypts

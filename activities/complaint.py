@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
@@ -35,6 +35,17 @@ COMPLAINTS, VIEWERS, ACCOUNTABILITY = (
     t.CaseViewer.__table__,
     t.AccountabilityRecord.__table__,
 )
+
+# A step's statements, built once (see storage.writer): each write passes only its values.
+_PROJECTION = select(COMPLAINTS.c.archived, COMPLAINTS.c.seq).where(COMPLAINTS.c.id == bindparam("case_id"))
+_INSERT_COMPLAINT = insert(COMPLAINTS)
+_UPDATE_COMPLAINT = update(COMPLAINTS).where(COMPLAINTS.c.id == bindparam("case_id"))
+_VIEWERS_OF = select(VIEWERS.c.staff_id).where(VIEWERS.c.case_ref == bindparam("ref"))
+_INSERT_VIEWERS = insert(VIEWERS)
+_DROP_VIEWERS = delete(VIEWERS).where(
+    VIEWERS.c.case_ref == bindparam("ref"), VIEWERS.c.staff_id.in_(bindparam("gone", expanding=True))
+)
+_INSERT_ACCOUNTABILITY = insert(ACCOUNTABILITY)
 
 
 class ComplaintActivities:
@@ -125,7 +136,7 @@ def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
     ref = case.workflow_id
     if not record_event(db, ref, ev, rec.notifications):
         return False
-    row = db.execute(select(COMPLAINTS.c.archived, COMPLAINTS.c.seq).where(COMPLAINTS.c.id == case.id)).first()
+    row = db.execute(_PROJECTION, {"case_id": case.id}).first()
     if row is not None and row.archived:
         raise ApplicationError("CP-17: an archived complaint is read-only", type="ReadOnly", non_retryable=True)
     if row is None or row.seq is None or row.seq < ev.seq:
@@ -150,18 +161,18 @@ def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
         }
         present: set[str] = set()
         if row is None:
-            db.execute(insert(COMPLAINTS).values(id=case.id, workflow_id=ref, **values))
+            db.execute(_INSERT_COMPLAINT, {"id": case.id, "workflow_id": ref, **values})
         else:
-            db.execute(update(COMPLAINTS).where(COMPLAINTS.c.id == case.id).values(**values))
-            present = set(db.scalars(select(VIEWERS.c.staff_id).where(VIEWERS.c.case_ref == ref)))
+            db.execute(_UPDATE_COMPLAINT, {"case_id": case.id, **values})
+            present = set(db.scalars(_VIEWERS_OF, {"ref": ref}))
         wanted = set(rec.viewers if rec.viewers is not None else viewers(case))
         if present - wanted:
-            db.execute(delete(VIEWERS).where(VIEWERS.c.case_ref == ref, VIEWERS.c.staff_id.in_(present - wanted)))
+            db.execute(_DROP_VIEWERS, {"ref": ref, "gone": sorted(present - wanted)})
         if wanted - present:
-            db.execute(insert(VIEWERS), [{"case_ref": ref, "staff_id": s} for s in sorted(wanted - present)])
+            db.execute(_INSERT_VIEWERS, [{"case_ref": ref, "staff_id": s} for s in sorted(wanted - present)])
     if rec.accountability:
         db.execute(
-            insert(ACCOUNTABILITY),
+            _INSERT_ACCOUNTABILITY,
             [
                 {
                     "case_ref": ref,

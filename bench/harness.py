@@ -54,6 +54,38 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) a process has used: another process from /proc, or this one."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuMeter:
+    """CPU time per case of the server, the worker and the load generator over one timed run:
+    on a machine whose cores they share, the sum is what a case costs."""
+
+    server: int
+    worker: int
+    start: dict[str, float] = field(default_factory=dict)
+
+    def read(self) -> dict[str, float]:
+        return {"server": cpu_seconds(self.server), "worker": cpu_seconds(self.worker), "load": cpu_seconds()}
+
+    def __enter__(self) -> CpuMeter:
+        self.start = self.read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.spent = {k: v - self.start[k] for k, v in self.read().items()}
+
+    def ms_per(self, n: int) -> dict[str, float]:
+        return {k: 1000 * v / n for k, v in self.spent.items()}
+
+
 @dataclass
 class Stack:
     """A persisted dev server (as `make run` has it), a migrated SQLite app database, and the
@@ -88,6 +120,10 @@ class Stack:
         self.client = await Client.connect(self.address, data_converter=data_converter(key=self.payload_key))
         self.bare_client = await Client.connect(self.address, data_converter=data_converter(key=""))
         return self.client
+
+    @property
+    def server_pid(self) -> int:
+        return self.procs[0].pid
 
     def spawn(self, args: list[str], **env: str) -> subprocess.Popen[bytes]:
         log = (self.dir / f"{Path(args[-1]).stem}-{len(self.procs)}.log").open("ab")

@@ -39,7 +39,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
-from bench.harness import Stack, bounded, rss_mb, summary
+from bench.harness import CpuMeter, Stack, bounded, rss_mb, summary
 from config import ROOT, Settings, configure_logging, load_directory
 from models.complaint import ComplaintCreate, ComplaintView, StepInput
 from models.policy import ComplaintPolicy
@@ -131,7 +131,8 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             # Both workers run as processes of their own, as `make run` runs the worker.
             bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare")
             await bare_case(-1)  # untimed: the worker process is up and polling
-            bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: progress.advance(bare_task))
+            with CpuMeter(stack.server_pid, bare_worker.pid) as bare_cpu:
+                bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: progress.advance(bare_task))
             stack.stop_proc(bare_worker)
 
             ours_task = progress.add_task("lifecycle: complaint system", total=sz.lifecycle)
@@ -146,14 +147,19 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
                     await handle.execute_update(name, step, result_type=ComplaintView)
                 await handle.result()
 
-            stack.spawn(["worker.py"], TASK_QUEUE="ours")
+            our_worker = stack.spawn(["worker.py"], TASK_QUEUE="ours")
             await our_case(-1)
-            ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: progress.advance(ours_task))
+            with CpuMeter(stack.server_pid, our_worker.pid) as our_cpu:
+                ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: progress.advance(ours_task))
         out = {
             "cases": sz.lifecycle,
             "concurrency": sz.concurrency,
             "bare_per_s": sz.lifecycle / bare_s,
             "ours_per_s": sz.lifecycle / ours_s,
+            # what a case costs each process (ms of CPU): the two cores are shared, so the
+            # totals bound the throughputs (see BENCHMARKS.md)
+            "bare_cpu_ms_per_case": bare_cpu.ms_per(sz.lifecycle),
+            "ours_cpu_ms_per_case": our_cpu.ms_per(sz.lifecycle),
         }
         out["ratio"] = out["ours_per_s"] / out["bare_per_s"]
     finally:
@@ -434,6 +440,13 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
     lc = res.get("lifecycle")
     if lc:
         rows.append(("1. lifecycle throughput", f"{lc['ours_per_s']:.1f} cases/s", f"{lc['bare_per_s']:.1f} cases/s", f"{lc['ratio']:.2f}", "≥ 0.7"))
+        if "ours_cpu_ms_per_case" in lc:
+            o, b = lc["ours_cpu_ms_per_case"], lc["bare_cpu_ms_per_case"]
+
+            def cpu(c: dict[str, float]) -> str:
+                return f"{sum(c.values()):.0f} ms = server {c['server']:.0f} + worker {c['worker']:.0f} + load {c['load']:.0f}"
+
+            rows.append(("1. CPU per case", cpu(o), cpu(b), f"{sum(b.values()) / sum(o.values()):.2f}", ""))
     it = res.get("intake")
     if it:
         late = it.get("statuses", {}).get(202, 0)

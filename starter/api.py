@@ -6,10 +6,10 @@ written.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
@@ -42,6 +42,8 @@ from storage.engine import make_engine, sessions
 from workflows.complaint import workflow_id_for
 
 log = structlog.get_logger()
+
+T = TypeVar("T")
 
 ERROR_STATUS = {"Conflict": 409, "Forbidden": 403, "Invalid": 422, "ReadOnly": 409}
 
@@ -207,8 +209,7 @@ async def create_complaint(
 
 
 async def started(client: Client, workflow_id: str) -> bool:
-    """Whether the workflow exists: an update-with-start whose wait timed out under load may
-    still have started it (then the answer is 202, not 503)."""
+    """Whether the workflow exists."""
     try:
         await client.get_workflow_handle(workflow_id).describe()
     except RPCError as e:
@@ -218,21 +219,28 @@ async def started(client: Client, workflow_id: str) -> bool:
     return True
 
 
+async def registered_or_accepted(client: Client, workflow_id: str, start: Awaitable[T], wait: float) -> T | None:
+    """Await an intake's update-with-start for at most ``wait`` seconds: the registered case,
+    or None when the waiting stopped first (ours, or Temporal's) but the workflow exists, that
+    is, was started durably and registers as soon as a worker runs (the caller answers 202).
+    If it does not exist, nothing was started: 503, and a retry (with the same
+    Idempotency-Key) is safe."""
+    try:
+        return await asyncio.wait_for(start, timeout=wait)
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
+        if await started(client, workflow_id):
+            return None
+        raise TemporalUnavailable("the case was not started in time; retry with the same Idempotency-Key") from None
+
+
 async def _register(body: ComplaintCreate, staff: Staff, st: AppState, client: Client, cid: str) -> Any:
     if body.target.staff_id is not None and st.directory.get(body.target.staff_id) is None:
         raise HTTPException(422, f"target.staff_id: unknown staff {body.target.staff_id}")
     inp = intake_input(cid, body, staff, st.directory, load_complaint_policy())
-    try:
-        view = await asyncio.wait_for(start_complaint(client, st.settings.task_queue, inp), timeout=st.intake_wait_seconds)
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        if not await started(client, workflow_id_for(cid)):
-            raise
-        return JSONResponse(  # started durably; Temporal stopped waiting for the intake first
-            status_code=202,
-            content={"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value},
-        )
-    except TimeoutError:
-        # Started durably, but no worker has written the intake yet: accepted, not lost.
+    view = await registered_or_accepted(
+        client, workflow_id_for(cid), start_complaint(client, st.settings.task_queue, inp), st.intake_wait_seconds
+    )
+    if view is None:  # started durably; no worker has written the intake yet: accepted, not lost
         return JSONResponse(
             status_code=202,
             content={"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value},

@@ -7,7 +7,6 @@ group, the leaders and its implementers.
 """
 
 
-import asyncio
 from typing import Annotated, Any
 
 import structlog
@@ -16,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -49,7 +48,7 @@ from starter.api import (
     SessionDep,
     TemporalDep,
     Unprocessable,
-    started,
+    registered_or_accepted,
 )
 from starter.intake import new_complaint_id
 from storage import tables as t
@@ -175,16 +174,10 @@ async def _apply(body: ProjectCreate, staff: Staff, st: AppState, client: Client
         inp = project_input(pid, body, staff, st.directory, load_project_policy())
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    try:
-        view = await asyncio.wait_for(start_project(client, st.settings.task_queue, inp), timeout=st.intake_wait_seconds)
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        if not await started(client, project_workflow_id(pid)):
-            raise
-        return JSONResponse(
-            status_code=202,
-            content={"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value},
-        )
-    except TimeoutError:
+    view = await registered_or_accepted(
+        client, project_workflow_id(pid), start_project(client, st.settings.task_queue, inp), st.intake_wait_seconds
+    )
+    if view is None:  # started durably; no worker has checked the application yet
         return JSONResponse(
             status_code=202,
             content={"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value},

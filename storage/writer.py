@@ -115,6 +115,18 @@ def writer_for(url: str) -> BatchWriter:
     return _writers[key]
 
 
+#: Statements built once: a step's write passes only its values at execution. A statement
+#: built per call with ``.values(...)`` made SQLAlchemy coerce every value into a bound
+#: parameter and compute a new cache key each time, about half the writer's CPU (measured in
+#: BENCHMARKS.md).
+_EVENTS = t.CaseEvent.__table__
+_INSERT_EVENT = {
+    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(),
+}
+_INSERT_NOTIFICATIONS = insert(t.Notification.__table__)
+
+
 def insert_or_ignore(db: Session, table: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING, in the dialect of the session's database."""
     dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
@@ -127,21 +139,24 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
     retry or a concurrent attempt inserts nothing. Returns whether it inserted. SQL Core, not
     the ORM: this runs for every step of every case, and the unit of work cost more than the
     SQL (measured in BENCHMARKS.md)."""
+    dialect = db.get_bind().dialect.name
+    stmt = _INSERT_EVENT[dialect] if dialect in _INSERT_EVENT else insert_or_ignore(db, _EVENTS)
     inserted = db.execute(
-        insert_or_ignore(db, t.CaseEvent.__table__).values(
-            case_ref=case_ref,
-            seq=event_.seq,
-            kind=event_.kind,
-            actor_id=event_.actor_id,
-            at=event_.at,
-            data=event_.data,
-        )
+        stmt,
+        {
+            "case_ref": case_ref,
+            "seq": event_.seq,
+            "kind": event_.kind,
+            "actor_id": event_.actor_id,
+            "at": event_.at,
+            "data": event_.data,
+        },
     ).rowcount
     if not inserted:
         return False
     if notifications:
         db.execute(
-            insert(t.Notification.__table__),
+            _INSERT_NOTIFICATIONS,
             [
                 {
                     "case_ref": case_ref,

@@ -10,6 +10,9 @@ from bench.run import run_all
 async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     res = await run_all("smoke", tmp_path, write_benchmarks_md=False)
     assert res["lifecycle"]["ours_per_s"] > 0 and res["lifecycle"]["bare_per_s"] > 0
+    for side in ("ours", "bare"):  # what a case costs the server, the worker and the load
+        cpu = res["lifecycle"][f"{side}_cpu_ms_per_case"]
+        assert set(cpu) == {"server", "worker", "load"} and cpu["worker"] > 0, cpu
     assert res["intake"]["saturated_latency_ms"]["n"] == 10
     assert res["intake"]["bare_uws_latency_ms"]["n"] == 10  # the second reference ran too
     timers = res["timers"][0]

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from config import ROOT, data_converter, new_payload_key
-from worker import WORKFLOWS
+from worker import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((ROOT / "tests" / "histories").glob("*.json"))
 
@@ -38,7 +38,12 @@ def test_histories_cover_every_path_of_every_workflow_type() -> None:
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     # The production converter, encryption on: the stored histories were recorded without it
-    # and still decode (payloads not marked encrypted pass through the codec).
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(key=new_payload_key()))
+    # and still decode (payloads not marked encrypted pass through the codec). The worker's own
+    # sandbox runner, so that replay runs the workflows exactly as the worker does.
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=data_converter(key=new_payload_key()),
+        workflow_runner=workflow_runner(),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

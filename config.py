@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     #: Workflows kept in memory; others are replayed from their (short) history when they wake.
     #: 1,000 bounds a worker near 250 MB however many cases are open (BENCHMARKS.md).
-    max_cached_workflows: int = 700
+    max_cached_workflows: int = 600
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activities: int = 100
     log_level: str = "INFO"

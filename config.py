@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     #: Workflows kept in memory; others are replayed from their (short) history when they wake.
-    #: 1,000 bounds a worker near 250 MB however many cases are open (BENCHMARKS.md).
+    #: About 0.2 MB a cached complaint: 600 held a worker at 263 MB with 10,000 open
+    #: (BENCHMARKS.md).
     max_cached_workflows: int = 600
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activities: int = 100

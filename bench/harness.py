@@ -71,6 +71,7 @@ class CpuMeter:
     server: int
     worker: int
     start: dict[str, float] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)
 
     def read(self) -> dict[str, float]:
         return {"server": cpu_seconds(self.server), "worker": cpu_seconds(self.worker), "load": cpu_seconds()}

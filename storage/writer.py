@@ -127,20 +127,13 @@ _INSERT_EVENT = {
 _INSERT_NOTIFICATIONS = insert(t.Notification.__table__)
 
 
-def insert_or_ignore(db: Session, table: Any) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING, in the dialect of the session's database."""
-    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).on_conflict_do_nothing()
-
-
 def record_event(db: Session, case_ref: str, event_: Any, notifications: list[Any]) -> bool:
     """Insert a step's event and its notifications, unless the step is there already: the
     idempotency key of every step's write is (workflow id, seq), unique in the table, so a
     retry or a concurrent attempt inserts nothing. Returns whether it inserted. SQL Core, not
     the ORM: this runs for every step of every case, and the unit of work cost more than the
     SQL (measured in BENCHMARKS.md)."""
-    dialect = db.get_bind().dialect.name
-    stmt = _INSERT_EVENT[dialect] if dialect in _INSERT_EVENT else insert_or_ignore(db, _EVENTS)
+    stmt = _INSERT_EVENT["sqlite" if db.get_bind().dialect.name == "sqlite" else "postgresql"]
     inserted = db.execute(
         stmt,
         {

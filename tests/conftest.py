@@ -45,9 +45,15 @@ async def served_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as client:
             yield client, app
-    for act in worker.config()["activities"]:
-        await act.__self__.engine.dispose()
-        break
+    await dispose_worker_engines(worker)
+
+
+async def dispose_worker_engines(worker: Any) -> None:
+    """build_worker makes an engine it never disposes; left to the garbage collector, its
+    aiosqlite connections may be finalised inside a later workflow activation's event loop."""
+    engines = {id(e): e for a in worker.config()["activities"] if (e := getattr(a.__self__, "engine", None))}
+    for e in engines.values():
+        await e.dispose()
 
 #: Every test server, client and worker of the session encrypts its payloads with this key
 #: (the same converter as production: config.data_converter).

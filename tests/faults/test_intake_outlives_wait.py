@@ -21,6 +21,7 @@ from config import Settings
 from starter.api import create_app
 from storage import tables as t
 from storage.engine import sessions
+from tests.conftest import dispose_worker_engines
 from worker import build_worker
 from workflows.complaint import workflow_id_for
 
@@ -77,7 +78,5 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
                 read = await api.get(f"/complaints/{cid}", headers=CS1)
                 assert read.status_code == 200 and read.json()["id"] == cid
                 await dev_env.client.get_workflow_handle(workflow_id_for(cid)).terminate("test over")
-            for act in worker.config()["activities"]:
-                await act.__self__.engine.dispose()
-                break
+            await dispose_worker_engines(worker)
     assert await _rows(engine, cid) == (1, 1)  # one case, its intake written once

@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.staff import Directory
 from storage import tables as t
 from worker import build_worker
+from tests.conftest import dispose_worker_engines
 from workflows.complaint import ComplaintWorkflow
 
 from .helpers import (
@@ -63,11 +64,7 @@ async def cases(
             yield c
         finally:
             await c.close()
-    # build_worker makes an engine it never disposes; left to the garbage collector, its
-    # aiosqlite connections may be finalised inside a later workflow activation's event loop
-    engines = {id(e): e for a in worker.config()["activities"] if (e := getattr(a.__self__, "engine", None))}
-    for e in engines.values():
-        await e.dispose()
+    await dispose_worker_engines(worker)
 
 
 async def _plan(handle, directory: Directory, actor: str = HANDLER):

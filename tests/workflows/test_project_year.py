@@ -30,6 +30,7 @@ from models.policy import ProjectPolicy
 from models.project import HandOverInput, ProjectCreate, ProjectInput, ProjectStepInput, ProjectView
 from models.staff import Directory, Role
 from storage import tables as t
+from tests.conftest import dispose_worker_engines
 from worker import build_worker
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
@@ -183,9 +184,7 @@ async def projects(
             yield p
         finally:
             await p.close()
-    for act in worker.config()["activities"]:  # dispose the worker's engine (see the complaint tests)
-        await act.__self__.engine.dispose()
-        break
+    await dispose_worker_engines(worker)
 
 
 # --- the database -------------------------------------------------------------------------

@@ -13,15 +13,12 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.complaint import (
-    ComplaintRecord,
-    CustomerLookup,
-    LookupInput,
-    Reassignment,
-    ReassignInput,
-    StepWritten,
-)
-from models.complaint_rules import reassignment_candidate, repeats_of, view_of, viewers
+from models.case import StepWritten
+from models.complaint.guards import reassignment_candidate, viewers
+from models.complaint.messages import CustomerLookup, LookupInput, Reassignment, ReassignInput
+from models.complaint.records import ComplaintRecord
+from models.complaint.steps import repeats_of
+from models.complaint.views import view_of
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t

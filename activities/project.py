@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from temporalio import activity
 
-from models.project import Eligibility, EligibilityInput, HandOver, HandOverInput, ProjectRecord
-from models.project_rules import eligibility
+from models.case import StepWritten
+
+from models.project.guards import eligibility
+from models.project.messages import Eligibility, EligibilityInput, HandOver, HandOverInput
+from models.project.records import ProjectRecord
 from storage import tables as t
 from storage.engine import sessions
 from storage.writer import record_event, writer_for
@@ -48,11 +51,12 @@ class ProjectActivities:
         return eligibility(inp.client_name, inp.product_line, inp.expected_annual_business, inp.policy, found)
 
     @activity.defn(name="record_project_step")
-    async def record_project_step(self, rec: ProjectRecord) -> bool:
+    async def record_project_step(self, rec: ProjectRecord) -> StepWritten | bool:
         """Write one step, all or nothing: its event, the projection (or, for an ineligible
         application, the refusal) and the notifications, grouped with other steps by the batch
         writer. Keyed by (workflow id, seq): a retry or a replayed step finds the event there
-        and writes nothing. Returns whether it wrote."""
+        and writes nothing. Answers whether it wrote and when it was done (a plain bool in
+        histories recorded before that time was reported: they still replay)."""
         try:
             wrote = await self.writer.submit(lambda db: _write_project_step(db, rec))
         except IntegrityError:
@@ -62,7 +66,7 @@ class ProjectActivities:
             for n in rec.notifications:
                 log.info("notification", case=ref, seq=ev.seq, to=n.recipient_id, kind=n.kind)
             log.info("project_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
-        return wrote
+        return StepWritten(wrote=wrote, at=datetime.now(UTC))
 
     @activity.defn(name="hand_over_to_sales")
     async def hand_over_to_sales(self, inp: HandOverInput) -> HandOver:

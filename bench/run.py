@@ -41,8 +41,10 @@ from temporalio.service import RPCError
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
 from bench.harness import CpuMeter, Stack, bounded, rss_mb, summary
 from config import ROOT, Settings, configure_logging, load_directory
-from models.complaint import ComplaintCreate, ComplaintView, StepInput
+from models.complaint.messages import ComplaintCreate
+from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
+from tests.steps import RawComplaintStepInput as StepInput
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from storage import tables as t
 from storage.engine import sync_url

@@ -23,16 +23,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config import Settings, configure_logging, data_converter, get_settings, load_directory, settle_heap
-from models.complaint import (
-    STEP_BODIES,
-    AssignBody,
-    ComplaintCreate,
-    ComplaintView,
-    Severity,
-    Status,
-    Step,
-    StepInput,
-)
+from models.complaint.messages import AssignBody, ComplaintCreate
+from models.complaint.steps import STEPS
+from models.complaint.views import ComplaintView
+from models.complaint.vocabulary import Severity, Status, Step
 from models.policy import load_complaint_policy
 from models.staff import Directory, Staff
 from starter.idempotency import KEY_HEADER, Idempotent
@@ -313,7 +307,7 @@ async def _take_step(
     if row.archived:
         raise HTTPException(409, "CP-17: the complaint is archived and read-only")
     await db.close()  # do not hold a connection while the workflow works
-    inp = StepInput(actor=staff.ref, body=body.model_dump(mode="json"))
+    inp = STEPS[step].input(actor=staff.ref, body=body)
     if isinstance(body, AssignBody):
         handler = st.directory.get(body.handler_id)
         if handler is None:
@@ -339,7 +333,7 @@ async def _take_step(
 
 
 def _step_route(step: Step, path: str, summary: str) -> None:
-    body_type = STEP_BODIES[step]
+    body_type = STEPS[step].body
 
     async def endpoint(
         complaint_id: str,

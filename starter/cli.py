@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from config import get_settings, load_directory
-from models.complaint import Channel, ComplaintCreate, ComplaintView, TargetKind
+from models.complaint.messages import ComplaintCreate
+from models.complaint.views import ComplaintView
+from models.complaint.vocabulary import Channel, TargetKind
 from models.policy import load_complaint_policy
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from worker import connect

@@ -9,7 +9,8 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from config import mask_phones
-from models.complaint import ComplaintCreate, ComplaintView, IntakeInput
+from models.complaint.messages import ComplaintCreate, IntakeInput
+from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, Staff
 from workflows.complaint import ComplaintWorkflow, workflow_id_for

@@ -21,20 +21,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.policy import ProjectPolicy, load_project_policy
-from models.project import (
-    GROUP_ROLES,
-    STEP_BODIES,
-    EmptyBody,
-    ExpenseView,
-    Flag,
-    ProjectCreate,
-    ProjectInput,
-    ProjectStep,
-    ProjectStepInput,
-    ProjectView,
-    Stage,
-)
-from models.project_rules import may_view
+from models.project.guards import may_view
+from models.project.messages import EmptyBody, ProjectCreate
+from models.project.state import ProjectInput
+from models.project.steps import STEPS
+from models.project.views import ExpenseView, ProjectView
+from models.project.vocabulary import GROUP_ROLES, Flag, ProjectStep, Stage
 from models.staff import Directory, Role, Staff
 from starter.api import (
     ERROR_STATUS,
@@ -64,6 +56,9 @@ PROJECT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/client-projects", tags=["client projects"])
+
+#: Each step's body type, read off its typed input in the steps table.
+STEP_BODIES: dict[ProjectStep, Any] = {step: rule.input.model_fields["body"].annotation for step, rule in STEPS.items()}
 
 
 class ProjectAccepted(BaseModel):
@@ -245,7 +240,7 @@ async def _take_step(
     if row.stage in (Stage.completed.value, Stage.terminated.value, Stage.rejected.value):
         raise HTTPException(409, f"the project is {row.stage}")
     await db.close()  # do not hold a connection while the workflow works
-    inp = ProjectStepInput(actor=staff.ref, body=body.model_dump(mode="json", by_alias=True), expense_id=expense_id)
+    inp = STEPS[step].input(actor=staff.ref, body=body, expense_id=expense_id)
     handle = client.get_workflow_handle(row.workflow_id)  # no run id: the current run
     try:
         return await handle.execute_update(step.value, inp, id=update_id, result_type=ProjectView)

@@ -16,33 +16,28 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.complaint import ComplaintActivities
-from models.complaint import (
-    CaseEvent,
+from models.case import CaseEvent
+from models.complaint.messages import (
+    ComplaintStepInput,
     ComplaintCreate,
-    ComplaintRecord,
-    ComplaintState,
     CustomerLookup,
-    Deadline,
     IntakeInput,
     LookupInput,
-    Reassignment,
     ReassignInput,
-    Step,
-    StepInput,
+    Reassignment,
 )
-from models.complaint_rules import (
-    Outcome,
-    apply_archive,
-    apply_deadline,
-    apply_intake,
-    apply_step,
-    new_case,
-    view_of,
-    viewers,
-)
+from models.complaint.records import ComplaintRecord
+from models.complaint.state import ComplaintState
+from models.complaint.vocabulary import Deadline, Step
+from models.complaint.clocks import apply_deadline
+from models.complaint.guards import viewers
+from models.complaint.steps import apply_archive, apply_intake, apply_step, new_case
+from models.complaint.views import view_of
+from models.complaint.steps import ComplaintOutcome as Outcome
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
+from tests.steps import complaint_step
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WINDOW = ComplaintPolicy().repeat_window
@@ -102,12 +97,11 @@ def _record(out: Outcome, at: datetime) -> ComplaintRecord:
     )
 
 
-def _step(directory: Directory, actor: str, body: dict, **staff: str) -> StepInput:
-    inp = StepInput(actor=directory.get(actor).ref, body=body)
+def _step(directory: Directory, step: Step, actor: str, body: dict, **staff: str) -> ComplaintStepInput[Any]:
+    resolved: dict[str, Any] = {}
     for role, sid in staff.items():
-        setattr(inp, role, directory.get(sid).ref)
-        setattr(inp, f"{role}_chain", directory.chain(sid))
-    return inp
+        resolved[role], resolved[f"{role}_chain"] = directory.get(sid).ref, directory.chain(sid)
+    return complaint_step(step, directory.get(actor).ref, body, **resolved)
 
 
 async def _count(engine: AsyncEngine, table: Any, case_ref: str) -> int:
@@ -141,9 +135,9 @@ async def test_record_step_is_idempotent_on_retry(
     """A retried write (same record) writes its event, notifications and accountability records
     exactly once: True the first time, False after."""
     state = await _register(env, acts, _case(directory, phone=_phone()))
-    state = apply_step(Step.assign, _step(directory, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"),
+    state = apply_step(Step.assign, _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"),
                        state, T0).state
-    state = apply_step(Step.plan, _step(directory, "ops-1", {"plan": "call back"}), state, T0).state
+    state = apply_step(Step.plan, _step(directory, Step.plan, "ops-1", {"plan": "call back"}), state, T0).state
     # CP-13 overdue: escalation notification, reassignment, two accountability records
     later = T0 + timedelta(days=3)
     reassign = Reassignment(handler=directory.get("ops-2").ref, handler_chain=directory.chain("ops-2"))
@@ -192,7 +186,7 @@ async def test_record_step_keeps_projection_and_viewers(
     state = await _register(env, acts, _case(directory, phone=_phone()))
     out = apply_step(
         Step.assign,
-        _step(directory, "cs-1", {"handler_id": "ops-1", "investigator_id": "ops-2"},
+        _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1", "investigator_id": "ops-2"},
               handler="ops-1", investigator="ops-2"),
         state, T0,
     )
@@ -214,7 +208,7 @@ async def test_cp17_archived_complaint_is_read_only(
     state = await _register(env, acts, _case(directory, phone=_phone()))
     closed = apply_step(
         Step.classify,
-        _step(directory, "cs-1", {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"}),
+        _step(directory, Step.classify, "cs-1", {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"}),
         state, T0,
     )
     assert (await env.run(acts.record_complaint_step, _record(closed, T0))).wrote is True

@@ -32,7 +32,7 @@ def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
     (so no other test's case makes it a repeat), under the seeds' policy unless told."""
     import secrets
 
-    from models.complaint import ComplaintCreate
+    from models.complaint.messages import ComplaintCreate
     from models.policy import load_complaint_policy
     from starter.intake import intake_input, new_complaint_id
 

@@ -13,10 +13,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from config import load_directory
-from models.complaint import ComplaintCreate, ComplaintView, StepInput
+from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
+from models.complaint.views import ComplaintView
 from models.policy import load_complaint_policy
 from starter.intake import intake_input, new_complaint_id, start_complaint
-from workflows.complaint import workflow_id_for
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 from .conftest import WorkerFactory, case_rows, pg_block, pg_unblock
 
@@ -59,10 +60,9 @@ async def test_database_down_during_a_step_retries_and_writes_once(
     try:
         assign = asyncio.create_task(
             handle.execute_update(
-                "assign",
-                StepInput(actor=cs1.ref, body={"handler_id": "ops-2"}, handler=ops2.ref,
-                          handler_chain=directory.chain("ops-2")),
-                result_type=ComplaintView,
+                ComplaintWorkflow.assign,
+                AssignInput(actor=cs1.ref, body=AssignBody(handler_id="ops-2"), handler=ops2.ref,
+                            handler_chain=directory.chain("ops-2")),
             )
         )
         await asyncio.sleep(DOWN_SECONDS)

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from config import load_directory
-from models.complaint import ComplaintCreate, StepInput
+from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
 from models.policy import load_complaint_policy
 from starter.idempotency import Idempotent
 from starter.intake import intake_input, start_complaint
 from storage import tables as t
 from storage.engine import sessions
-from workflows.complaint import workflow_id_for
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 pytestmark = pytest.mark.faults
 
@@ -161,8 +161,8 @@ async def test_crash_after_update_a_retry_is_deduplicated_by_temporal(
     cs1, ops2 = directory.get("cs-1"), directory.get("ops-2")
     assert cs1 is not None and ops2 is not None
     update_id = Idempotent(None, "cs-1", key, "POST", path, "").update_id  # type: ignore[arg-type]
-    inp = StepInput(actor=cs1.ref, body={"handler_id": "ops-2"}, handler=ops2.ref, handler_chain=directory.chain("ops-2"))
-    await dev_env.client.get_workflow_handle(wid).execute_update("assign", inp, id=update_id)
+    inp = AssignInput(actor=cs1.ref, body=AssignBody(handler_id="ops-2"), handler=ops2.ref, handler_chain=directory.chain("ops-2"))
+    await dev_env.client.get_workflow_handle(wid).execute_update(ComplaintWorkflow.assign, inp, id=update_id)
 
     retry = await api.post(path, json={"handler_id": "ops-2"}, headers=headers("cs-1", key))
     assert retry.status_code == 200, retry.text

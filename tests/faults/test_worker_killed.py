@@ -7,16 +7,20 @@ import asyncio
 import sqlite3
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from config import load_directory
-from models.complaint import ComplaintView, StepInput
+from models.complaint.messages import ComplaintStepInput
+from models.complaint.views import ComplaintView
+from models.complaint.vocabulary import Step
 from models.staff import Directory
 from starter.intake import start_complaint
-from workflows.complaint import workflow_id_for
+from tests.steps import complaint_step
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 from .conftest import WorkerFactory, case_rows, phoned_in_complaint
 
@@ -38,10 +42,10 @@ class WriteLock:
         self.conn.close()
 
 
-def step(directory: Directory, actor: str, body: dict, **extra: object) -> StepInput:
+def step(directory: Directory, which: Step, actor: str, body: dict, **extra: object) -> ComplaintStepInput[Any]:
     staff = directory.get(actor)
     assert staff is not None
-    return StepInput(actor=staff.ref, body=body, **extra)  # type: ignore[arg-type]
+    return complaint_step(which, staff.ref, body, **extra)
 
 
 async def wait_until_stuck(task: asyncio.Task, seconds: float = 2.5) -> None:
@@ -77,20 +81,18 @@ async def test_worker_sigkilled_between_activities_finishes_once(
 
     # 2. assign, classify; then the plan's write blocked and the worker SIGKILLed again
     await handle.execute_update(
-        "assign",
-        step(directory, "cs-1", {"handler_id": "ops-2"}, handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
+        ComplaintWorkflow.assign,
+        step(directory, Step.assign, "cs-1", {"handler_id": "ops-2"}, handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
              handler_chain=directory.chain("ops-2")),
-        result_type=ComplaintView,
     )
     await handle.execute_update(
-        "classify",
-        step(directory, "ops-2", {"category": "business", "subtype": "timeliness", "validity": "valid",
-                                  "severity": "general"}),
-        result_type=ComplaintView,
+        ComplaintWorkflow.classify,
+        step(directory, Step.classify, "ops-2", {"category": "business", "subtype": "timeliness", "validity": "valid",
+                                                 "severity": "general"}),
     )
     with WriteLock(db_path):
         plan = asyncio.create_task(
-            handle.execute_update("plan", step(directory, "ops-2", {"plan": "re-deliver"}), result_type=ComplaintView)
+            handle.execute_update(ComplaintWorkflow.plan, step(directory, Step.plan, "ops-2", {"plan": "re-deliver"}))
         )
         await wait_until_stuck(plan)
         worker.kill()
@@ -100,12 +102,9 @@ async def test_worker_sigkilled_between_activities_finishes_once(
 
     # 3. finish the case with the new worker
     await handle.execute_update(
-        "resolve", step(directory, "ops-2", {"result": "re-delivered", "reply_channel": "letter"}),
-        result_type=ComplaintView,
+        ComplaintWorkflow.resolve, step(directory, Step.resolve, "ops-2", {"result": "re-delivered", "reply_channel": "letter"})
     )
-    await handle.execute_update(
-        "survey", step(directory, "cs-1", {"satisfied": True, "score": 5}), result_type=ComplaintView
-    )
+    await handle.execute_update(ComplaintWorkflow.survey, step(directory, Step.survey, "cs-1", {"satisfied": True, "score": 5}))
     final = await asyncio.wait_for(handle.result(), timeout=60)
     assert final.archived
 

@@ -9,8 +9,9 @@ only when a change is *meant* to alter the command sequence, and guard that chan
 
     .venv/bin/python -m tests.replay.record_histories complaint_happy_path=complaint_happy_path_v2
 
-records only the complaint paths named, each into the file named after ``=``: a history of
-the code as it is now, kept beside the older one of the same path.
+records only the paths named (complaint or project), each into the file named after ``=``
+(a project's runs as ``<name>_run<N>``): a history of the code as it is now, kept beside the
+older one of the same path.
 """
 
 from __future__ import annotations
@@ -152,11 +153,14 @@ PROJECT_SCENARIOS: dict[str, Callable[[Projects], Awaitable[str]]] = {
 }
 
 
-async def record_projects(env: WorkflowEnvironment, database_url: str) -> None:
+async def record_projects(env: WorkflowEnvironment, database_url: str, only: dict[str, str] | None = None) -> None:
     engine = make_engine(database_url)
     async with build_worker(env.client, "record-projects", database_url, ROOT / "data" / "staff.json"):
         p = Projects(env, "record-projects", DIRECTORY, engine)
-        for name, scenario in PROJECT_SCENARIOS.items():
+        for scenario_name, scenario in PROJECT_SCENARIOS.items():
+            if only is not None and scenario_name not in only:
+                continue
+            name = only[scenario_name] if only else scenario_name
             wid = await scenario(p)
             await p.handle(wid).result()
             latest = await env.client.get_workflow_handle(wid).fetch_history()
@@ -214,9 +218,10 @@ async def main(only: dict[str, str] | None = None) -> None:
                     search_attributes={k.name: k.indexed_value_type for k in sa.ALL},
                 )
             )
-            await record(env, url, only)
-            if only is None:
-                await record_projects(env, url)
+            if only is None or set(only) & set(SCENARIOS):
+                await record(env, url, only)
+            if only is None or set(only) & set(PROJECT_SCENARIOS):
+                await record_projects(env, url, only)
 
 
 if __name__ == "__main__":

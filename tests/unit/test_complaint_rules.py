@@ -14,55 +14,59 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.complaint import (
+from models.complaint.messages import (
+    ComplaintStepInput,
+    ClassifyBody,
+    ComplaintCreate,
+    CustomerLookup,
+    IntakeInput,
+    InvestigationBody,
+    Reassignment,
+    Target,
+)
+from models.complaint.state import ComplaintState
+from models.complaint.vocabulary import (
     ApprovalLevel,
     Category,
     Channel,
-    ClassifyBody,
     ClosedReason,
     CompensationStatus,
-    ComplaintCreate,
-    ComplaintState,
-    CustomerLookup,
     Deadline,
-    IntakeInput,
     InvalidReason,
-    InvestigationBody,
     Motive,
-    Reassignment,
     ReplyChannel,
     Severity,
     SeverityReason,
     Status,
     Step,
-    StepInput,
     Subtype,
-    Target,
     Validity,
 )
-from models.complaint_rules import (
-    Outcome,
-    apply_archive,
-    apply_deadline,
-    apply_intake,
-    apply_step,
+from models.complaint.clocks import apply_deadline, next_deadline
+from models.complaint.guards import (
     approval_level_for,
     approvers_for,
-    check_step,
-    describe_waiting,
     escalation_target,
     may_approve,
     may_view,
-    new_case,
-    next_deadline,
     reassignment_candidate,
+    viewers,
+)
+from models.complaint.steps import (
+    apply_archive,
+    apply_intake,
+    apply_step,
+    check_step,
+    new_case,
     repeats_of,
     severity_of,
     validity_of,
-    viewers,
 )
+from models.complaint.views import describe_waiting
+from models.complaint.steps import ComplaintOutcome as Outcome
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, StaffRef
+from tests.steps import complaint_step
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 CASE_ID = "20261124-TEST01"
@@ -127,15 +131,17 @@ def registered(
 
 def step_input(
     directory: Directory,
+    step: Step,
     actor: str,
     body: dict[str, Any] | None = None,
     *,
     handler: str | None = None,
     investigator: str | None = None,
-) -> StepInput:
-    return StepInput(
-        actor=ref(directory, actor),
-        body=body or {},
+) -> ComplaintStepInput[Any]:
+    return complaint_step(
+        step,
+        ref(directory, actor),
+        body,
         handler=ref(directory, handler) if handler else None,
         handler_chain=directory.chain(handler) if handler else [],
         investigator=ref(directory, investigator) if investigator else None,
@@ -155,7 +161,7 @@ def act(
     investigator: str | None = None,
 ) -> Outcome:
     """Take an allowed step: check_step must allow it, then apply_step."""
-    inp = step_input(directory, actor, body, handler=handler, investigator=investigator)
+    inp = step_input(directory, step, actor, body, handler=handler, investigator=investigator)
     refusal = check_step(step, inp, state)
     assert refusal is None, refusal
     return apply_step(step, inp, state, at)
@@ -171,7 +177,7 @@ def refusal_of(
     handler: str | None = None,
     investigator: str | None = None,
 ):
-    inp = step_input(directory, actor, body, handler=handler, investigator=investigator)
+    inp = step_input(directory, step, actor, body, handler=handler, investigator=investigator)
     return check_step(step, inp, state)
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the project rules (models/project_rules.py): no Temporal, no database."""
+"""Unit tests of the project rules (models/project/): no Temporal, no database."""
 
 from __future__ import annotations
 
@@ -10,33 +10,13 @@ from typing import Any
 import pytest
 
 from models.policy import PolicySettings, ProjectPolicy, load_project_policy
-from models.project import (
-    BudgetPhase,
-    Clock,
-    ContinueBody,
-    ProjectCreate,
-    ProjectInput,
-    ProjectState,
-    ProjectStep,
-    ProjectStepInput,
-    Stage,
-)
-from models.project_rules import (
-    apply_clock,
-    apply_step,
-    budget_within_cap,
-    check_step,
-    consecutive_supply_months,
-    eligibility,
-    expense_within_tolerance,
-    may_view,
-    new_project,
-    next_clock,
-    same_client,
-    shift_clocks,
-    standard_reached,
-    view_of,
-)
+from models.project.clocks import apply_clock, next_clock, shift_clocks
+from models.project.guards import budget_within_cap, eligibility, expense_within_tolerance, may_view, same_client
+from models.project.messages import ContinueBody, ProjectCreate, ProjectStepInput
+from models.project.state import ProjectInput, ProjectState, consecutive_supply_months, standard_reached
+from models.project.steps import STEPS, apply_step, check_step, new_project
+from models.project.views import view_of
+from models.project.vocabulary import BudgetPhase, Clock, ProjectStep, Stage
 from models.staff import Directory, Role
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -69,19 +49,23 @@ def project(directory: Directory) -> ProjectState:
     return new_project(inp, "client-project-P1", NOW)
 
 
-def step_in(directory: Directory, actor: str, body: dict[str, Any], expense_id: str | None = None) -> ProjectStepInput:
-    return ProjectStepInput(actor=directory.get(actor).ref, body=body, expense_id=expense_id)  # type: ignore[union-attr]
+def step_in(
+    directory: Directory, step: ProjectStep, actor: str, body: dict[str, Any], expense_id: str | None = None
+) -> ProjectStepInput[Any]:
+    """The step's typed input, as its update would receive it."""
+    ref = directory.get(actor).ref  # type: ignore[union-attr]
+    return STEPS[step].input.model_validate({"actor": ref, "body": body, "expense_id": expense_id})
 
 
 def do(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], at: datetime = NOW, expense_id: str | None = None) -> ProjectState:
-    inp = step_in(directory, actor, body, expense_id)
+    inp = step_in(directory, step, actor, body, expense_id)
     refusal = check_step(step, inp, s)
     assert refusal is None, refusal
     return apply_step(step, inp, s, at).state
 
 
 def refusal(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], expense_id: str | None = None):
-    return check_step(step, step_in(directory, actor, body, expense_id), s)
+    return check_step(step, step_in(directory, step, actor, body, expense_id), s)
 
 
 def approved(directory: Directory) -> ProjectState:

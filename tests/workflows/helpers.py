@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from models.complaint import ComplaintCreate, ComplaintView, IntakeInput, StepInput
+from tests.steps import RawComplaintStepInput
+from models.complaint.messages import ComplaintCreate, IntakeInput
+from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
@@ -78,11 +80,12 @@ def step(
     *,
     handler: str | None = None,
     investigator: str | None = None,
-) -> StepInput:
-    """A StepInput as the API builds it: staff resolved to refs with their leadership chains."""
+) -> RawComplaintStepInput:
+    """A step's input as the API sends it (staff resolved to refs with their leadership
+    chains), its body as JSON: the workflow decodes it into the step's typed input."""
     a = directory.get(actor)
     assert a is not None, actor
-    inp = StepInput(actor=a.ref, body=body)
+    inp = RawComplaintStepInput(actor=a.ref, body=body)
     if handler is not None:
         h = directory.get(handler)
         assert h is not None
@@ -233,7 +236,7 @@ async def refused(
     engine: AsyncEngine,
     handle: WorkflowHandle[Any, ComplaintView],
     update: Any,
-    inp: StepInput,
+    inp: RawComplaintStepInput,
     error_type: str,
 ) -> ApplicationError:
     """The update is refused by its validator with ``error_type`` and writes nothing."""

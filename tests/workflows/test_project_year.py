@@ -27,7 +27,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.project import ProjectActivities, customer_id_for
 from models.policy import ProjectPolicy
-from models.project import HandOverInput, ProjectCreate, ProjectInput, ProjectStepInput, ProjectView
+from models.project.messages import HandOverInput, ProjectCreate, ProjectStepInput
+from models.project.state import ProjectInput
+from models.project.steps import STEPS
+from models.project.views import ProjectView
+from models.project.vocabulary import ProjectStep
 from models.staff import Directory, Role
 from storage import tables as t
 from tests.conftest import dispose_worker_engines
@@ -90,14 +94,15 @@ class Projects:
         view = await self.handle(wid).execute_update(ClientProjectWorkflow.registered_project)
         return wid, view
 
-    def step_input(self, actor: str, body: dict[str, Any], expense_id: str | None = None) -> ProjectStepInput:
+    def step_input(self, step: str, actor: str, body: dict[str, Any], expense_id: str | None = None) -> ProjectStepInput[Any]:
+        """The step's typed input, as its update receives it."""
         a = self.directory.get(actor)
         assert a is not None, actor
-        return ProjectStepInput(actor=a.ref, body=body, expense_id=expense_id)
+        return STEPS[ProjectStep(step)].input.model_validate({"actor": a.ref, "body": body, "expense_id": expense_id})
 
     async def act(self, wid: str, step: str, actor: str, body: dict[str, Any] | None = None, expense_id: str | None = None) -> ProjectView:
         return await self.handle(wid).execute_update(
-            step, self.step_input(actor, body or {}, expense_id), result_type=ProjectView
+            step, self.step_input(step, actor, body or {}, expense_id), result_type=ProjectView
         )
 
     async def refused(self, wid: str, step: str, actor: str, body: dict[str, Any] | None = None, *, error: str, expense_id: str | None = None) -> str:

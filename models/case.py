@@ -1,0 +1,204 @@
+"""The case kernel: what every family of case (complaints, client projects, and the families to
+come) shares, as plain shapes and functions. No Temporal, no database, no clock.
+
+A family of case is a folder of rules under ``models/`` (vocabulary, messages, state, guards,
+steps, clocks, views) and a thin workflow. Its rules plug into this kernel:
+
+- a human step is a ``StepRule``: the typed input of its update, the guards that may refuse it
+  (a ``Refusal``: ``forbidden`` → 403, ``conflict`` → 409) and the transition that applies it;
+- every transition answers an ``Outcome``: the new state and what to write down (the event, the
+  notifications, accountability records), written by one activity in one transaction;
+- a case's clocks are named due times; the earliest one is what its workflow's timer waits for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, Protocol, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from models.staff import StaffRef
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    """A body a person sends: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecisionBody(Strict):
+    """An approval or a refusal, with an optional note (CP-12, ND-03, ND-04, ND-10)."""
+
+    approved: bool
+    note: Text | None = None
+
+
+B = TypeVar("B", bound=BaseModel)
+
+
+class StepInput(BaseModel, Generic[B]):
+    """What a step's update carries: who acts and the step's typed body. Each family adds what
+    its steps resolve before they reach the workflow (staff chains, an expense's id). The same
+    type is the API's, the update handler's and its validator's."""
+
+    actor: StaffRef
+    body: B
+
+
+# --- what a step or a clock produces ------------------------------------------------------
+
+
+class Notification(BaseModel):
+    """A message to a staff member's inbox, or to the complainant (recipient_id None)."""
+
+    recipient_kind: str  # "staff" | "complainant"
+    recipient_id: str | None
+    kind: str
+    message: str
+    channel: str | None = None
+
+
+class Accountability(BaseModel):
+    """CP-13: an accountability record written for a staff member."""
+
+    staff_id: str
+    role: str
+    reason: str
+
+
+class CaseEvent(BaseModel):
+    """One line of a case's history: what happened, who did it, when."""
+
+    seq: int
+    kind: str
+    actor_id: str | None
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepWritten(BaseModel):
+    """What a step's write answers: whether this attempt wrote, and when the write ended (by the
+    worker's clock). Recorded in the history with the result, so the workflow may count a clock
+    it arms after the write from then: a timer starts only when the workflow task that asked
+    for it completes, after the write."""
+
+    wrote: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a step is not allowed: ``forbidden`` (403, who) or ``conflict`` (409, when)."""
+
+    kind: Literal["forbidden", "conflict"]
+    reason: str
+
+
+S = TypeVar("S")
+
+
+@dataclass
+class Outcome(Generic[S]):
+    """What a transition produced: the new state and what to write down."""
+
+    state: S
+    kind: str
+    actor_id: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
+    accountability: list[Accountability] = field(default_factory=list)
+
+
+def staff_notes(people: Iterable[StaffRef | str | None], kind: str, message: str) -> list[Notification]:
+    """One inbox message per staff member named (each once, in order; None skipped)."""
+    seen: list[str] = []
+    for p in people:
+        if p is None:
+            continue
+        pid = p if isinstance(p, str) else p.id
+        if pid not in seen:
+            seen.append(pid)
+    return [Notification(recipient_kind="staff", recipient_id=pid, kind=kind, message=message) for pid in seen]
+
+
+# --- steps as a table ---------------------------------------------------------------------
+
+I = TypeVar("I", bound=StepInput[Any])
+St = TypeVar("St")
+
+@dataclass(frozen=True)
+class Change:
+    """What a step's transition says beyond the state it changed in place."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepRule(Generic[I, St]):
+    """One human step of a family: its update's input type, the guards that may refuse it (in
+    order: the first refusal wins) and its transition, which changes a copy of the state in
+    place and says what to record."""
+
+    input: type[I]
+    guards: Sequence[Callable[[I, St], Refusal | None]]
+    transition: Callable[[I, St, datetime], Change]
+
+    @property
+    def body(self) -> type[BaseModel]:
+        """The type of the step's body (what the API takes as the request body)."""
+        annotation = self.input.model_fields["body"].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        return annotation
+
+
+def first_refusal(guards: Sequence[Callable[[I, St], Refusal | None]], inp: I, state: St) -> Refusal | None:
+    for guard in guards:
+        refusal = guard(inp, state)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+class CaseState(Protocol):
+    """What the kernel needs of a family's state: a (pydantic) copy, and ``seq``, the number of
+    the case's last event."""
+
+    seq: int
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
+C = TypeVar("C", bound=CaseState)
+
+
+def take_step(
+    rule: StepRule[Any, C],
+    kind: str,
+    inp: StepInput[Any],
+    state: C,
+    now: datetime,
+    outcome: Callable[..., Outcome[C]] = Outcome,
+) -> Outcome[C]:
+    """A step its guards allowed: its transition changes a deep copy of ``state`` (never the
+    state itself), the copy's ``seq`` counts the step, and the outcome (``outcome``: the
+    family's own class, if it has one) records it as ``kind`` by the actor."""
+    s = state.model_copy(deep=True)
+    change = rule.transition(inp, s, now)
+    s.seq += 1
+    return outcome(s, kind, inp.actor.id, change.data, change.notifications)
+
+
+def earliest(dues: Mapping[Any, datetime | None]) -> tuple[Any, datetime] | None:
+    """The clock that runs out first, if any runs at all (ties: the first named)."""
+    pending = [(due, name) for name, due in dues.items() if due is not None]
+    if not pending:
+        return None
+    due, name = min(pending, key=lambda p: p[0])
+    return name, due

@@ -1,0 +1,1 @@
+"""Complaints (CP rules): vocabulary, messages, state, guards, steps, clocks, views, records."""

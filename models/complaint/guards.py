@@ -1,0 +1,236 @@
+"""Who may see a complaint and take which step, and when: each guard answers None (allowed) or
+the ``Refusal`` that names its rule. The steps table (models.complaint.steps) lists, per step,
+the guards it passes through in order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from models.case import Refusal
+from models.complaint.messages import ComplaintStepInput
+from models.complaint.state import ComplaintState
+from models.complaint.vocabulary import TOP_LEVEL, ApprovalLevel, CompensationStatus, Severity, Status
+from models.policy import ComplaintPolicy
+from models.staff import Directory, Role, Staff, StaffRef
+
+Input = ComplaintStepInput
+
+# --- people -------------------------------------------------------------------------------
+
+
+def approval_level_for(amount: Decimal, policy: ComplaintPolicy) -> ApprovalLevel:
+    """CP-12: up to the leader limit the handler's leader, up to the manager limit the
+    department manager, above that the general manager."""
+    if amount <= policy.compensation_leader_limit:
+        return ApprovalLevel.leader
+    if amount <= policy.compensation_manager_limit:
+        return ApprovalLevel.manager
+    return ApprovalLevel.general_manager
+
+
+def escalation_target(level: int, owner_chain: list[StaffRef], crisis_team: list[StaffRef]) -> StaffRef | None:
+    """CP-09: level 1 the direct leader, 2 the department manager, 3 the general manager /
+    crisis team, each found up the owner's leadership chain."""
+    if level <= 0:
+        return None
+    if level == 1:
+        return owner_chain[0] if owner_chain else escalation_target(2, owner_chain, crisis_team)
+    wanted = {2: (Role.manager, Role.general_manager), 3: (Role.general_manager,)}[min(level, 3)]
+    for leader in owner_chain:
+        if leader.role in wanted:
+            return leader
+    if level == 2 and owner_chain:
+        return owner_chain[-1]
+    return crisis_team[0] if crisis_team else None
+
+
+def approvers_for(level: ApprovalLevel, owner_chain: list[StaffRef], crisis_team: list[StaffRef]) -> StaffRef | None:
+    """CP-12: who is asked to approve a compensation at ``level``."""
+    ladder = {ApprovalLevel.leader: 1, ApprovalLevel.manager: 2, ApprovalLevel.general_manager: 3}
+    return escalation_target(ladder[level], owner_chain, crisis_team)
+
+
+def may_approve(actor: StaffRef, level: ApprovalLevel, owner_chain: list[StaffRef]) -> bool:
+    """CP-12: a leader above the handler approves up to the leader limit; a manager (or above)
+    in the chain up to the manager limit; only a general manager above that."""
+    if level is ApprovalLevel.general_manager:
+        return actor.role is Role.general_manager
+    in_chain = any(leader.id == actor.id for leader in owner_chain)
+    if level is ApprovalLevel.manager:
+        return (in_chain and actor.rank >= 2) or actor.role is Role.general_manager
+    return in_chain or actor.role is Role.general_manager
+
+
+def viewers(state: ComplaintState) -> list[str]:
+    """CP-19: the receiver, handler, investigator and the leaders above them (and whoever the
+    case was escalated to). CP-07: never the staff member complained about."""
+    ids: set[str] = {state.receiver.id, *(s.id for s in state.receiver_chain)}
+    if state.handler:
+        ids.add(state.handler.id)
+    ids.update(s.id for s in state.handler_chain)
+    ids.update(state.former_handler_ids)
+    if state.investigator:
+        ids.add(state.investigator.id)
+    ids.update(s.id for s in state.investigator_chain)
+    ids.update(state.escalated_to)
+    ids.discard(state.target_staff_id or "")
+    return sorted(ids)
+
+
+def may_view(staff_id: str, state_viewers: list[str]) -> bool:
+    """CP-19 / CP-07 over the viewer list the projection keeps."""
+    return staff_id in state_viewers
+
+
+def reassignment_candidate(directory: Directory, department: str, exclude: list[str]) -> Staff | None:
+    """CP-13: another staff member of the same department (never one excluded: the original
+    handler, the one complained about), the first by id."""
+    for s in sorted(directory.staff, key=lambda s: s.id):
+        if s.department == department and s.role is Role.staff and s.id not in exclude:
+            return s
+    return None
+
+
+def without_target(s: ComplaintState, people: list[StaffRef]) -> list[StaffRef]:
+    """CP-07: the staff member complained about is skipped on every ladder."""
+    return [p for p in people if p.id != s.target_staff_id]
+
+
+def _is(actor: StaffRef, ref: StaffRef | None) -> bool:
+    return ref is not None and ref.id == actor.id
+
+
+def _in(actor: StaffRef, chain: list[StaffRef]) -> bool:
+    return any(s.id == actor.id for s in chain)
+
+
+# --- guards every step passes -------------------------------------------------------------
+
+
+def participant(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-07: never the staff member complained about; CP-19: only the case's participants
+    and their leaders."""
+    if s.target_staff_id == inp.actor.id:
+        return Refusal("forbidden", "CP-07: the staff member complained about cannot act on it")
+    if inp.actor.id not in viewers(s):
+        return Refusal("forbidden", "CP-19: only the case's participants and their leaders")
+    return None
+
+
+def still_open(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-17: an archived case is read-only; a closed one takes no step."""
+    if s.archived:
+        return Refusal("conflict", "CP-17: the case is archived and read-only")
+    if s.status is Status.closed:
+        return Refusal("conflict", "the case is closed")
+    return None
+
+
+def not_resolved(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-15: a resolved case waits for its survey."""
+    if s.status is Status.resolved:
+        return Refusal("conflict", "the case is resolved and waits for the satisfaction survey")
+    return None
+
+
+def owner_side(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-20: the case's owner (its handler, or its first responder until assigned) and the
+    leaders above."""
+    if not (_is(inp.actor, s.owner) or _in(inp.actor, s.owner_chain)):
+        return Refusal("forbidden", "only the case's owner and the leaders above may do this")
+    return None
+
+
+# --- one guard per step -------------------------------------------------------------------
+
+
+def may_survey(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-15: after the case is resolved, customer service (the receiver and its leaders), not
+    the handler, runs the survey."""
+    actor = inp.actor
+    if s.status is not Status.resolved:
+        return Refusal("conflict", "CP-15: the survey comes after the case is resolved")
+    if _is(actor, s.handler) or _is(actor, s.investigator):
+        return Refusal("forbidden", "CP-15: customer service, not the handler, runs the survey")
+    if not (_is(actor, s.receiver) or _in(actor, s.receiver_chain)):
+        return Refusal("forbidden", "CP-15: customer service (the receiver and its leaders) runs the survey")
+    return None
+
+
+def may_assign(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-20: the first responder or a leader assigns; CP-07: never to the staff member
+    complained about."""
+    actor = inp.actor
+    if not (_is(actor, s.receiver) or _in(actor, s.receiver_chain) or _is(actor, s.owner) or _in(actor, s.owner_chain)):
+        return Refusal("forbidden", "CP-20: the first responder or a leader assigns the case")
+    if inp.handler is None:
+        return Refusal("conflict", "handler is unknown")
+    for who in (inp.handler, inp.investigator):
+        if who is not None and who.id == s.target_staff_id:
+            return Refusal("conflict", f"CP-07: {who.id} is the staff member complained about")
+    return None
+
+
+def may_investigate(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-11: the assigned investigator (or the handler) records the investigation."""
+    if not (_is(inp.actor, s.investigator) or _is(inp.actor, s.handler)):
+        return Refusal("forbidden", "CP-11: the assigned investigator records the investigation")
+    if s.handler is None:
+        return Refusal("conflict", "CP-11: the investigation is assigned first")
+    return None
+
+
+def may_request_compensation(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-11: an investigator promises nothing; CP-12: the handler requests, one at a time."""
+    if _is(inp.actor, s.investigator) and not _is(inp.actor, s.handler):
+        return Refusal("forbidden", "CP-11: an investigator makes no commitment to either side")
+    if not _is(inp.actor, s.handler):
+        return Refusal("forbidden", "CP-12: the handler requests a compensation")
+    if s.compensation and s.compensation.status is CompensationStatus.pending:
+        return Refusal("conflict", "CP-12: a compensation already waits for approval")
+    return None
+
+
+def may_decide_compensation(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-12: the approver of the amount's level decides; never the requester."""
+    comp = s.compensation
+    if comp is None or comp.status is not CompensationStatus.pending:
+        return Refusal("conflict", "CP-12: no compensation waits for a decision")
+    if inp.actor.id == comp.requested_by:
+        return Refusal("conflict", "CP-12: the requester cannot approve their own request")
+    if not may_approve(inp.actor, comp.required_level, s.handler_chain):
+        return Refusal(
+            "conflict",
+            f"CP-12: a compensation of {comp.amount} needs approval at level {comp.required_level.value}",
+        )
+    return None
+
+
+def may_escalate(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-09: one level up, until the top of the ladder."""
+    if s.escalation_level >= TOP_LEVEL:
+        return Refusal("conflict", "CP-09: the case is already at the top of the ladder")
+    return None
+
+
+def may_report_major(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-10: one report, for a major complaint."""
+    if s.severity is not Severity.major:
+        return Refusal("conflict", "CP-10: a major-complaint report is for major complaints")
+    if s.major_report is not None:
+        return Refusal("conflict", "CP-10: the major-complaint report is already recorded")
+    return None
+
+
+def may_resolve(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-04, CP-08, CP-12: assigned, classified, planned, and nothing promised before a
+    pending compensation is decided."""
+    if s.handler is None:
+        return Refusal("conflict", "assign a handler first")
+    if s.category is None:
+        return Refusal("conflict", "CP-04: classify the complaint first")
+    if s.plan is None:
+        return Refusal("conflict", "CP-08: record the handling plan first")
+    if s.compensation and s.compensation.status is CompensationStatus.pending:
+        return Refusal("conflict", "CP-12: a compensation awaits approval; nothing is promised before")
+    return None

@@ -1,0 +1,152 @@
+"""The complaint as its workflow holds it: every clock derived from the state, so a step that
+changes the state moves the clocks with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from models.complaint.messages import ComplaintCreate
+from models.complaint.vocabulary import (
+    ApprovalLevel,
+    Category,
+    ClosedReason,
+    CompensationStatus,
+    Deadline,
+    InvalidReason,
+    Motive,
+    ReplyChannel,
+    Severity,
+    SeverityReason,
+    Status,
+    Subtype,
+    Validity,
+)
+from models.policy import ComplaintPolicy
+from models.staff import StaffRef
+
+
+class Compensation(BaseModel):
+    amount: Decimal
+    reason: str
+    required_level: ApprovalLevel
+    status: CompensationStatus = CompensationStatus.pending
+    requested_by: str
+    decided_by: str | None = None
+    note: str | None = None
+
+
+class ComplaintState(BaseModel):
+    """The case as the workflow holds it; its snapshot is the database projection."""
+
+    id: str
+    workflow_id: str
+    complaint: ComplaintCreate
+    received_at: datetime
+    receiver: StaffRef
+    receiver_chain: list[StaffRef]
+    crisis_team: list[StaffRef]
+    policy: ComplaintPolicy
+    seq: int = 0
+
+    status: Status = Status.received
+    closed_reason: ClosedReason | None = None
+    closed_at: datetime | None = None
+    customer_verified: bool = False
+    repeat_of: list[str] = Field(default_factory=list)
+
+    category: Category | None = None
+    subtype: Subtype | None = None
+    validity: Validity | None = None
+    invalid_reason: InvalidReason | None = None
+    motive: Motive | None = None
+    severity: Severity = Severity.general
+    severity_reasons: list[SeverityReason] = Field(default_factory=list)
+
+    handler: StaffRef | None = None
+    handler_chain: list[StaffRef] = Field(default_factory=list)
+    former_handler_ids: list[str] = Field(default_factory=list)
+    investigator: StaffRef | None = None
+    investigator_chain: list[StaffRef] = Field(default_factory=list)
+    escalation_level: int = 0
+    escalated_to: list[str] = Field(default_factory=list)
+
+    clock_started_at: datetime
+    plan: str | None = None
+    plan_recorded_at: datetime | None = None
+    plan_overdue: bool = False
+    resolution_overdue: bool = False
+    findings: str | None = None
+    loopholes: str | None = None
+    compensation: Compensation | None = None
+    major_since: datetime | None = None
+    major_report: str | None = None
+    major_report_overdue: bool = False
+    result: str | None = None
+    reply_channel: ReplyChannel | None = None
+    resolved_at: datetime | None = None
+    reply_sent_at: datetime | None = None
+    satisfied: bool | None = None
+    score: int | None = None
+    reopen_count: int = 0
+    archived: bool = False
+    case_file: str | None = None
+
+    # --- derived -----------------------------------------------------------------------
+    @property
+    def owner(self) -> StaffRef:
+        """CP-20: the first responder owns the case until it is assigned."""
+        return self.handler or self.receiver
+
+    @property
+    def owner_chain(self) -> list[StaffRef]:
+        return self.handler_chain if self.handler else self.receiver_chain
+
+    @property
+    def open(self) -> bool:
+        return self.status in (Status.received, Status.in_progress)
+
+    @property
+    def target_staff_id(self) -> str | None:
+        return self.complaint.target.staff_id if self.complaint.target.kind == "staff" else None
+
+    @property
+    def plan_due_at(self) -> datetime | None:
+        if not self.open or self.plan is not None:
+            return None
+        return self.clock_started_at + self.policy.plan_deadline
+
+    @property
+    def resolution_due_at(self) -> datetime | None:
+        if not self.open:
+            return None
+        return self.clock_started_at + self.policy.resolution_deadline
+
+    @property
+    def major_report_due_at(self) -> datetime | None:
+        if self.major_since is None or self.major_report is not None or self.status is Status.closed:
+            return None
+        return self.major_since + self.policy.major_report_deadline
+
+    @property
+    def revisit_due_at(self) -> datetime | None:
+        if self.status is not Status.resolved or self.resolved_at is None:
+            return None
+        return self.resolved_at + self.policy.revisit_deadline
+
+    @property
+    def survey_due_at(self) -> datetime | None:
+        if self.status is not Status.resolved or self.resolved_at is None:
+            return None
+        return self.resolved_at + self.policy.survey_wait
+
+    def due(self, deadline: Deadline) -> datetime | None:
+        return {
+            Deadline.plan: self.plan_due_at if not self.plan_overdue else None,
+            Deadline.resolution: self.resolution_due_at if not self.resolution_overdue else None,
+            Deadline.major_report: self.major_report_due_at if not self.major_report_overdue else None,
+            Deadline.survey: self.survey_due_at,
+        }[deadline]
+

@@ -1,0 +1,348 @@
+"""What happens to a complaint: intake, each human step (one row of ``STEPS`` each: its typed
+input, its guards, its transition), and the archive. Transitions change a copy of the state;
+the functions here never mutate their input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
+from models.complaint.guards import (
+    approval_level_for,
+    approvers_for,
+    escalation_target,
+    may_assign,
+    may_decide_compensation,
+    may_escalate,
+    may_investigate,
+    may_report_major,
+    may_request_compensation,
+    may_resolve,
+    may_survey,
+    not_resolved,
+    owner_side,
+    participant,
+    still_open,
+    without_target,
+)
+from models.complaint.messages import (
+    AssignInput,
+    ClassifyBody,
+    ClassifyInput,
+    CompensationDecisionInput,
+    CompensationInput,
+    ComplaintStepInput,
+    CustomerLookup,
+    EscalateInput,
+    IntakeInput,
+    InvestigationInput,
+    MajorReportInput,
+    PlanInput,
+    ResolveInput,
+    SurveyInput,
+)
+from models.complaint.state import Compensation, ComplaintState
+from models.complaint.vocabulary import (
+    SEVERITY_ORDER,
+    TOP_LEVEL,
+    Category,
+    ClosedReason,
+    CompensationStatus,
+    InvalidReason,
+    Severity,
+    SeverityReason,
+    Status,
+    Step,
+    Validity,
+)
+from models.policy import ComplaintPolicy
+from models.staff import StaffRef
+
+
+@dataclass
+class ComplaintOutcome(Outcome[ComplaintState]):
+    """A complaint transition's outcome. CP-07: the staff member complained about is never told
+    of the case (not even when they received it themselves, or sit on a ladder it climbs)."""
+
+    def __post_init__(self) -> None:
+        target = self.state.target_staff_id
+        if target:
+            self.notifications = [
+                n for n in self.notifications if not (n.recipient_kind == "staff" and n.recipient_id == target)
+            ]
+
+
+# --- classification -----------------------------------------------------------------------
+
+
+def severity_of(stated: Severity, reasons: list[SeverityReason]) -> Severity:
+    """CP-06: any of the listed circumstances makes a complaint major; otherwise as stated."""
+    return Severity.major if reasons else stated
+
+
+def validity_of(
+    body: ClassifyBody,
+    occurred_at: datetime | None,
+    received_at: datetime,
+    policy: ComplaintPolicy,
+) -> tuple[Validity, InvalidReason | None]:
+    """CP-05: as classified, except that a service complaint raised more than the attitude
+    window (one month) after the incident is invalid."""
+    if (
+        body.category is Category.service
+        and occurred_at is not None
+        and received_at - occurred_at > policy.attitude_complaint_window
+    ):
+        return Validity.invalid, InvalidReason.late_attitude_complaint
+    return body.validity, body.invalid_reason
+
+
+def repeats_of(prior: list[tuple[str, datetime]], received_at: datetime, policy: ComplaintPolicy) -> list[str]:
+    """CP-06: the same customer's earlier complaints inside the repeat window."""
+    return sorted(cid for cid, at in prior if at <= received_at and received_at - at <= policy.repeat_window)
+
+
+# --- what transitions share ---------------------------------------------------------------
+
+
+def complainant_note(kind: str, message: str, channel: str | None = None) -> Notification:
+    return Notification(recipient_kind="complainant", recipient_id=None, kind=kind, message=message, channel=channel)
+
+
+def escalate_to(s: ComplaintState, level: int, reason: str) -> tuple[StaffRef | None, list[Notification]]:
+    """CP-09: raise the case to ``level`` (never lower it) and notify whoever sits there."""
+    s.escalation_level = max(s.escalation_level, level)
+    target = escalation_target(level, without_target(s, s.owner_chain), without_target(s, s.crisis_team))
+    notes: list[Notification] = []
+    if target is not None:
+        if target.id not in s.escalated_to:
+            s.escalated_to.append(target.id)
+        notes += staff_notes([target], "escalated", f"Complaint {s.id} escalated to you (level {level}): {reason}")
+    return target, notes
+
+
+def go_major(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
+    """CP-10: a major complaint goes to the general manager / crisis team at once and a
+    report to management and legal is due."""
+    if s.major_since is not None:
+        return []
+    s.major_since = now
+    s.severity = Severity.major
+    _, notes = escalate_to(s, TOP_LEVEL, f"major complaint ({why})")
+    for member in without_target(s, s.crisis_team):
+        if member.id not in s.escalated_to:
+            s.escalated_to.append(member.id)
+            notes += staff_notes([member], "major_complaint", f"Major complaint {s.id}: {why}")
+    notes += staff_notes([s.owner], "major_report_due", f"Major complaint {s.id}: report due within the deadline")
+    return notes
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def new_case(inp_id: str, workflow_id: str, intake: IntakeInput, now: datetime) -> ComplaintState:
+    return ComplaintState(
+        id=inp_id,
+        workflow_id=workflow_id,
+        complaint=intake.complaint,
+        received_at=now,
+        clock_started_at=now,
+        receiver=intake.receiver,
+        receiver_chain=intake.receiver_chain,
+        crisis_team=intake.crisis_team,
+        policy=intake.policy,
+    )
+
+
+def apply_intake(state: ComplaintState, lookup: CustomerLookup, now: datetime) -> ComplaintOutcome:
+    """CP-02, CP-03, CP-20 (and CP-06 for a repeat complaint): register the case."""
+    s = state.model_copy(deep=True)
+    s.customer_verified = lookup.customer_verified
+    if lookup.customer_id:
+        s.complaint.complainant.customer_id = lookup.customer_id
+    s.repeat_of = lookup.repeat_of
+    notes = staff_notes([s.receiver], "registered", f"Complaint {s.id} registered; you own it until it is assigned")
+    if lookup.repeat_of:
+        s.severity_reasons = [SeverityReason.repeat_complaint]
+        notes += go_major(s, now, "repeat complaint")
+    s.seq += 1
+    data = {
+        "channel": s.complaint.channel.value,
+        "customer_verified": s.customer_verified,
+        "repeat_of": s.repeat_of,
+        "first_responder_id": s.receiver.id,
+    }
+    return ComplaintOutcome(s, "registered", s.receiver.id, data, notes)
+
+
+# --- one transition per step --------------------------------------------------------------
+
+
+def assign(inp: AssignInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-20: the case goes to a handler (and an investigator, CP-11)."""
+    assert inp.handler is not None
+    notes: list[Notification] = []
+    if s.handler is not None and s.handler.id != inp.handler.id:
+        s.former_handler_ids.append(s.handler.id)
+    s.handler, s.handler_chain = inp.handler, inp.handler_chain
+    if inp.investigator is not None:
+        s.investigator, s.investigator_chain = inp.investigator, inp.investigator_chain
+        notes += staff_notes([inp.investigator], "investigation_assigned", f"Investigate complaint {s.id}")
+    if s.status is Status.received:
+        s.status = Status.in_progress
+    notes += staff_notes([inp.handler], "assigned", f"Complaint {s.id} assigned to you")
+    return Change(inp.body.model_dump(mode="json"), notes)
+
+
+def classify(inp: ClassifyInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-04 category, CP-05 validity (an invalid complaint closes), CP-06 severity (a major
+    one goes up at once, CP-10)."""
+    body = inp.body
+    validity, reason = validity_of(body, s.complaint.occurred_at, s.received_at, s.policy)
+    s.category, s.subtype = body.category, body.subtype
+    s.validity, s.invalid_reason = validity, reason
+    s.motive = body.motive if validity is Validity.invalid else None
+    reasons = sorted(set(s.severity_reasons) | set(body.severity_reasons))
+    s.severity_reasons = reasons
+    stated = severity_of(body.severity, reasons)
+    if SEVERITY_ORDER[stated] > SEVERITY_ORDER[s.severity]:
+        s.severity = stated
+    data = body.model_dump(mode="json") | {
+        "validity": validity.value,
+        "invalid_reason": reason.value if reason else None,
+        "severity": s.severity.value,
+    }
+    notes: list[Notification] = []
+    if validity is Validity.invalid:
+        s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.invalid, now
+        notes.append(complainant_note("invalid", f"Your complaint {s.id} was found invalid: {reason}"))
+    elif s.severity is Severity.major:
+        notes += go_major(s, now, ", ".join(r.value for r in reasons) or "classified major")
+    return Change(data, notes)
+
+
+def plan(inp: PlanInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-08: the handling plan, on time or not."""
+    s.plan, s.plan_recorded_at = inp.body.plan, now
+    return Change({"within_deadline": not s.plan_overdue})
+
+
+def investigation(inp: InvestigationInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-11: facts from both sides and loopholes, no commitment."""
+    s.findings, s.loopholes = inp.body.findings, inp.body.loopholes
+    return Change({"loopholes_found": inp.body.loopholes is not None})
+
+
+def escalate(inp: EscalateInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-09: one level up the ladder; the complainant is told to wait for the answer."""
+    target, notes = escalate_to(s, s.escalation_level + 1, inp.body.reason)
+    notes.append(complainant_note("escalated", f"Complaint {s.id} has been passed up; please wait for our answer"))
+    return Change({"level": s.escalation_level, "to": target.id if target else None, "reason": inp.body.reason}, notes)
+
+
+def compensation(inp: CompensationInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-12: a compensation request goes to the approver of its amount's level."""
+    body = inp.body
+    level = approval_level_for(body.amount, s.policy)
+    s.compensation = Compensation(amount=body.amount, reason=body.reason, required_level=level, requested_by=inp.actor.id)
+    approver = approvers_for(level, without_target(s, s.handler_chain), without_target(s, s.crisis_team))
+    notes = staff_notes([approver], "compensation_approval", f"Complaint {s.id}: approve a compensation of {body.amount}")
+    return Change({"amount": str(body.amount), "required_level": level.value}, notes)
+
+
+def compensation_decision(inp: CompensationDecisionInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-12: the approver decides; the handler is told."""
+    body = inp.body
+    assert s.compensation is not None
+    s.compensation.status = CompensationStatus.approved if body.approved else CompensationStatus.rejected
+    s.compensation.decided_by, s.compensation.note = inp.actor.id, body.note
+    notes = staff_notes([s.handler], "compensation_decided", f"Complaint {s.id}: compensation {s.compensation.status.value}")
+    return Change({"approved": body.approved, "note": body.note}, notes)
+
+
+def major_report(inp: MajorReportInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-10: the major-complaint report, to the crisis team."""
+    s.major_report = inp.body.report
+    notes: list[Notification] = []
+    for member in s.crisis_team:
+        notes += staff_notes([member], "major_report", f"Major-complaint report on {s.id} filed")
+    return Change({"on_time": not s.major_report_overdue}, notes)
+
+
+def resolve(inp: ResolveInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-14: the result goes to the complainant (in writing by default); CP-15: customer
+    service revisits and surveys."""
+    body = inp.body
+    s.status, s.resolved_at, s.reply_sent_at = Status.resolved, now, now
+    s.result, s.reply_channel = body.result, body.reply_channel
+    notes = [complainant_note("result", f"Result of complaint {s.id}: {body.result}", body.reply_channel.value)]
+    notes += staff_notes(
+        [s.receiver], "revisit_due", f"Complaint {s.id} resolved: revisit and survey the complainant (CP-15)"
+    )
+    return Change({"reply_channel": body.reply_channel.value}, notes)
+
+
+def survey(inp: SurveyInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-16: satisfied closes the case; dissatisfied reopens it with its clocks restarted."""
+    body = inp.body
+    s.satisfied, s.score = body.satisfied, body.score
+    data: dict[str, Any] = body.model_dump(mode="json")
+    notes: list[Notification] = []
+    if body.satisfied:
+        s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.satisfied, now
+    else:
+        s.status = Status.in_progress
+        s.reopen_count += 1
+        s.clock_started_at = now
+        s.plan = s.plan_recorded_at = None
+        s.plan_overdue = s.resolution_overdue = False
+        s.result = s.resolved_at = s.reply_sent_at = s.reply_channel = None
+        notes += staff_notes([s.handler], "reopened", f"Complaint {s.id} reopened: complainant dissatisfied")
+        data["reopen_count"] = s.reopen_count
+    return Change(data, notes)
+
+
+# --- the table ----------------------------------------------------------------------------
+
+#: Every step passes these first: who may touch the case, and whether it is still open.
+_OPEN = (participant, still_open)
+#: ... and, but for the survey, the case is not waiting for its survey.
+_WORKING = (*_OPEN, not_resolved)
+
+STEPS: dict[Step, StepRule[Any, ComplaintState]] = {
+    Step.assign: StepRule(AssignInput, (*_WORKING, may_assign), assign),
+    Step.classify: StepRule(ClassifyInput, (*_WORKING, owner_side), classify),
+    Step.plan: StepRule(PlanInput, (*_WORKING, owner_side), plan),
+    Step.investigation: StepRule(InvestigationInput, (*_WORKING, may_investigate), investigation),
+    Step.escalate: StepRule(EscalateInput, (*_WORKING, owner_side, may_escalate), escalate),
+    Step.compensation: StepRule(CompensationInput, (*_WORKING, may_request_compensation), compensation),
+    Step.compensation_decision: StepRule(
+        CompensationDecisionInput, (*_WORKING, may_decide_compensation), compensation_decision
+    ),
+    Step.major_report: StepRule(MajorReportInput, (*_WORKING, owner_side, may_report_major), major_report),
+    Step.resolve: StepRule(ResolveInput, (*_WORKING, owner_side, may_resolve), resolve),
+    Step.survey: StepRule(SurveyInput, (*_OPEN, may_survey), survey),
+}
+
+
+def check_step(step: Step, inp: ComplaintStepInput[Any], state: ComplaintState) -> Refusal | None:
+    """Whether ``inp.actor`` may take ``step`` on the case now; None when allowed."""
+    return first_refusal(STEPS[step].guards, inp, state)
+
+
+def apply_step(step: Step, inp: ComplaintStepInput[Any], state: ComplaintState, now: datetime) -> ComplaintOutcome:
+    """The effect of a human step that ``check_step`` allowed."""
+    out = take_step(STEPS[step], step.value, inp, state, now, ComplaintOutcome)
+    assert isinstance(out, ComplaintOutcome)
+    return out
+
+
+def apply_archive(state: ComplaintState, now: datetime) -> ComplaintOutcome:
+    """CP-17: a closed case goes into the case file of its year and becomes read-only."""
+    s = state.model_copy(deep=True)
+    s.archived = True
+    s.case_file = f"complaints-{(s.closed_at or now).year}"
+    s.seq += 1
+    return ComplaintOutcome(s, "archived", None, {"case_file": s.case_file})

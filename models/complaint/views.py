@@ -1,0 +1,165 @@
+"""What people and supervisors read of a complaint: its view (GET /complaints/{id}) and what
+the Temporal UI shows it waits for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from models.complaint.clocks import next_deadline
+from models.complaint.messages import Complainant, Target
+from models.complaint.state import Compensation, ComplaintState
+from models.complaint.vocabulary import (
+    Category,
+    Channel,
+    ClosedReason,
+    CompensationStatus,
+    InvalidReason,
+    Motive,
+    ReplyChannel,
+    Severity,
+    SeverityReason,
+    Status,
+    Subtype,
+    Validity,
+)
+
+
+class ComplaintView(BaseModel):
+    """GET /complaints/{id}: the case as it is now."""
+
+    id: str
+    workflow_id: str
+    status: Status
+    closed_reason: ClosedReason | None
+    channel: Channel
+    complainant: Complainant
+    target: Target
+    summary: str
+    description: str | None
+    occurred_at: datetime | None
+    subject_ref: str | None
+    received_at: datetime
+    receiver_id: str
+    first_responder_id: str
+    customer_verified: bool
+    repeat_of: list[str]
+    category: Category | None
+    subtype: Subtype | None
+    validity: Validity | None
+    invalid_reason: InvalidReason | None
+    motive: Motive | None
+    severity: Severity
+    severity_reasons: list[SeverityReason]
+    handler_id: str | None
+    investigator_id: str | None
+    escalation_level: int
+    escalated_to: list[str]
+    plan: str | None
+    plan_recorded_at: datetime | None
+    plan_due_at: datetime | None
+    resolution_due_at: datetime | None
+    major_report_due_at: datetime | None
+    revisit_due_at: datetime | None
+    survey_due_at: datetime | None
+    next_due_at: datetime | None
+    plan_overdue: bool
+    resolution_overdue: bool
+    major_report_overdue: bool
+    findings: str | None
+    loopholes: str | None
+    compensation: Compensation | None
+    major_report: str | None
+    result: str | None
+    reply_channel: ReplyChannel | None
+    reply_sent_at: datetime | None
+    resolved_at: datetime | None
+    satisfied: bool | None
+    score: int | None
+    reopen_count: int
+    closed_at: datetime | None
+    archived: bool
+    case_file: str | None
+    seq: int
+
+
+
+def describe_waiting(state: ComplaintState) -> str:
+    """Current details for the Temporal UI: what the case waits for, until when. No PII."""
+    nxt = next_deadline(state)
+    until = f" (next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC)" if nxt else ""
+    if state.archived:
+        return f"Closed ({state.closed_reason}) and archived in {state.case_file}"
+    if state.status is Status.closed:
+        return f"Closed ({state.closed_reason}); archiving"
+    if state.status is Status.resolved:
+        return f"Resolved; waiting for the satisfaction survey by customer service{until}"
+    if state.status is Status.received:
+        return f"Waiting for {state.receiver.id} to assign a handler{until}"
+    owner = state.owner.id
+    if state.compensation and state.compensation.status is CompensationStatus.pending:
+        return f"Waiting for {state.compensation.required_level.value} approval of a compensation{until}"
+    if state.plan is None:
+        return f"Waiting for a handling plan from {owner}{until}"
+    return f"Waiting for {owner} to resolve (escalation level {state.escalation_level}){until}"
+
+
+def view_of(state: ComplaintState) -> ComplaintView:
+    c = state.complaint
+    nxt = next_deadline(state)
+    return ComplaintView(
+        id=state.id,
+        workflow_id=state.workflow_id,
+        status=state.status,
+        closed_reason=state.closed_reason,
+        channel=c.channel,
+        complainant=c.complainant,
+        target=c.target,
+        summary=c.summary,
+        description=c.description,
+        occurred_at=c.occurred_at,
+        subject_ref=c.subject_ref,
+        received_at=state.received_at,
+        receiver_id=state.receiver.id,
+        first_responder_id=state.receiver.id,
+        customer_verified=state.customer_verified,
+        repeat_of=state.repeat_of,
+        category=state.category,
+        subtype=state.subtype,
+        validity=state.validity,
+        invalid_reason=state.invalid_reason,
+        motive=state.motive,
+        severity=state.severity,
+        severity_reasons=state.severity_reasons,
+        handler_id=state.handler.id if state.handler else None,
+        investigator_id=state.investigator.id if state.investigator else None,
+        escalation_level=state.escalation_level,
+        escalated_to=state.escalated_to,
+        plan=state.plan,
+        plan_recorded_at=state.plan_recorded_at,
+        plan_due_at=state.plan_due_at,
+        resolution_due_at=state.resolution_due_at,
+        major_report_due_at=state.major_report_due_at,
+        revisit_due_at=state.revisit_due_at,
+        survey_due_at=state.survey_due_at,
+        next_due_at=nxt[1] if nxt else None,
+        plan_overdue=state.plan_overdue,
+        resolution_overdue=state.resolution_overdue,
+        major_report_overdue=state.major_report_overdue,
+        findings=state.findings,
+        loopholes=state.loopholes,
+        compensation=state.compensation,
+        major_report=state.major_report,
+        result=state.result,
+        reply_channel=state.reply_channel,
+        reply_sent_at=state.reply_sent_at,
+        resolved_at=state.resolved_at,
+        satisfied=state.satisfied,
+        score=state.score,
+        reopen_count=state.reopen_count,
+        closed_at=state.closed_at,
+        archived=state.archived,
+        case_file=state.case_file,
+        seq=state.seq,
+    )

@@ -1,0 +1,1 @@
+"""Client projects (ND rules): vocabulary, messages, state, guards, steps, clocks, views, records."""

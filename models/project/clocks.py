@@ -1,0 +1,112 @@
+"""The client project's clocks (ND-03, ND-05 … ND-09): when each runs out, which runs out
+first, how a suspension moves them, and what each does when it runs out. Each is a named
+Temporal timer in the workflow; every due time is absolute, so it survives continue-as-new."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.case import Notification, Outcome, earliest, staff_notes
+from models.project.state import ProjectState, officers_in_role, set_flag, standard_reached
+from models.project.vocabulary import RUNNING_STAGES, Clock, Flag, Progress
+from models.staff import Role
+
+#: The state's field holding each clock's due time.
+DUE_FIELDS = {
+    Clock.budget: "budget_due_at",
+    Clock.follow_up: "follow_up_due_at",
+    Clock.attention: "attention_due_at",
+    Clock.study: "study_due_at",
+    Clock.annual_review: "annual_review_due_at",
+}
+
+
+def clock_due(state: ProjectState, clock: Clock) -> datetime | None:
+    """When ``clock`` runs out; None when it does not run (not approved, suspended (ND-09),
+    closed, or already fired)."""
+    if state.stage not in RUNNING_STAGES:
+        return None
+    return getattr(state, DUE_FIELDS[clock])
+
+
+def next_clock(state: ProjectState) -> tuple[Clock, datetime] | None:
+    """The clock that runs out first, if any runs at all."""
+    return earliest({c: clock_due(state, c) for c in Clock})
+
+
+def postpone_clocks(s: ProjectState, by: timedelta) -> None:
+    """ND-09, in place: every clock still set moves later by ``by``."""
+    for name in DUE_FIELDS.values():
+        due = getattr(s, name)
+        if due is not None:
+            setattr(s, name, due + by)
+
+
+def shift_clocks(state: ProjectState, by: timedelta) -> ProjectState:
+    """ND-09: after a suspension every clock still running moves later by the time
+    suspended (the 30-day follow-up, the budget and the 3/6/12-month milestones). Returns a
+    copy."""
+    s = state.model_copy(deep=True)
+    postpone_clocks(s, by)
+    return s
+
+
+def stop_clocks(s: ProjectState) -> None:
+    """In place: no clock runs any more (the project closed)."""
+    for name in DUE_FIELDS.values():
+        setattr(s, name, None)
+
+
+def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[ProjectState]:
+    """What a clock does when it runs out."""
+    s = state.model_copy(deep=True)
+    due = clock_due(state, clock)
+    data: dict[str, Any] = {"clock": clock.value, "due_at": due.isoformat() if due else None}
+    notes: list[Notification] = []
+    deputies = officers_in_role(s, Role.deputy_leader)
+    group = officers_in_role(s, Role.review_group)
+
+    if clock is Clock.budget:  # ND-03
+        s.budget_due_at = None
+        set_flag(s, Flag.budget_overdue, True)
+        kind = "budget_overdue"
+        notes = staff_notes([*deputies, *s.implementers], "budget_overdue", f"Project {s.id}: no budget within the deadline (ND-03)")
+    elif clock is Clock.follow_up:  # ND-05
+        s.follow_up_lapses += 1
+        set_flag(s, Flag.follow_up_overdue, True)
+        assert s.follow_up_due_at is not None
+        s.follow_up_due_at = s.follow_up_due_at + s.policy.follow_up_interval  # the clock re-arms
+        kind = "follow_up_lapsed"
+        data |= {"lapses": s.follow_up_lapses, "next_due_at": s.follow_up_due_at.isoformat()}
+        notes = staff_notes([*s.implementers, *deputies], "follow_up_overdue", f"Project {s.id}: no follow-up record for {s.policy.follow_up_interval.days} days (ND-05)")
+    elif clock is Clock.attention:  # ND-06
+        s.attention_due_at = None
+        if s.progress is Progress.none:
+            set_flag(s, Flag.special_attention, True)
+            kind = "special_attention"
+            notes = staff_notes(group, "special_attention", f"Project {s.id}: no progress since approval (ND-06)")
+        else:
+            kind = "attention_checked"
+        data["progress"] = s.progress.value
+    elif clock is Clock.study:  # ND-07
+        s.study_due_at = None
+        if s.breakthrough_at is None:
+            set_flag(s, Flag.special_study, True)
+            s.study_pending = True
+            kind = "special_study"
+            notes = staff_notes(group, "special_study", f"Project {s.id}: no breakthrough; decide to continue or terminate (ND-07)")
+        else:
+            kind = "study_checked"
+    else:  # ND-08
+        s.annual_review_due_at = None
+        if not standard_reached((x.month for x in s.supplies), s.policy):
+            set_flag(s, Flag.annual_review, True)
+            s.annual_pending = True
+            kind = "annual_review"
+            notes = staff_notes(s.implementers, "annual_report_due", f"Project {s.id}: standard not reached in a year; submit the written report (ND-08)")
+            notes += staff_notes(group, "annual_review", f"Project {s.id}: annual review due (ND-08)")
+        else:
+            kind = "annual_checked"
+    s.seq += 1
+    return Outcome(s, kind, None, data, notes)

@@ -1,0 +1,208 @@
+"""The case kernel on the workflow side: what every case workflow does the same way.
+
+- ``CaseWorkflow``: the base of every case workflow. A human step is a Temporal update whose
+  validator asks the family's rules (``check``) and refuses before anything enters the
+  history; the update then takes the case's lock, asks again (another step may have gone
+  first), applies the rules' transition and commits it: the write through the family's one
+  activity, then the search attributes and current details the Temporal UI shows.
+- ``step_update``: makes one step's update handler and its validator from the step's name and
+  typed input, so a family declares each step in one line and clients call it by reference
+  (``handle.execute_update(ComplaintWorkflow.assign, AssignInput(...))``).
+- ``DeadlineClock``: the case's clocks as one durable timer, in the spirit of the samples'
+  updatable timer: it waits for the earliest due time, re-armed only when that changes, and it
+  counts a timer armed in the task of a write from the write's end (the slow-write correction).
+
+This module runs inside the workflow sandbox (it is workflow code): no I/O, no wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Generic, NoReturn, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import Outcome, Refusal, StepInput, StepWritten
+
+#: Database writes: short, retried with backoff for as long as the database is away.
+WRITE: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+)
+
+#: The ``ApplicationError`` type of each kind of refusal; the API maps these to 403 and 409.
+REFUSAL_TYPES = {"forbidden": "Forbidden", "conflict": "Conflict"}
+
+SHORTEST_TIMER = timedelta(milliseconds=1)
+
+K = TypeVar("K", bound=StrEnum)
+S = TypeVar("S")
+V = TypeVar("V")
+I = TypeVar("I", bound=StepInput[Any])
+
+
+def refuse(refusal: Refusal) -> NoReturn:
+    """Raise a refusal as the update's failure (never a task failure: nothing is retried)."""
+    raise ApplicationError(refusal.reason, type=REFUSAL_TYPES[refusal.kind], non_retryable=True)
+
+
+class DeadlineClock(Generic[K]):
+    """A case's named clocks as one timer: ``earliest`` says which clock runs out first and
+    when (None when none runs); ``stopped`` says the case no longer waits for its clocks."""
+
+    def __init__(
+        self,
+        earliest: Callable[[], tuple[K, datetime] | None],
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.earliest = earliest
+        self.stopped = stopped
+        #: (task time, end) of the last write: see ``timer_for``
+        self.written: tuple[datetime, datetime] | None = None
+
+    def wrote(self, written: StepWritten | bool) -> None:
+        """Note when a write of this task ended (writes that answer a bare bool, as recorded
+        before writes reported their end, say nothing)."""
+        if isinstance(written, StepWritten):
+            self.written = (workflow.now(), written.at)
+
+    def timer_for(self, due: datetime) -> timedelta:
+        """How long a timer armed now must run to fire at ``due``. The server starts it when
+        this workflow task completes, and a task that wrote completes only after its write:
+        under load that is up to seconds after the task's time, and counted from the task's
+        time the deadline would fire that much late. So a clock armed in the task of a write
+        counts from the write's end (recorded in the history); if that is already past the
+        due time, the timer is the shortest there is. Should the worker's clock run ahead, the
+        timer fires a little early, the loop finds the deadline not yet due and waits the rest."""
+        now = workflow.now()
+        start = now
+        if self.written is not None and self.written[0] == now and self.written[1] > now:
+            start = self.written[1]
+        return max(due - start, SHORTEST_TIMER)
+
+    async def next_due(self, changed: Callable[[], bool] | None = None) -> K | None:
+        """Wait until the earliest clock runs out and answer it; answer None as soon as the
+        clocks change first (a step moved them, or the case stopped): the caller looks again.
+        ``changed`` replaces the default test "the earliest clock is another one" (kept for
+        histories recorded when a project re-armed its timer at every step)."""
+        armed = self.earliest()
+
+        def moved() -> bool:
+            return self.stopped() or self.earliest() != armed
+
+        wake = changed or moved
+        if armed is None:
+            await workflow.wait_condition(wake)
+            return None
+        clock, due = armed
+        if due > workflow.now():
+            try:
+                await workflow.wait_condition(
+                    wake, timeout=self.timer_for(due), timeout_summary=f"{clock.value} deadline"
+                )
+                return None
+            except TimeoutError:
+                pass
+        return clock
+
+
+class CaseWorkflow(Generic[S, V]):
+    """The base of every case workflow: a family sets ``state`` and calls ``start_case`` in its
+    ``@workflow.init``, and implements the hooks below (its rules, its write, what the UI
+    shows)."""
+
+    state: S
+    #: why a step is refused before the case is registered
+    still_registering = "the case is still being registered"
+
+    def start_case(self, state: S, registered: bool) -> None:
+        self.state = state
+        self.registered = registered
+        self.lock = asyncio.Lock()
+
+    # --- the family's hooks -----------------------------------------------------------------
+
+    def check(self, step: Any, inp: Any) -> Refusal | None:
+        raise NotImplementedError
+
+    def apply(self, step: Any, inp: Any) -> Outcome[S]:
+        raise NotImplementedError
+
+    def view(self) -> V:
+        raise NotImplementedError
+
+    async def write(self, out: Outcome[S]) -> StepWritten | bool:
+        """Write the outcome through the family's one activity (idempotent on its seq)."""
+        raise NotImplementedError
+
+    def show(self) -> None:
+        """Search attributes and current details: what supervisors see in the Temporal UI."""
+        raise NotImplementedError
+
+    def adopted(self, written: StepWritten | bool) -> None:
+        """Called once an outcome is written and adopted (the clock notes the write's end)."""
+
+    # --- shared behaviour -------------------------------------------------------------------
+
+    async def registered_view(self) -> V:
+        """Returns once the case is registered: the intake's update-with-start waits on this."""
+        await workflow.wait_condition(lambda: self.registered)
+        return self.view()
+
+    def refuse_if_not_allowed(self, step: Any, inp: Any) -> None:
+        """The validator of every step (and the check again once the lock is held)."""
+        if not self.registered:
+            refuse(Refusal("conflict", self.still_registering))
+        refusal = self.check(step, inp)
+        if refusal is not None:
+            refuse(refusal)
+
+    async def take_step(self, step: Any, inp: Any) -> V:
+        async with self.lock:
+            self.refuse_if_not_allowed(step, inp)  # again: another step may have gone first
+            await self.commit(self.apply(step, inp))
+        return self.view()
+
+    async def commit(self, out: Outcome[S]) -> None:
+        """Write the outcome, then adopt it and tell the UI."""
+        written = await self.write(out)
+        self.state = out.state
+        self.adopted(written)
+        self.show()
+
+
+def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> Callable[[Any, I], Awaitable[V]]:
+    """One human step as a Temporal update named after the step, taking ``input_type``, with a
+    validator that refuses what the rules refuse before anything enters the history."""
+
+    async def handler(self: CaseWorkflow[Any, V], inp: I) -> V:
+        return await self.take_step(step, inp)
+
+    def validator(self: CaseWorkflow[Any, V], inp: I) -> None:
+        self.refuse_if_not_allowed(step, inp)
+
+    handler.__name__ = step.value
+    handler.__annotations__ = {"inp": input_type, "return": view_type}
+    validator.__name__ = f"_{step.value}_allowed"
+    validator.__annotations__ = {"inp": input_type, "return": None}
+    update = workflow.update(name=step.value)(handler)
+    update.validator(validator)
+    return update
+
+
+def registration_update(name: str, view_type: type[V]) -> Callable[[Any], Awaitable[V]]:
+    """The update an intake's update-with-start waits on: it returns once the case is
+    registered (``name`` is the family's: histories name it)."""
+
+    async def handler(self: CaseWorkflow[Any, V]) -> V:
+        return await self.registered_view()
+
+    handler.__name__ = name
+    handler.__annotations__ = {"return": view_type}
+    return workflow.update(name=name)(handler)

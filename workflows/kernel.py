@@ -121,6 +121,16 @@ class CaseWorkflow(Generic[S, V]):
     #: why a step is refused before the case is registered
     still_registering = "the case is still being registered"
 
+    @classmethod
+    def update_for(cls, step: StrEnum) -> Callable[[Any, Any], Awaitable[V]]:
+        """The update of ``step`` (made by ``step_update``), for callers that choose the step at
+        run time: ``handle.execute_update(ComplaintWorkflow.update_for(step), inp)``."""
+        update = getattr(cls, step.value, None)
+        defn = getattr(update, "_defn", None)
+        if defn is None or defn.name != step.value:
+            raise LookupError(f"{cls.__name__} has no update for step {step.value}")
+        return update  # type: ignore[no-any-return]
+
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered

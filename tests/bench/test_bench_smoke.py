@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench import mirror
 from bench.run import run_all
+from workflows import complaint
 
 
 async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     res = await run_all("smoke", tmp_path, write_benchmarks_md=False)
     assert res["lifecycle"]["ours_per_s"] > 0 and res["lifecycle"]["bare_per_s"] > 0
-    for side in ("ours", "bare"):  # what a case costs the server, the worker and the load
+    assert res["lifecycle"]["mirror_per_s"] > 0 and res["lifecycle"]["ratio_to_mirror"] > 0  # the second reference ran
+    # the mirror writes as often as a complaint case does: intake, five steps, the archive
+    assert res["lifecycle"]["writes_per_case"] == {"ours": 7.0, "mirror": 7.0}
+    for side in ("ours", "bare", "mirror"):  # what a case costs the server, the worker and the load
         cpu = res["lifecycle"][f"{side}_cpu_ms_per_case"]
         assert set(cpu) == {"server", "worker", "load"} and cpu["worker"] > 0, cpu
     assert res["intake"]["saturated_latency_ms"]["n"] == 10
@@ -19,3 +24,7 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert timers["escalated"] == timers["open"] == 10  # CP-08: every plan clock fired
     assert timers["memory_mb"]["ours_worker"] > 0
     assert list(tmp_path.glob("*-smoke.json")) and list(tmp_path.glob("*-smoke.md"))
+
+
+def test_the_mirror_writes_with_our_time_out_and_retry_policy() -> None:
+    assert mirror.WRITE == complaint.WRITE

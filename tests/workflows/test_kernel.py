@@ -1,0 +1,50 @@
+"""The case kernel's shape: every step of every family is a Temporal update named after the
+step, taking the step's typed input from the rules' table, with a validator; and the names of
+what running workflows already know (updates, queries) did not change when the workflows
+moved onto the kernel. No server needed: this reads the workflow definitions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from temporalio.workflow import _Definition
+
+from models.complaint.steps import STEPS as COMPLAINT_STEPS
+from models.complaint.vocabulary import Step
+from models.project.steps import STEPS as PROJECT_STEPS
+from models.project.vocabulary import ProjectStep
+from workflows.complaint import ComplaintWorkflow
+from workflows.kernel import CaseWorkflow
+from workflows.project import ClientProjectWorkflow
+
+FAMILIES: list[tuple[type[CaseWorkflow[Any, Any]], type[StrEnum], dict[Any, Any], set[str], set[str]]] = [
+    (ComplaintWorkflow, Step, COMPLAINT_STEPS, {"registered_case"}, {"get_case"}),
+    (ClientProjectWorkflow, ProjectStep, PROJECT_STEPS, {"registered_project"}, {"get_project"}),
+]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f[0].__name__)
+def test_every_step_is_a_typed_update_with_a_validator(family: Any) -> None:
+    workflow_cls, steps, table, _, _ = family
+    defn = _Definition.must_from_class(workflow_cls)
+    for step in steps:
+        update = defn.updates[step.value]
+        assert update.validator is not None, f"{step.value} has no validator"
+        assert update.arg_types == [table[step].input], f"{step.value} does not take its table's input"
+        assert workflow_cls.update_for(step)._defn is update
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f[0].__name__)
+def test_update_and_query_names_are_the_ones_histories_know(family: Any) -> None:
+    """Running workflows and stored histories name these: the kernel kept every one."""
+    workflow_cls, steps, _, registration, queries = family
+    defn = _Definition.must_from_class(workflow_cls)
+    assert set(defn.updates) == {s.value for s in steps} | registration
+    assert set(defn.queries) == queries
+
+
+def test_a_step_of_another_family_is_not_an_update() -> None:
+    with pytest.raises(LookupError):
+        ComplaintWorkflow.update_for(ProjectStep.budget)

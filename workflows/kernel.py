@@ -21,11 +21,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import UpdateMethodMultiParam
 
 with workflow.unsafe.imports_passed_through():
     from models.case import Outcome, Refusal, StepInput, StepWritten
@@ -122,14 +123,14 @@ class CaseWorkflow(Generic[S, V]):
     still_registering = "the case is still being registered"
 
     @classmethod
-    def update_for(cls, step: StrEnum) -> Callable[[Any, Any], Awaitable[V]]:
+    def update_for(cls, step: StrEnum) -> UpdateMethodMultiParam[[Any, Any], V]:
         """The update of ``step`` (made by ``step_update``), for callers that choose the step at
         run time: ``handle.execute_update(ComplaintWorkflow.update_for(step), inp)``."""
         update = getattr(cls, step.value, None)
         defn = getattr(update, "_defn", None)
         if defn is None or defn.name != step.value:
             raise LookupError(f"{cls.__name__} has no update for step {step.value}")
-        return update  # type: ignore[no-any-return]
+        return cast("UpdateMethodMultiParam[[Any, Any], V]", update)
 
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
@@ -187,7 +188,7 @@ class CaseWorkflow(Generic[S, V]):
         self.show()
 
 
-def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> Callable[[Any, I], Awaitable[V]]:
+def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> UpdateMethodMultiParam[[Any, I], V]:
     """One human step as a Temporal update named after the step, taking ``input_type``, with a
     validator that refuses what the rules refuse before anything enters the history."""
 
@@ -203,10 +204,10 @@ def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> Calla
     validator.__annotations__ = {"inp": input_type, "return": None}
     update = workflow.update(name=step.value)(handler)
     update.validator(validator)
-    return update
+    return cast("UpdateMethodMultiParam[[Any, I], V]", update)
 
 
-def registration_update(name: str, view_type: type[V]) -> Callable[[Any], Awaitable[V]]:
+def registration_update(name: str, view_type: type[V]) -> UpdateMethodMultiParam[[Any], V]:
     """The update an intake's update-with-start waits on: it returns once the case is
     registered (``name`` is the family's: histories name it)."""
 
@@ -215,4 +216,4 @@ def registration_update(name: str, view_type: type[V]) -> Callable[[Any], Awaita
 
     handler.__name__ = name
     handler.__annotations__ = {"return": view_type}
-    return workflow.update(name=name)(handler)
+    return cast("UpdateMethodMultiParam[[Any], V]", workflow.update(name=name)(handler))

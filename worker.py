@@ -22,7 +22,10 @@ from temporalio.worker.workflow_sandbox import _runner as sandbox_internals
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
-from config import ROOT, Settings, configure_logging, data_converter, get_settings, settle_heap
+from config import ROOT, Settings, get_settings
+from infra.logs import configure_logging
+from infra.process import settle_heap
+from infra.temporal import connect
 from storage.engine import make_engine
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
@@ -73,14 +76,6 @@ def compile_workflow_modules() -> None:
     at start-up (nothing is written if the bytecode is current); a read-only tree just goes on
     compiling."""
     compileall.compile_dir(ROOT / "workflows", quiet=2)
-
-
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=data_converter(settings),
-    )
 
 
 def build_worker(

@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-from config import ROOT, data_converter, new_payload_key
+from config import ROOT, Settings
+from infra.codec import new_payload_key
+from infra.temporal import connect
 from starter.run import start_dev_server, wait_for_temporal
 from storage.migrate import upgrade
 
@@ -104,6 +106,14 @@ class Stack:
     def database_url(self) -> str:
         return f"sqlite:///{self.dir / 'app.db'}"
 
+    @property
+    def settings(self) -> Settings:
+        """What the stack's processes are configured with (env())."""
+        return Settings(
+            temporal_address=self.address, temporal_namespace="default", database_url=self.database_url,
+            payload_key=self.payload_key,
+        )
+
     def env(self, **extra: str) -> dict[str, str]:
         return os.environ | {
             "TEMPORAL_ADDRESS": self.address,
@@ -116,10 +126,10 @@ class Stack:
         self.procs.append(
             start_dev_server(self.address, free_port(), self.dir / "temporal.db", self.dir / "temporal.log")
         )
-        await asyncio.to_thread(wait_for_temporal, self.address, "default")
+        await asyncio.to_thread(wait_for_temporal, self.settings)
         await asyncio.to_thread(upgrade, self.database_url)
-        self.client = await Client.connect(self.address, data_converter=data_converter(key=self.payload_key))
-        self.bare_client = await Client.connect(self.address, data_converter=data_converter(key=""))
+        self.client = await connect(self.settings)
+        self.bare_client = await connect(self.settings, key="")  # the bare reference: no encryption
         return self.client
 
     @property

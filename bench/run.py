@@ -40,9 +40,11 @@ from temporalio.service import RPCError
 
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
 from bench.harness import CpuMeter, Stack, bounded, rss_mb, summary
-from config import ROOT, Settings, configure_logging, load_directory
+from config import ROOT, Settings
+from infra.logs import configure_logging
 from models.complaint import ComplaintCreate, ComplaintView, StepInput
 from models.policy import ComplaintPolicy
+from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from storage import tables as t
 from storage.engine import sync_url
@@ -52,7 +54,7 @@ console = Console()
 #: pause between a saturating burst and the measurement that follows it
 SETTLE_SECONDS = 5.0
 app = typer.Typer(add_completion=False)
-DIRECTORY = load_directory(ROOT / "data" / "staff.json")
+DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
 BODY = ComplaintCreate.model_validate(
     {"channel": "hotline", "target": {"kind": "service"}, "summary": "Delivery two days late"}
 )

@@ -22,7 +22,10 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from config import Settings, configure_logging, data_converter, get_settings, load_directory, settle_heap
+from config import Settings, get_settings
+from infra.logs import configure_logging
+from infra.process import settle_heap
+from infra.temporal import TemporalUnavailable, connect
 from models.complaint import (
     STEP_BODIES,
     AssignBody,
@@ -89,10 +92,6 @@ class Health(BaseModel):
     temporal: str
 
 
-class TemporalUnavailable(Exception):
-    pass
-
-
 # --- wiring -------------------------------------------------------------------------------
 
 
@@ -124,17 +123,7 @@ async def db_session(st: Annotated[AppState, Depends(app_state)]) -> AsyncIterat
 
 async def temporal(st: Annotated[AppState, Depends(app_state)]) -> Client:
     if st.client is None:
-        try:
-            st.client = await asyncio.wait_for(
-                Client.connect(
-                    st.settings.temporal_address,
-                    namespace=st.settings.temporal_namespace,
-                    data_converter=data_converter(st.settings),
-                ),
-                timeout=5,
-            )
-        except Exception as e:  # noqa: BLE001 - any failure to connect is "unavailable"
-            raise TemporalUnavailable(str(e)) from None
+        st.client = await connect(st.settings, timeout=5)  # TemporalUnavailable if it cannot
     return st.client
 
 
@@ -435,7 +424,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         app.state.app = AppState(
-            settings, directory or load_directory(settings.staff_file), engine, client,
+            settings, directory or Directory.from_file(settings.staff_file), engine, client,
             settings.intake_wait_seconds if intake_wait_seconds is None else intake_wait_seconds,
         )
         yield

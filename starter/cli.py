@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import get_settings, load_directory
+from config import get_settings
+from infra.temporal import connect
 from models.complaint import Channel, ComplaintCreate, ComplaintView, TargetKind
 from models.policy import load_complaint_policy
+from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint
-from worker import connect
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 app = typer.Typer(add_completion=False, help="Complaints from the command line.")
@@ -40,7 +41,7 @@ def complaint(
 ) -> None:
     """Register a complaint (CP-01: the same intake as the API)."""
     settings = get_settings()
-    directory = load_directory(settings.staff_file)
+    directory = Directory.from_file(settings.staff_file)
     staff = directory.get(receiver)
     if staff is None:
         raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")

@@ -1,7 +1,7 @@
 """The Temporal remote codec endpoint (POST /codec/encode, /codec/decode) and the API's request
 body limit.
 
-Payloads on the Temporal server are AES-GCM ciphertext (config.EncryptionCodec, PAYLOAD_KEY).
+Payloads on the Temporal server are AES-GCM ciphertext (infra.codec.EncryptionCodec, PAYLOAD_KEY).
 The Temporal Web UI (``temporal server start-dev --ui-codec-endpoint http://<api>/codec``) posts
 them here to show a case in plaintext: only to an authenticated supervisor, manager or general
 manager, or a member of the development group, and only from the origins in CODEC_CORS_ORIGINS.
@@ -32,7 +32,8 @@ from starlette.middleware.cors import CORSMiddleware
 from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
 
-from config import Settings, payload_codec
+from config import Settings
+from infra.codec import payload_codec
 from models.staff import LADDER_RANK, Role, Staff
 
 Scope = MutableMapping[str, Any]

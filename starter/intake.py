@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from config import mask_phones
+from infra.logs import mask_phones
 from models.complaint import ComplaintCreate, ComplaintView, IntakeInput
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, Staff

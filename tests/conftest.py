@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, binary, data_converter, new_payload_key
+from config import ROOT
+from infra.binaries import binary
+from infra.codec import data_converter, new_payload_key
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage.engine import make_engine
@@ -56,7 +58,7 @@ async def dispose_worker_engines(worker: Any) -> None:
         await e.dispose()
 
 #: Every test server, client and worker of the session encrypts its payloads with this key
-#: (the same converter as production: config.data_converter).
+#: (the same converter as production: infra.codec.data_converter).
 TEST_PAYLOAD_KEY = new_payload_key("test-k1")
 
 

@@ -21,17 +21,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from config import (
-    ENCODING_ENCRYPTED,
-    ROOT,
-    EncryptionCodec,
-    RedactingFilter,
-    Settings,
-    log_processors,
-    new_payload_key,
-    parse_payload_keys,
-    redact_pii,
-)
+from config import ROOT, Settings
+from infra.codec import ENCODING_ENCRYPTED, EncryptionCodec, new_payload_key, parse_payload_keys
+from infra.logs import RedactingFilter, log_processors, redact_pii
 from tests.conftest import served_app
 
 STAFF_FILE = ROOT / "data" / "staff.json"

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from config import data_converter
+from config import Settings
+from infra.temporal import connect
 from tests.e2e.test_make_run import System, _poll
 from workflows import search_attributes as sa
 
@@ -58,17 +59,18 @@ def keyed(system: System, body: dict[str, Any], idem: str) -> httpx.Response:
     )
 
 
+def _settings(system: System) -> Settings:
+    """The Temporal address and payload key of the system's processes."""
+    return Settings(temporal_address=system.env["TEMPORAL_ADDRESS"], payload_key=system.env.get("PAYLOAD_KEY", ""))
+
+
 def temporal_client(system: System) -> Client:
-    return asyncio.run(
-        Client.connect(system.env["TEMPORAL_ADDRESS"], data_converter=data_converter(key=system.env.get("PAYLOAD_KEY", "")))
-    )
+    return asyncio.run(connect(_settings(system)))
 
 
 def complaint_workflow_ids(system: System) -> set[str]:
     async def ids() -> set[str]:
-        client = await Client.connect(
-            system.env["TEMPORAL_ADDRESS"], data_converter=data_converter(key=system.env.get("PAYLOAD_KEY", ""))
-        )
+        client = await connect(_settings(system))
         return {w.id async for w in client.list_workflows('WorkflowType = "ComplaintWorkflow"')}
 
     return asyncio.run(ids())

@@ -28,7 +28,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, binary
+from config import ROOT
+from infra.binaries import binary
 from models.staff import Directory
 from storage.migrate import upgrade
 from storage.engine import make_engine

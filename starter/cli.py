@@ -12,10 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from config import get_settings
-from infra.temporal import connect
+from infra.bootstrap import Resources
 from models.complaint import Channel, ComplaintCreate, ComplaintView, TargetKind
-from models.policy import load_complaint_policy
-from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
@@ -40,24 +38,22 @@ def complaint(
     customer_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register a complaint (CP-01: the same intake as the API)."""
-    settings = get_settings()
-    directory = Directory.from_file(settings.staff_file)
-    staff = directory.get(receiver)
-    if staff is None:
-        raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
-    body = ComplaintCreate.model_validate(
-        {
-            "channel": channel,
-            "summary": summary,
-            "target": {"kind": target_kind, "staff_id": target_staff_id},
-            "complainant": {"customer_id": customer_id},
-        }
-    )
-
     async def go() -> ComplaintView:
-        client = await connect(settings)
-        inp = intake_input(new_complaint_id(), body, staff, directory, load_complaint_policy())
-        return await start_complaint(client, settings.task_queue, inp)
+        async with Resources(get_settings()) as resources:
+            staff = resources.directory.get(receiver)
+            if staff is None:
+                raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
+            body = ComplaintCreate.model_validate(
+                {
+                    "channel": channel,
+                    "summary": summary,
+                    "target": {"kind": target_kind, "staff_id": target_staff_id},
+                    "complainant": {"customer_id": customer_id},
+                }
+            )
+            client = await resources.temporal()
+            inp = intake_input(new_complaint_id(), body, staff, resources.directory, resources.complaint_policy())
+            return await start_complaint(client, resources.settings.task_queue, inp)
 
     _show(asyncio.run(go()))
 
@@ -65,11 +61,11 @@ def complaint(
 @app.command()
 def show(complaint_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The case as its workflow holds it now (a Temporal query)."""
-    settings = get_settings()
 
     async def go() -> ComplaintView:
-        client = await connect(settings)
-        return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
+        async with Resources(get_settings()) as resources:
+            client = await resources.temporal()
+            return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
 
     view = asyncio.run(go())
     if as_json:

@@ -146,7 +146,7 @@ class Stack:
 
     def spawn_api(self, task_queue: str) -> str:
         port = free_port()
-        self.spawn(["-m", "starter.api"], API_PORT=str(port), TASK_QUEUE=task_queue)
+        self.spawn(["-m", "api"], API_PORT=str(port), TASK_QUEUE=task_queue)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

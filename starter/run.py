@@ -162,7 +162,8 @@ def main() -> None:
     if "CODEC_CORS_ORIGINS" not in os.environ:  # the UI on its port may call the codec
         env["CODEC_CORS_ORIGINS"] = json.dumps([f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"])
     children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
-    children.append(("api", subprocess.Popen([py, "-m", "starter.api"], cwd=ROOT, env=env)))
+    # each child is a process of its own and opens its own infra.bootstrap.Resources
+    children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
     directory = Directory.from_file(settings.staff_file)
     print(

@@ -18,13 +18,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.main import create_app
 from config import ROOT, Settings
 from infra.binaries import binary
 from infra.bootstrap import Resources
 from infra.codec import data_converter, new_payload_key
 from models.policy import ComplaintPolicy
 from models.staff import Directory
-from starter.api import create_app
 from storage.migrate import upgrade
 from worker import build_worker
 from workflows import search_attributes as sa

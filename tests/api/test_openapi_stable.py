@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from starter.api import create_app
+from api.main import create_app
 
 SNAPSHOT = Path(__file__).with_name("openapi_snapshot.json")
 

@@ -256,7 +256,7 @@ async def test_codec_browser_session_cookie_decodes_and_is_refused_when_forged_o
     the page GET /codec/login) and the signed HttpOnly cookie, scoped to /codec, authorises
     the UI's decode calls. Staff who may not read payloads get no session; a forged or
     expired cookie is 401."""
-    from starter.codec import SESSION_COOKIE, SESSION_SECONDS, session_cookie, session_staff_id
+    from api.security import SESSION_COOKIE, SESSION_SECONDS, session_cookie, session_staff_id
 
     p, body = await _sealed_phone(dev_env)
     ui = {"Origin": "http://localhost:8233"}

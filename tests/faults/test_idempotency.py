@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from api.idempotency import Idempotent
 from models.complaint import ComplaintCreate, StepInput
 from models.policy import load_complaint_policy
 from models.staff import Directory
-from starter.idempotency import Idempotent
 from starter.intake import intake_input, start_complaint
 from storage import tables as t
 from storage.engine import sessions

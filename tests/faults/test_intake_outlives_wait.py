@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
 from config import Settings
-from starter.api import create_app
 from storage import tables as t
 from storage.engine import sessions
 from tests.conftest import running_worker
@@ -67,7 +67,7 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
 
             # A worker comes up: the retry with the same key gets the registered case (waiting
             # as long as it takes here, so that a slow host does not answer 202 again).
-            app.state.app.intake_wait_seconds = 60.0
+            app.state.intake_wait_seconds = 60.0
             async with running_worker(dev_env.client, database_url, task_queue, staff_file):
                 retry = await api.post("/complaints", json=BODY, headers=CS1 | key)
                 assert retry.status_code == 201, retry.text

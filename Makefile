@@ -21,7 +21,7 @@ worker: $(STAMP)
 	$(BIN)/python worker.py
 
 api: $(STAMP)
-	$(BIN)/python -m starter.api
+	$(BIN)/python -m api
 
 test: $(STAMP)  ## the whole suite: unit, activities, workflows (time skipping), api, e2e
 	$(BIN)/python -m pytest

@@ -9,21 +9,21 @@ import asyncio
 import compileall
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from types import CodeType
 from typing import Any
 
 import structlog
 from temporalio.client import Client
-from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker import Worker, WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.worker.workflow_sandbox import _runner as sandbox_internals
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
-from config import ROOT, Settings, configure_logging, data_converter, get_settings, settle_heap
-from storage.engine import make_engine
+from config import ROOT, get_settings
+from infra.bootstrap import Resources
+from infra.logs import configure_logging
+from infra.process import settle_heap
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
 
@@ -75,32 +75,17 @@ def compile_workflow_modules() -> None:
     compileall.compile_dir(ROOT / "workflows", quiet=2)
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=data_converter(settings),
-    )
-
-
-def build_worker(
-    client: Client,
-    task_queue: str,
-    database_url: str,
-    staff_file: Path,
-    settings: Settings | None = None,
-    engine: AsyncEngine | None = None,
-) -> Worker:
-    """The worker of every workflow and activity. Pass ``engine`` to own (and dispose) the
-    database engine; otherwise the worker makes one for ``database_url``."""
-    settings = settings or Settings()
+def build_worker(resources: Resources, client: Client) -> Worker:
+    """The worker of every workflow and activity on ``resources.settings.task_queue``. The
+    activities get the engine, the batch writer and the staff file of ``resources``, which
+    closes them once the worker has stopped."""
+    settings = resources.settings
     compile_workflow_modules()
-    engine = engine or make_engine(database_url)
-    complaints = ComplaintActivities(engine, staff_file)
-    projects = ProjectActivities(engine)
+    complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
+    projects = ProjectActivities(resources.engine, resources.writer)
     return Worker(
         client,
-        task_queue=task_queue,
+        task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         activities=[
             complaints.lookup_complainant,
@@ -121,15 +106,11 @@ def build_worker(
 async def main(client: Client | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
-    client = client or await connect(settings)
-    engine = make_engine(settings.database_url)
-    worker = build_worker(client, settings.task_queue, settings.database_url, settings.staff_file, settings, engine)
-    settle_heap(settings)
-    log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
-    try:
+    async with Resources(settings, client=client) as resources:
+        worker = build_worker(resources, await resources.temporal())
+        settle_heap(settings)
+        log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
         await worker.run()
-    finally:
-        await engine.dispose()
 
 
 if __name__ == "__main__":

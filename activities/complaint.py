@@ -23,7 +23,7 @@ from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import record_event, writer_for
+from storage.writer import BatchWriter, record_event
 
 log = structlog.get_logger()
 
@@ -46,13 +46,15 @@ _INSERT_ACCOUNTABILITY = insert(ACCOUNTABILITY)
 
 
 class ComplaintActivities:
-    """Holds the database engine and the staff file; every method is an activity."""
+    """Holds the database engine, the batch writer and the staff file, all given by the
+    process's composition root (infra.bootstrap.Resources, which closes them); every method
+    is an activity."""
 
-    def __init__(self, engine: AsyncEngine, staff_file: Path) -> None:
+    def __init__(self, engine: AsyncEngine, writer: BatchWriter, staff_file: Path) -> None:
         self.engine = engine
         self.sessions = sessions(engine)
+        self.writer = writer
         self.staff_file = staff_file
-        self.writer = writer_for(engine.url.render_as_string(hide_password=False))
 
     @activity.defn(name="lookup_complainant")
     async def lookup_complainant(self, inp: LookupInput) -> CustomerLookup:

@@ -18,7 +18,7 @@ from models.project.messages import Eligibility, EligibilityInput, HandOver, Han
 from models.project.records import ProjectRecord
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import record_event, writer_for
+from storage.writer import BatchWriter, record_event
 
 log = structlog.get_logger()
 
@@ -29,12 +29,13 @@ def customer_id_for(project_id: str) -> str:
 
 
 class ProjectActivities:
-    """Holds the database engine; every method is an activity."""
+    """Holds the database engine and the batch writer, given by the process's composition root
+    (infra.bootstrap.Resources, which closes them); every method is an activity."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, writer: BatchWriter) -> None:
         self.engine = engine
         self.sessions = sessions(engine)
-        self.writer = writer_for(engine.url.render_as_string(hide_password=False))
+        self.writer = writer
 
     @activity.defn(name="check_project_eligibility")
     async def check_eligibility(self, inp: EligibilityInput) -> Eligibility:

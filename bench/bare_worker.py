@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare import BareLifecycleWorkflow, BareTimerWorkflow
-from config import data_converter, get_settings
+from config import get_settings
+from infra.temporal import connect
 
 
 async def main() -> None:
     settings = get_settings()
     # the bare reference: no payload encryption, whatever PAYLOAD_KEY says
-    client = await Client.connect(settings.temporal_address, data_converter=data_converter(key=""))
+    client = await connect(settings, key="")
     await Worker(
         client,
         task_queue=settings.task_queue,

@@ -14,13 +14,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from temporalio.client import Client
 
-from config import ROOT, data_converter, new_payload_key
+from config import ROOT, Settings
+from infra.codec import new_payload_key
+from infra.temporal import connect
 from starter.run import start_dev_server, wait_for_temporal
 from storage.migrate import upgrade
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -95,6 +100,7 @@ class Stack:
     dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
     address: str = field(default_factory=lambda: f"127.0.0.1:{free_port()}")
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stopped: list[subprocess.Popen[bytes]] = field(default_factory=list)
     #: as under `make run`: the complaint system's payloads are encrypted (the bare reference's not)
     payload_key: str = field(default_factory=new_payload_key)
     client: Client | None = None
@@ -103,6 +109,14 @@ class Stack:
     @property
     def database_url(self) -> str:
         return f"sqlite:///{self.dir / 'app.db'}"
+
+    @property
+    def settings(self) -> Settings:
+        """What the stack's processes are configured with (env())."""
+        return Settings(
+            temporal_address=self.address, temporal_namespace="default", database_url=self.database_url,
+            payload_key=self.payload_key,
+        )
 
     def env(self, **extra: str) -> dict[str, str]:
         return os.environ | {
@@ -116,10 +130,10 @@ class Stack:
         self.procs.append(
             start_dev_server(self.address, free_port(), self.dir / "temporal.db", self.dir / "temporal.log")
         )
-        await asyncio.to_thread(wait_for_temporal, self.address, "default")
+        await asyncio.to_thread(wait_for_temporal, self.settings)
         await asyncio.to_thread(upgrade, self.database_url)
-        self.client = await Client.connect(self.address, data_converter=data_converter(key=self.payload_key))
-        self.bare_client = await Client.connect(self.address, data_converter=data_converter(key=""))
+        self.client = await connect(self.settings)
+        self.bare_client = await connect(self.settings, key="")  # the bare reference: no encryption
         return self.client
 
     @property
@@ -136,7 +150,7 @@ class Stack:
 
     def spawn_api(self, task_queue: str) -> str:
         port = free_port()
-        self.spawn(["-m", "starter.api"], API_PORT=str(port), TASK_QUEUE=task_queue)
+        self.spawn(["-m", "api"], API_PORT=str(port), TASK_QUEUE=task_queue)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -148,7 +162,24 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError("API did not start")
 
+    async def watched(self, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable``, but fail as soon as a process this stack spawned has died (the
+        tail of its log in the error): a worker that crashed at start-up would otherwise leave
+        the benchmark waiting for ever on its first case."""
+        task = asyncio.ensure_future(awaitable)
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=1)
+            if done:
+                return task.result()
+            for proc in self.procs[1:]:  # the first is the Temporal server
+                if proc.poll() is not None and proc not in self.stopped:
+                    task.cancel()
+                    log = Path(str(proc.args[-1])).stem if isinstance(proc.args, list) else "process"
+                    tail = b"".join(sorted(self.dir.glob(f"{log}-*.log"))[-1].read_bytes().splitlines(keepends=True)[-15:])
+                    raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{tail.decode(errors='replace')}")
+
     def stop_proc(self, proc: subprocess.Popen[bytes]) -> None:
+        self.stopped.append(proc)
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)  # a graceful stop: the worker hands back its sticky queue
             try:

@@ -34,11 +34,13 @@ from sqlalchemy import (
     text,
 )
 from temporalio import activity
-from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.mirror import LOOKUP, RECORD, TABLE, MirrorLifecycleWorkflow, MirrorWrite
-from config import ROOT, configure_logging, data_converter, get_settings, settle_heap
+from config import ROOT, get_settings
+from infra.logs import configure_logging
+from infra.process import settle_heap
+from infra.temporal import connect
 from storage.engine import sync_url
 from worker import workflow_runner
 
@@ -111,9 +113,7 @@ class MirrorActivities:
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings)
-    client = await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
-    )
+    client = await connect(settings)
     engine = make_engine(settings.database_url)
     create_table(engine)
     # as worker.compile_workflow_modules: the sandbox imports the workflow module afresh per run

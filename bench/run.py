@@ -42,7 +42,8 @@ from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
 from bench.harness import CpuMeter, Stack, bounded, rss_mb, summary
 from bench.mirror import TABLE as MIRROR_TABLE
 from bench.mirror import MirrorLifecycleWorkflow
-from config import ROOT, Settings, configure_logging, load_directory
+from config import ROOT, Settings
+from infra.logs import configure_logging
 from models.complaint.messages import (
     AssignBody,
     AssignInput,
@@ -59,6 +60,7 @@ from models.complaint.messages import (
 )
 from models.complaint.vocabulary import Category, ReplyChannel, Step, Subtype, Validity
 from models.policy import ComplaintPolicy
+from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint, static_summary
 from storage import tables as t
 from storage.engine import sync_url
@@ -68,7 +70,7 @@ console = Console()
 #: pause between a saturating burst and the measurement that follows it
 SETTLE_SECONDS = 5.0
 app = typer.Typer(add_completion=False)
-DIRECTORY = load_directory(ROOT / "data" / "staff.json")
+DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
 BODY = ComplaintCreate.model_validate(
     {"channel": "hotline", "target": {"kind": "service"}, "summary": "Delivery two days late"}
 )
@@ -147,7 +149,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
 
             # Both workers run as processes of their own, as `make run` runs the worker.
             bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare")
-            await bare_case(-1)  # untimed: the worker process is up and polling
+            await stack.watched(bare_case(-1))  # untimed: the worker process is up and polling
             with CpuMeter(stack.server_pid, bare_worker.pid) as bare_cpu:
                 bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: progress.advance(bare_task))
             stack.stop_proc(bare_worker)
@@ -175,7 +177,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
                 await handle.result()
 
             mirror_worker = stack.spawn(["-m", "bench.mirror_worker"], TASK_QUEUE="mirror")
-            await mirror_case(-1)
+            await stack.watched(mirror_case(-1))
             with CpuMeter(stack.server_pid, mirror_worker.pid) as mirror_cpu:
                 mirror_s = await bounded(sz.lifecycle, sz.concurrency, mirror_case, lambda: progress.advance(mirror_task))
             stack.stop_proc(mirror_worker)
@@ -191,7 +193,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
                 await handle.result()
 
             our_worker = stack.spawn(["worker.py"], TASK_QUEUE="ours")
-            await our_case(-1)
+            await stack.watched(our_case(-1))
             with CpuMeter(stack.server_pid, our_worker.pid) as our_cpu:
                 ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: progress.advance(ours_task))
         out = {

@@ -11,13 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import get_settings, load_directory
+from config import get_settings
+from infra.bootstrap import Resources
 from models.complaint.messages import ComplaintCreate
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Channel, TargetKind
-from models.policy import load_complaint_policy
 from starter.intake import intake_input, new_complaint_id, start_complaint
-from worker import connect
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 app = typer.Typer(add_completion=False, help="Complaints from the command line.")
@@ -41,24 +40,22 @@ def complaint(
     customer_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register a complaint (CP-01: the same intake as the API)."""
-    settings = get_settings()
-    directory = load_directory(settings.staff_file)
-    staff = directory.get(receiver)
-    if staff is None:
-        raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
-    body = ComplaintCreate.model_validate(
-        {
-            "channel": channel,
-            "summary": summary,
-            "target": {"kind": target_kind, "staff_id": target_staff_id},
-            "complainant": {"customer_id": customer_id},
-        }
-    )
-
     async def go() -> ComplaintView:
-        client = await connect(settings)
-        inp = intake_input(new_complaint_id(), body, staff, directory, load_complaint_policy())
-        return await start_complaint(client, settings.task_queue, inp)
+        async with Resources(get_settings()) as resources:
+            staff = resources.directory.get(receiver)
+            if staff is None:
+                raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
+            body = ComplaintCreate.model_validate(
+                {
+                    "channel": channel,
+                    "summary": summary,
+                    "target": {"kind": target_kind, "staff_id": target_staff_id},
+                    "complainant": {"customer_id": customer_id},
+                }
+            )
+            client = await resources.temporal()
+            inp = intake_input(new_complaint_id(), body, staff, resources.directory, resources.complaint_policy())
+            return await start_complaint(client, resources.settings.task_queue, inp)
 
     _show(asyncio.run(go()))
 
@@ -66,11 +63,11 @@ def complaint(
 @app.command()
 def show(complaint_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The case as its workflow holds it now (a Temporal query)."""
-    settings = get_settings()
 
     async def go() -> ComplaintView:
-        client = await connect(settings)
-        return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
+        async with Resources(get_settings()) as resources:
+            client = await resources.temporal()
+            return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
 
     view = asyncio.run(go())
     if as_json:

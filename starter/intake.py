@@ -1,19 +1,31 @@
-"""Starting a complaint workflow: shared by the API and the command line."""
+"""Starting a case's workflow: a complaint or a new-client development project. Shared by the
+API (api/routes/*), the command line and the benchmarks."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Awaitable
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
-from config import mask_phones
+from infra.logs import mask_phones
+from infra.temporal import TemporalUnavailable
 from models.complaint.messages import ComplaintCreate, IntakeInput
 from models.complaint.views import ComplaintView
-from models.policy import ComplaintPolicy
+from models.policy import ComplaintPolicy, ProjectPolicy
+from models.project.messages import ProjectCreate
+from models.project.state import ProjectInput
+from models.project.views import ProjectView
 from models.staff import Directory, Role, Staff
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.project import ClientProjectWorkflow, project_workflow_id
+
+T = TypeVar("T")
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -64,3 +76,82 @@ async def start_complaint(client: Client, task_queue: str, inp: IntakeInput) -> 
     return await client.execute_update_with_start_workflow(
         ComplaintWorkflow.registered_case, start_workflow_operation=op
     )
+
+
+# --- new-client development projects ------------------------------------------------------
+
+
+def project_static_summary(inp: ProjectInput) -> str:
+    """What the Temporal UI shows for a project's workflow."""
+    return f"New client {inp.application.client_name} · {inp.application.product_line} · project {inp.id}"
+
+
+def project_input(
+    project_id: str,
+    application: ProjectCreate,
+    applicant: Staff,
+    directory: Directory,
+    policy: ProjectPolicy,
+    history_limit: int | None = None,
+) -> ProjectInput:
+    implementers = []
+    for sid in application.implementer_ids:
+        s = directory.get(sid)
+        if s is None:
+            raise ValueError(f"implementer_ids: unknown staff {sid}")
+        if s.role is not Role.staff:
+            raise ValueError(f"implementer_ids: {sid} is not a sales staff member")
+        implementers.append(s.ref)
+    extra = {"history_limit": history_limit} if history_limit else {}
+    return ProjectInput(
+        id=project_id,
+        application=application,
+        applicant=applicant.ref,
+        implementers=implementers,
+        officers=directory.with_role(Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance),
+        policy=policy,
+        **extra,
+    )
+
+
+async def start_project(client: Client, task_queue: str, inp: ProjectInput) -> ProjectView:
+    """Start the workflow and wait until the application is written (update-with-start)."""
+    op = WithStartWorkflowOperation(
+        ClientProjectWorkflow.run,
+        inp,
+        id=project_workflow_id(inp.id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=project_static_summary(inp),
+    )
+    return await client.execute_update_with_start_workflow(
+        ClientProjectWorkflow.registered_project, start_workflow_operation=op
+    )
+
+
+# --- waiting for an intake ----------------------------------------------------------------
+
+
+async def started(client: Client, workflow_id: str) -> bool:
+    """Whether the workflow exists."""
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as e:
+        if e.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+async def registered_or_accepted(client: Client, workflow_id: str, start: Awaitable[T], wait: float) -> T | None:
+    """Await an intake's update-with-start for at most ``wait`` seconds: the registered case,
+    or None when the waiting stopped first (ours, or Temporal's) but the workflow exists, that
+    is, was started durably and registers as soon as a worker runs (the caller answers 202).
+    If it does not exist, nothing was started: TemporalUnavailable (503), and a retry (with
+    the same Idempotency-Key) is safe."""
+    try:
+        return await asyncio.wait_for(start, timeout=wait)
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
+        if await started(client, workflow_id):
+            return None
+        raise TemporalUnavailable("the case was not started in time; retry with the same Idempotency-Key") from None

@@ -17,31 +17,34 @@ import sys
 import time
 from pathlib import Path
 
-from temporalio.client import Client
-
-from config import ROOT, binary, get_settings, load_directory, new_payload_key, parse_payload_keys
+from config import ROOT, Settings, get_settings
+from infra.binaries import binary
+from infra.codec import new_payload_key, parse_payload_keys
+from infra.temporal import connect
 from models.staff import Directory
 from storage.migrate import upgrade
 from storage.seed import seed_customers
 from workflows.search_attributes import dev_server_args
 
 
-async def _answers(address: str, namespace: str) -> bool:
+async def _answers(settings: Settings) -> bool:
     try:
-        client = await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout=2)
+        client = await connect(settings, key="", timeout=2)  # a probe: no payload is sent
         await asyncio.wait_for(client.service_client.check_health(), timeout=2)
         return True
     except Exception:  # noqa: BLE001
         return False
 
 
-def wait_for_temporal(address: str, namespace: str, timeout: float = 60) -> None:
+def wait_for_temporal(settings: Settings, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if asyncio.run(_answers(address, namespace)):
+        if asyncio.run(_answers(settings)):
             return
         time.sleep(0.5)
-    raise SystemExit(f"Temporal did not answer at {address} within {timeout:.0f}s (see var/temporal.log)")
+    raise SystemExit(
+        f"Temporal did not answer at {settings.temporal_address} within {timeout:.0f}s (see var/temporal.log)"
+    )
 
 
 def payload_key(var: Path) -> str:
@@ -137,7 +140,7 @@ def main() -> None:
     # browser sends its codec session cookie (GET /codec/login) with the UI's decode calls.
     codec_host = "localhost" if api_host in ("127.0.0.1", "localhost") else api_host
     codec = f"http://{codec_host}:{settings.api_port}/codec"
-    if asyncio.run(_answers(settings.temporal_address, settings.temporal_namespace)):
+    if asyncio.run(_answers(settings)):
         print(f"Temporal already answers at {settings.temporal_address}: using it", flush=True)
     else:
         print(f"starting Temporal dev server ({var / 'temporal.db'}) at {settings.temporal_address} …", flush=True)
@@ -146,7 +149,7 @@ def main() -> None:
                 settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log", codec
             ))
         )
-        wait_for_temporal(settings.temporal_address, settings.temporal_namespace)
+        wait_for_temporal(settings)
 
     print("applying database migrations …", flush=True)
     upgrade(settings.database_url)
@@ -159,9 +162,10 @@ def main() -> None:
     if "CODEC_CORS_ORIGINS" not in os.environ:  # the UI on its port may call the codec
         env["CODEC_CORS_ORIGINS"] = json.dumps([f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"])
     children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
-    children.append(("api", subprocess.Popen([py, "-m", "starter.api"], cwd=ROOT, env=env)))
+    # each child is a process of its own and opens its own infra.bootstrap.Resources
+    children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
-    directory = load_directory(settings.staff_file)
+    directory = Directory.from_file(settings.staff_file)
     print(
         "\n".join(
             [

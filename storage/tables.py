@@ -173,7 +173,7 @@ class ProjectRefusal(Base):
 
 class IdempotencyKey(Base):
     """The first final answer to a POST sent with an ``Idempotency-Key`` (per caller): a retry
-    with the same key and body gets it again and starts nothing new (starter/idempotency.py)."""
+    with the same key and body gets it again and starts nothing new (api/idempotency.py)."""
 
     __tablename__ = "idempotency_key"
 

@@ -1,11 +1,13 @@
 """Group commit: the step writes of many workflows share one transaction.
 
 Every activity that records a step hands a small function to the writer and awaits its
-result. A single task per process drains whatever is waiting, runs the functions in one
-transaction on a worker thread and commits once (should one of them fail, the batch is rolled
-back and each runs again in a transaction of its own, so one refusal does not sink the others). SQLite then never has two writers fighting over its lock (whose busy handler
-sleeps), and PostgreSQL pays one commit for many steps. If the commit fails, every write of the
-batch fails, and Temporal retries each activity with its backoff.
+result. A single task per writer (one writer per process: the worker's ``Resources`` owns it)
+drains whatever is waiting, runs the functions in one transaction on a worker thread and
+commits once (should one of them fail, the batch is rolled back and each runs again in a
+transaction of its own, so one refusal does not sink the others). SQLite then never has two
+writers fighting over its lock (whose busy handler sleeps), and PostgreSQL pays one commit for
+many steps. If the commit fails, every write of the batch fails, and Temporal retries each
+activity with its backoff.
 """
 
 from __future__ import annotations
@@ -100,19 +102,23 @@ class BatchWriter:
                 out.append((False, e))
         return out
 
+    async def aclose(self) -> None:
+        """Stop draining and close the connections. Call it once nothing submits any more (the
+        worker has stopped): a write still queued then fails instead of waiting for ever."""
+        loop = asyncio.get_running_loop()
+        mine = [task for task in self._tasks if task.get_loop() is loop]
+        for task in mine:
+            task.cancel()
+        await asyncio.gather(*mine, return_exceptions=True)
+        queue = self._queues.pop(loop, None)
+        while queue is not None and not queue.empty():
+            _, future = queue.get_nowait()
+            if not future.done():
+                future.set_exception(RuntimeError("the batch writer is closed"))
+        self.dispose()
+
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-_writers: dict[str, BatchWriter] = {}
-
-
-def writer_for(url: str) -> BatchWriter:
-    """One writer per database per process."""
-    key = sync_url(url)
-    if key not in _writers:
-        _writers[key] = BatchWriter(url)
-    return _writers[key]
 
 
 #: Statements built once: a step's write passes only its values at execution. A statement

@@ -10,53 +10,57 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
-from config import ROOT, binary, data_converter, new_payload_key
+from api.main import create_app
+from config import ROOT, Settings
+from infra.binaries import binary
+from infra.bootstrap import Resources
+from infra.codec import data_converter, new_payload_key
 from models.policy import ComplaintPolicy
 from models.staff import Directory
-from storage.engine import make_engine
 from storage.migrate import upgrade
+from worker import build_worker
 from workflows import search_attributes as sa
 
 STAFF_FILE = ROOT / "data" / "staff.json"
 
 
 @asynccontextmanager
+async def running_worker(
+    client: Client, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE
+) -> AsyncIterator[Worker]:
+    """A worker on ``task_queue`` over ``client`` and the migrated database, running until the
+    block ends; its Resources (engine, batch writer, staff) are closed after it stopped."""
+    settings = Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file)
+    async with Resources(settings, client=client) as resources, build_worker(resources, client) as worker:
+        yield worker
+
+
+@asynccontextmanager
 async def served_app(
     env: WorkflowEnvironment, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE, **app_kw: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    """A worker on ``task_queue`` and an httpx client over the real app (its lifespan run),
-    against ``env``'s server and the migrated database; the worker's engine is disposed after."""
-    from config import Settings
-    from starter.api import create_app
-    from worker import build_worker
-
-    worker = build_worker(env.client, task_queue, database_url, staff_file)
+    """A worker on ``task_queue`` and an httpx client over the real app (its lifespan run, which
+    opens and closes the app's own Resources), against ``env``'s server and the migrated
+    database."""
     app = create_app(
         Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file), client=env.client, **app_kw
     )
-    async with worker, app.router.lifespan_context(app):
+    async with running_worker(env.client, database_url, task_queue, staff_file), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as client:
             yield client, app
-    await dispose_worker_engines(worker)
 
-
-async def dispose_worker_engines(worker: Any) -> None:
-    """build_worker makes an engine it never disposes; left to the garbage collector, its
-    aiosqlite connections may be finalised inside a later workflow activation's event loop."""
-    engines = {id(e): e for a in worker.config()["activities"] if (e := getattr(a.__self__, "engine", None))}
-    for e in engines.values():
-        await e.dispose()
 
 #: Every test server, client and worker of the session encrypts its payloads with this key
-#: (the same converter as production: config.data_converter).
+#: (the same converter as production: infra.codec.data_converter).
 TEST_PAYLOAD_KEY = new_payload_key("test-k1")
 
 
@@ -79,10 +83,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = make_engine(database_url)
-    yield eng
-    await eng.dispose()
+async def resources(database_url: str) -> AsyncIterator[Resources]:
+    """The session's Resources over the migrated database (the tests' own engine and writer)."""
+    async with Resources(Settings(database_url=database_url, staff_file=STAFF_FILE)) as res:
+        yield res
+
+
+@pytest.fixture(scope="session")
+def engine(resources: Resources) -> AsyncEngine:
+    return resources.engine
 
 
 @pytest.fixture

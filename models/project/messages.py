@@ -84,9 +84,9 @@ class SupplyBody(Strict):
 
 
 class ContinueBody(Strict):
-    """A continue-or-terminate decision (ND-07, ND-08); ``continue`` on the wire (read by
-    either name, written by the alias)."""
+    """A continue-or-terminate decision (ND-07, ND-08); ``continue`` on the wire."""
 
+    # read by either name, written by the alias (so the update's payload says ``continue``)
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     continue_: bool = Field(alias="continue")

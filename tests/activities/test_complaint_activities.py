@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.complaint import ComplaintActivities
+from infra.bootstrap import Resources
 from models.case import CaseEvent
 from models.complaint.messages import (
     ComplaintStepInput,
@@ -44,8 +45,8 @@ WINDOW = ComplaintPolicy().repeat_window
 
 
 @pytest.fixture
-def acts(engine: AsyncEngine, staff_file) -> ComplaintActivities:
-    return ComplaintActivities(engine, staff_file)
+def acts(resources: Resources, staff_file) -> ComplaintActivities:
+    return ComplaintActivities(resources.engine, resources.writer, staff_file)
 
 
 @pytest.fixture

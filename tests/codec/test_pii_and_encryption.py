@@ -21,17 +21,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from config import (
-    ENCODING_ENCRYPTED,
-    ROOT,
-    EncryptionCodec,
-    RedactingFilter,
-    Settings,
-    log_processors,
-    new_payload_key,
-    parse_payload_keys,
-    redact_pii,
-)
+from config import ROOT, Settings
+from infra.codec import ENCODING_ENCRYPTED, EncryptionCodec, new_payload_key, parse_payload_keys
+from infra.logs import RedactingFilter, log_processors, redact_pii
 from tests.conftest import served_app
 
 STAFF_FILE = ROOT / "data" / "staff.json"
@@ -264,7 +256,7 @@ async def test_codec_browser_session_cookie_decodes_and_is_refused_when_forged_o
     the page GET /codec/login) and the signed HttpOnly cookie, scoped to /codec, authorises
     the UI's decode calls. Staff who may not read payloads get no session; a forged or
     expired cookie is 401."""
-    from starter.codec import SESSION_COOKIE, SESSION_SECONDS, session_cookie, session_staff_id
+    from api.security import SESSION_COOKIE, SESSION_SECONDS, session_cookie, session_staff_id
 
     p, body = await _sealed_phone(dev_env)
     ui = {"Origin": "http://localhost:8233"}

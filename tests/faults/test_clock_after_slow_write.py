@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from config import load_directory
 from models.policy import load_complaint_policy
+from models.staff import Directory
 from starter.intake import start_complaint
 from workflows.complaint import workflow_id_for
 
@@ -47,7 +47,7 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
     registered 4 s or more after it was received); the 10 s plan deadline must still escalate
     at receipt + 10 s, not at registration + 10 s."""
     db_path = sqlite_url.removeprefix("sqlite:///")
-    directory = load_directory(staff_file)
+    directory = Directory.from_file(staff_file)
     inp = phoned_in_complaint(
         directory, load_complaint_policy().model_copy(update={"plan_deadline": PLAN_DEADLINE})
     )

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from config import load_directory
 from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
 from models.complaint.views import ComplaintView
 from models.policy import load_complaint_policy
+from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
@@ -36,7 +36,7 @@ async def test_database_down_during_a_step_retries_and_writes_once(
     step does not answer, nothing is lost); once the database is back it succeeds; every event
     is written once, in order, and no notification is doubled."""
     name, url = postgres_db
-    directory = load_directory(staff_file)
+    directory = Directory.from_file(staff_file)
     cs1, ops2 = directory.get("cs-1"), directory.get("ops-2")
     assert cs1 is not None and ops2 is not None
     worker_process(url)

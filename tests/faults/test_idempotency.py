@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from config import load_directory
+from api.idempotency import Idempotent
 from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
 from models.policy import load_complaint_policy
-from starter.idempotency import Idempotent
+from models.staff import Directory
 from starter.intake import intake_input, start_complaint
 from storage import tables as t
 from storage.engine import sessions
@@ -133,7 +133,7 @@ async def test_crash_after_start_a_retry_attaches_to_the_same_case(
     """Promise (crash safety): if the API died after starting the workflow and before storing
     the answer, the retry with the same key attaches to that workflow: one case, not two."""
     key, body = new_key(), complaint_body()
-    directory = load_directory(staff_file)
+    directory = Directory.from_file(staff_file)
     cs1 = directory.get("cs-1")
     assert cs1 is not None
     # what the dead API had done: the workflow started under the key's id; no answer stored
@@ -157,7 +157,7 @@ async def test_crash_after_update_a_retry_is_deduplicated_by_temporal(
     case = (await api.post("/complaints", json=complaint_body(), headers=headers("cs-1"))).json()
     cid, wid = case["id"], case["workflow_id"]
     key, path = new_key(), f"/complaints/{cid}/assign"
-    directory = load_directory(staff_file)
+    directory = Directory.from_file(staff_file)
     cs1, ops2 = directory.get("cs-1"), directory.get("ops-2")
     assert cs1 is not None and ops2 is not None
     update_id = Idempotent(None, "cs-1", key, "POST", path, "").update_id  # type: ignore[arg-type]

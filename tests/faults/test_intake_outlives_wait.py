@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
 from config import Settings
-from starter.api import create_app
 from storage import tables as t
 from storage.engine import sessions
-from tests.conftest import dispose_worker_engines
-from worker import build_worker
+from tests.conftest import running_worker
 from workflows.complaint import workflow_id_for
 
 pytestmark = pytest.mark.faults
@@ -68,9 +67,8 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
 
             # A worker comes up: the retry with the same key gets the registered case (waiting
             # as long as it takes here, so that a slow host does not answer 202 again).
-            app.state.app.intake_wait_seconds = 60.0
-            worker = build_worker(dev_env.client, task_queue, database_url, staff_file)
-            async with worker:
+            app.state.intake_wait_seconds = 60.0
+            async with running_worker(dev_env.client, database_url, task_queue, staff_file):
                 retry = await api.post("/complaints", json=BODY, headers=CS1 | key)
                 assert retry.status_code == 201, retry.text
                 assert retry.json()["id"] == cid
@@ -78,5 +76,4 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
                 read = await api.get(f"/complaints/{cid}", headers=CS1)
                 assert read.status_code == 200 and read.json()["id"] == cid
                 await dev_env.client.get_workflow_handle(workflow_id_for(cid)).terminate("test over")
-            await dispose_worker_engines(worker)
     assert await _rows(engine, cid) == (1, 1)  # one case, its intake written once

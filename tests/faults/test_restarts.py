@@ -19,7 +19,8 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from config import data_converter
+from config import Settings
+from infra.temporal import connect
 from tests.e2e.test_make_run import System, _poll
 from workflows import search_attributes as sa
 
@@ -58,17 +59,18 @@ def keyed(system: System, body: dict[str, Any], idem: str) -> httpx.Response:
     )
 
 
+def _settings(system: System) -> Settings:
+    """The Temporal address and payload key of the system's processes."""
+    return Settings(temporal_address=system.env["TEMPORAL_ADDRESS"], payload_key=system.env.get("PAYLOAD_KEY", ""))
+
+
 def temporal_client(system: System) -> Client:
-    return asyncio.run(
-        Client.connect(system.env["TEMPORAL_ADDRESS"], data_converter=data_converter(key=system.env.get("PAYLOAD_KEY", "")))
-    )
+    return asyncio.run(connect(_settings(system)))
 
 
 def complaint_workflow_ids(system: System) -> set[str]:
     async def ids() -> set[str]:
-        client = await Client.connect(
-            system.env["TEMPORAL_ADDRESS"], data_converter=data_converter(key=system.env.get("PAYLOAD_KEY", ""))
-        )
+        client = await connect(_settings(system))
         return {w.id async for w in client.list_workflows('WorkflowType = "ComplaintWorkflow"')}
 
     return asyncio.run(ids())
@@ -160,7 +162,7 @@ def test_api_killed_mid_request_retry_with_the_key_gets_one_case(system: System)
     before = complaint_workflow_ids(system)
 
     # the worker paused: intake cannot be written, so the API waits inside the request
-    worker, api = _child(system, "worker.py"), _child(system, "starter.api")
+    worker, api = _child(system, "worker.py"), _child(system, "-m api")
     key, body = f"in-flight-{secrets.token_hex(4)}", complaint_body()
     os.kill(worker, signal.SIGSTOP)
     try:

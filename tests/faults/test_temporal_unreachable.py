@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from api.main import create_app
 from config import Settings
-from starter.api import create_app
 from storage import tables as t
 from storage.engine import make_engine, sessions
 

@@ -13,7 +13,6 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from config import load_directory
 from models.complaint.messages import ComplaintStepInput
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Step
@@ -61,7 +60,7 @@ async def test_worker_sigkilled_between_activities_finishes_once(
     during a step's write; a new worker process each time finishes the case; every case_event
     is there exactly once (seq 1..N, no gap, no duplicate) and no notification is doubled."""
     db_path = sqlite_url.removeprefix("sqlite:///")
-    directory = load_directory(staff_file)
+    directory = Directory.from_file(staff_file)
     inp = phoned_in_complaint(directory)
     cid = inp.id
     client = dev_env.client

@@ -29,10 +29,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from config import ROOT, binary
+from config import ROOT, Settings
+from infra.binaries import binary
+from infra.bootstrap import Resources
 from models.staff import Directory
 from storage.migrate import upgrade
-from storage.engine import make_engine
 from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
 from tests.workflows.test_project_year import DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects
 from worker import build_worker
@@ -153,10 +154,15 @@ PROJECT_SCENARIOS: dict[str, Callable[[Projects], Awaitable[str]]] = {
 }
 
 
+def _resources(client: Client, database_url: str, task_queue: str) -> Resources:
+    settings = Settings(database_url=database_url, task_queue=task_queue, staff_file=ROOT / "data" / "staff.json")
+    return Resources(settings, client=client, directory=DIRECTORY)
+
+
 async def record_projects(env: WorkflowEnvironment, database_url: str, only: dict[str, str] | None = None) -> None:
-    engine = make_engine(database_url)
-    async with build_worker(env.client, "record-projects", database_url, ROOT / "data" / "staff.json"):
-        p = Projects(env, "record-projects", DIRECTORY, engine)
+    resources = _resources(env.client, database_url, "record-projects")
+    async with resources, build_worker(resources, env.client):
+        p = Projects(env, "record-projects", DIRECTORY, resources.engine)
         for scenario_name, scenario in PROJECT_SCENARIOS.items():
             if only is not None and scenario_name not in only:
                 continue
@@ -173,7 +179,6 @@ async def record_projects(env: WorkflowEnvironment, database_url: str, only: dic
                 if not last.HasField("workflow_execution_continued_as_new_event_attributes"):
                     break
                 run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-    await engine.dispose()
 
 
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] = {
@@ -186,7 +191,8 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] =
 
 async def record(env: WorkflowEnvironment, database_url: str, only: dict[str, str] | None = None) -> None:
     client: Client = env.client
-    async with build_worker(client, "record", database_url, ROOT / "data" / "staff.json"):
+    resources = _resources(client, database_url, "record")
+    async with resources, build_worker(resources, client):
         for name, scenario in SCENARIOS.items():
             if only is not None and name not in only:
                 continue

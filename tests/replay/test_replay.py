@@ -10,7 +10,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from config import ROOT, data_converter, new_payload_key
+from config import ROOT
+from infra.codec import data_converter, new_payload_key
 from worker import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((ROOT / "tests" / "histories").glob("*.json"))

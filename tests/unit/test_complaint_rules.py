@@ -1,4 +1,4 @@
-"""Unit tests of the pure complaint rules (models.complaint_rules, models.complaint).
+"""Unit tests of the pure complaint rules (models/complaint/: guards, steps, clocks, views).
 
 No Temporal, no database, no clock: every test builds a ``ComplaintState`` with the same
 functions the workflow calls and checks what the rules decide. Each test names the rule of

@@ -21,8 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.staff import Directory
 from storage import tables as t
-from worker import build_worker
-from tests.conftest import dispose_worker_engines
+from tests.conftest import running_worker
 from workflows.complaint import ComplaintWorkflow
 
 from .helpers import (
@@ -57,14 +56,12 @@ MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 async def cases(
     time_env: WorkflowEnvironment, task_queue: str, database_url: str, staff_file, directory: Directory
 ) -> AsyncIterator[Cases]:
-    worker = build_worker(time_env.client, task_queue, database_url, staff_file)
-    async with worker:
+    async with running_worker(time_env.client, database_url, task_queue, staff_file):
         c = Cases(time_env.client, task_queue, directory)
         try:
             yield c
         finally:
             await c.close()
-    await dispose_worker_engines(worker)
 
 
 async def _plan(handle, directory: Directory, actor: str = HANDLER):

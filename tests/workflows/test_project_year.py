@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.project import ProjectActivities, customer_id_for
+from infra.bootstrap import Resources
 from models.policy import ProjectPolicy
 from models.project.messages import HandOverInput, ProjectCreate, ProjectStepInput
 from models.project.state import ProjectInput
@@ -34,8 +35,7 @@ from models.project.views import ProjectView
 from models.project.vocabulary import ProjectStep
 from models.staff import Directory, Role
 from storage import tables as t
-from tests.conftest import dispose_worker_engines
-from worker import build_worker
+from tests.conftest import running_worker
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 DAY, MINUTE = timedelta(days=1), timedelta(minutes=1)
@@ -182,14 +182,12 @@ class Projects:
 async def projects(
     time_env: WorkflowEnvironment, task_queue: str, database_url: str, staff_file, directory: Directory, engine: AsyncEngine
 ) -> AsyncIterator[Projects]:
-    worker = build_worker(time_env.client, task_queue, database_url, staff_file)
-    async with worker:
+    async with running_worker(time_env.client, database_url, task_queue, staff_file):
         p = Projects(time_env, task_queue, directory, engine)
         try:
             yield p
         finally:
             await p.close()
-    await dispose_worker_engines(worker)
 
 
 # --- the database -------------------------------------------------------------------------
@@ -424,7 +422,7 @@ async def test_nd09_continue_as_new_keeps_clocks_budget_expenses_and_follow_ups(
 
 
 async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_sales(
-    projects: Projects, engine: AsyncEngine
+    projects: Projects, engine: AsyncEngine, resources: Resources
 ) -> None:
     """ND-11: supply in three consecutive months completes the project; the client becomes a
     regular customer (a ``customer`` row, written once) and the workflow ends. ND-01: applying
@@ -448,7 +446,7 @@ async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_
     assert row.name == app.client_name
     assert (await kinds(engine, wid))[-2:] == ["supply", "handed_to_sales"]
     assert (await project_row(engine, final.id)).stage == "completed"
-    again = await ProjectActivities(engine).hand_over_to_sales(HandOverInput(project_id=final.id, client_name=app.client_name))
+    again = await ProjectActivities(engine, resources.writer).hand_over_to_sales(HandOverInput(project_id=final.id, client_name=app.client_name))
     assert again.created is False
 
     wid2, refused = await p.start(application(client_name=f"  {app.client_name.upper()} "))

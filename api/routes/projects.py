@@ -1,11 +1,10 @@
-"""The new-client development project API (ND rules), a router of the intake API.
+"""The new-client development projects (ND rules).
 
 Reads come from the ``client_project`` projection the activities keep; human steps go to the
 workflow as Temporal updates, whose validators refuse what is not allowed now (409) or not the
 caller's to do (403) before anything is written. ND-13: a project is visible only to the review
 group, the leaders and its implementers.
 """
-
 
 from typing import Annotated, Any
 
@@ -15,34 +14,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
-from models.policy import ProjectPolicy, load_project_policy
+from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
+from api.errors import ERRORS
+from api.schemas import EventOut, ExpenseDecisionOut, Problem, ProjectAccepted, Unprocessable
+from api.steps import HumanStep, Intake
+from models.case import DecisionBody
 from models.project.guards import may_view
 from models.project.messages import EmptyBody, ProjectCreate
-from models.project.state import ProjectInput
 from models.project.steps import STEPS
-from models.project.views import ExpenseView, ProjectView
+from models.project.views import ProjectView
 from models.project.vocabulary import GROUP_ROLES, Flag, ProjectStep, Stage
-from models.staff import Directory, Role, Staff
-from starter.api import (
-    ERROR_STATUS,
-    ERRORS,
-    AppDep,
-    AppState,
-    CurrentStaff,
-    EventOut,
-    IdempotentDep,
-    Problem,
-    SessionDep,
-    TemporalDep,
-    Unprocessable,
-    registered_or_accepted,
-)
-from starter.intake import new_complaint_id
+from models.staff import Role, Staff
+from starter.intake import new_complaint_id, project_input, start_project
 from storage import tables as t
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
@@ -56,77 +40,6 @@ PROJECT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/client-projects", tags=["client projects"])
-
-#: Each step's body type, read off its typed input in the steps table.
-STEP_BODIES: dict[ProjectStep, Any] = {step: rule.input.model_fields["body"].annotation for step, rule in STEPS.items()}
-
-
-class ProjectAccepted(BaseModel):
-    """202: the application is started durably, not yet registered."""
-
-    id: str
-    workflow_id: str
-    stage: Stage
-
-
-class ExpenseDecisionOut(BaseModel):
-    """What an expense decision answers: the expense only (finance decides reimbursements
-    without seeing the project, ND-04 / ND-13)."""
-
-    project_id: str
-    stage: Stage
-    expense: ExpenseView
-
-
-# --- starting a project -------------------------------------------------------------------
-
-
-def static_summary(inp: ProjectInput) -> str:
-    """What the Temporal UI shows for the workflow."""
-    return f"New client {inp.application.client_name} · {inp.application.product_line} · project {inp.id}"
-
-
-def project_input(
-    project_id: str,
-    application: ProjectCreate,
-    applicant: Staff,
-    directory: Directory,
-    policy: ProjectPolicy,
-    history_limit: int | None = None,
-) -> ProjectInput:
-    implementers = []
-    for sid in application.implementer_ids:
-        s = directory.get(sid)
-        if s is None:
-            raise ValueError(f"implementer_ids: unknown staff {sid}")
-        if s.role is not Role.staff:
-            raise ValueError(f"implementer_ids: {sid} is not a sales staff member")
-        implementers.append(s.ref)
-    extra = {"history_limit": history_limit} if history_limit else {}
-    return ProjectInput(
-        id=project_id,
-        application=application,
-        applicant=applicant.ref,
-        implementers=implementers,
-        officers=directory.with_role(Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance),
-        policy=policy,
-        **extra,
-    )
-
-
-async def start_project(client: Client, task_queue: str, inp: ProjectInput) -> ProjectView:
-    """Start the workflow and wait until the application is written (update-with-start)."""
-    op = WithStartWorkflowOperation(
-        ClientProjectWorkflow.run,
-        inp,
-        id=project_workflow_id(inp.id),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=static_summary(inp),
-    )
-    return await client.execute_update_with_start_workflow(
-        ClientProjectWorkflow.registered_project, start_workflow_operation=op
-    )
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -156,27 +69,24 @@ def _json_list_has(column: Any, value: str) -> Any:
     responses={**PROJECT_ERRORS, 202: {"model": ProjectAccepted, "description": "accepted; registration still running"}},
     summary="Apply for a new-client development project (ND-01, ND-02)",
 )
-async def create_project(
-    body: ProjectCreate, staff: CurrentStaff, st: AppDep, client: TemporalDep, idem: IdempotentDep
-) -> Any:
-    return await idem.answer(201, lambda: _apply(body, staff, st, client, idem.new_id(new_complaint_id)))
+async def create_project(body: ProjectCreate, intake: IntakeDep) -> Any:
+    return await intake.idem.answer(201, lambda: _apply(body, intake, intake.idem.new_id(new_complaint_id)))
 
 
-async def _apply(body: ProjectCreate, staff: Staff, st: AppState, client: Client, pid: str) -> Any:
+async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:
+    res, staff = intake.resources, intake.staff
     if not (staff.id in body.implementer_ids or staff.role in GROUP_ROLES):
         raise HTTPException(403, "ND-13: apply as one of the project's implementers")
     try:
-        inp = project_input(pid, body, staff, st.directory, load_project_policy())
+        inp = project_input(pid, body, staff, res.directory, res.project_policy())
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    view = await registered_or_accepted(
-        client, project_workflow_id(pid), start_project(client, st.settings.task_queue, inp), st.intake_wait_seconds
+    accepted = {"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value}
+    view = await intake.registered(
+        project_workflow_id(pid), start_project(intake.client, res.settings.task_queue, inp), accepted
     )
-    if view is None:  # started durably; no worker has checked the application yet
-        return JSONResponse(
-            status_code=202,
-            content={"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value},
-        )
+    if isinstance(view, JSONResponse):  # started durably; no worker has checked the application yet
+        return view
     if view.stage is Stage.rejected:  # ND-01: refused with the reason (recorded by the workflow)
         log.info("project_refused", project=pid, applicant=staff.id)
         raise HTTPException(422, view.rejection_reason or "ND-01: ineligible")
@@ -226,74 +136,40 @@ async def project_history(project_id: str, staff: CurrentStaff, db: SessionDep) 
 # --- human steps --------------------------------------------------------------------------
 
 
-async def _take_step(
-    step: ProjectStep,
-    project_id: str,
-    body: BaseModel,
-    staff: Staff,
-    db: AsyncSession,
-    client: Client,
-    expense_id: str | None = None,
-    update_id: str | None = None,
-) -> ProjectView:
+async def _open_project(db: AsyncSession, project_id: str, staff: Staff, step: ProjectStep) -> t.ClientProject:
     row = await _visible_project(db, project_id, staff, finance_may_act=step is ProjectStep.expense_decision)
     if row.stage in (Stage.completed.value, Stage.terminated.value, Stage.rejected.value):
         raise HTTPException(409, f"the project is {row.stage}")
-    await db.close()  # do not hold a connection while the workflow works
-    inp = STEPS[step].input(actor=staff.ref, body=body, expense_id=expense_id)
-    handle = client.get_workflow_handle(row.workflow_id)  # no run id: the current run
-    try:
-        return await handle.execute_update(step.value, inp, id=update_id, result_type=ProjectView)
-    except WorkflowUpdateFailedError as e:
-        cause = e.cause
-        if isinstance(cause, ApplicationError):
-            raise HTTPException(ERROR_STATUS.get(cause.type or "", 409), cause.message) from None
-        raise HTTPException(409, str(cause)) from None
-    except RPCError as e:
-        if e.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise HTTPException(409, "the project is closed") from None
-        raise
+    return row
+
+
+async def _take_step(
+    step: ProjectStep, project_id: str, body: BaseModel, human: HumanStep, expense_id: str | None = None
+) -> ProjectView:
+    return await human.take(
+        lambda: _open_project(human.db, project_id, human.staff, step),
+        lambda: STEPS[step].input(actor=human.staff.ref, body=body, expense_id=expense_id),
+        ClientProjectWorkflow.update_for(step),
+        closed="the project is closed",
+    )
 
 
 def _step_route(step: ProjectStep, path: str, summary: str) -> None:
-    body_type = STEP_BODIES[step]
+    body_type = STEPS[step].body
 
-    if step is ProjectStep.resume:
+    if step is ProjectStep.resume:  # no body needed
 
-        async def endpoint(  # type: ignore[misc]
-            project_id: str,
-            staff: CurrentStaff,
-            db: SessionDep,
-            client: TemporalDep,
-            idem: IdempotentDep,
-            body: EmptyBody | None = None,
-        ) -> Any:
-            return await idem.answer(
-                200, lambda: _take_step(step, project_id, body or EmptyBody(), staff, db, client, update_id=idem.update_id)
-            )
+        async def endpoint(project_id: str, human: HumanStepDep, body: EmptyBody | None = None) -> Any:  # type: ignore[misc]
+            return await human.idem.answer(200, lambda: _take_step(step, project_id, body or EmptyBody(), human))
 
     else:
 
-        async def endpoint(  # type: ignore[misc]
-            project_id: str,
-            body: body_type,  # type: ignore[valid-type]
-            staff: CurrentStaff,
-            db: SessionDep,
-            client: TemporalDep,
-            idem: IdempotentDep,
-        ) -> Any:
-            return await idem.answer(
-                200, lambda: _take_step(step, project_id, body, staff, db, client, update_id=idem.update_id)
-            )
+        async def endpoint(project_id: str, body: body_type, human: HumanStepDep) -> Any:  # type: ignore[misc, valid-type]
+            return await human.idem.answer(200, lambda: _take_step(step, project_id, body, human))
 
     endpoint.__name__ = f"project_{step.value}"
     router.add_api_route(
-        f"/{{project_id}}/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=ProjectView,
-        responses=PROJECT_ERRORS,
-        summary=summary,
+        f"/{{project_id}}/{path}", endpoint, methods=["POST"], response_model=ProjectView, responses=PROJECT_ERRORS, summary=summary
     )
 
 
@@ -324,18 +200,12 @@ for _step, _path, _summary in [
 async def expense_decision(
     project_id: str,
     expense_id: str,
-    body: STEP_BODIES[ProjectStep.expense_decision],  # type: ignore[valid-type]
-    staff: CurrentStaff,
-    db: SessionDep,
-    client: TemporalDep,
-    idem: IdempotentDep,
+    body: DecisionBody,
+    human: HumanStepDep,
 ) -> Any:
     async def decide() -> ExpenseDecisionOut:
-        view = await _take_step(
-            ProjectStep.expense_decision, project_id, body, staff, db, client, expense_id, idem.update_id
-        )
+        view = await _take_step(ProjectStep.expense_decision, project_id, body, human, expense_id)
         decided = next(e for e in view.expenses if e.id == expense_id)
         return ExpenseDecisionOut(project_id=view.id, stage=view.stage, expense=decided)
 
-    return await idem.answer(200, decide)
-
+    return await human.idem.answer(200, decide)

@@ -1,0 +1,77 @@
+"""The one assembler of the API: every router, the middlewares, the exception handlers, and
+a lifespan that opens the process's Resources (infra/bootstrap.py) and closes them. Its
+OpenAPI at /openapi.json is the reference.
+
+``python -m api`` (``make api``) serves it with uvicorn.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.errors import add_exception_handlers
+from api.middleware import BodyLimit, CodecCORS
+from api.routes import codec, complaints, health, inbox, projects
+from config import Settings, get_settings
+from infra.bootstrap import Resources
+from infra.logs import configure_logging
+from infra.process import settle_heap
+from models.staff import Directory
+
+#: How long a request waits for an unreachable Temporal before answering 503.
+TEMPORAL_CONNECT_TIMEOUT = 5.0
+
+
+def create_app(
+    settings: Settings | None = None,
+    client: Client | None = None,
+    directory: Directory | None = None,
+    intake_wait_seconds: float | None = None,
+) -> FastAPI:
+    """The API. ``client`` and ``directory`` replace the ones the lifespan would make (tests);
+    ``intake_wait_seconds`` replaces INTAKE_WAIT_SECONDS."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with Resources(
+            settings, client=client, directory=directory, temporal_timeout=TEMPORAL_CONNECT_TIMEOUT
+        ) as resources:
+            app.state.resources = resources
+            yield
+
+    app = FastAPI(
+        title="Customer department workflows",
+        version="0.1.0",
+        description="Complaints as durable Temporal workflows. Every request carries X-API-Key.",
+        lifespan=lifespan,
+    )
+    app.state.intake_wait_seconds = (
+        settings.intake_wait_seconds if intake_wait_seconds is None else intake_wait_seconds
+    )
+    app.include_router(complaints.router)
+    app.include_router(inbox.router)
+    app.include_router(health.router)
+    app.include_router(projects.router)
+    app.include_router(codec.router)
+    app.add_middleware(CodecCORS, origins=settings.codec_cors_origins)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, codec_limit=max(settings.max_body_bytes, settings.max_codec_body_bytes)
+    )
+    add_exception_handlers(app)
+    return app
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    app = create_app(settings)
+    settle_heap(settings)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

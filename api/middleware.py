@@ -1,0 +1,90 @@
+"""The API's ASGI middlewares: the request body limit (413) and CORS for the codec paths
+(the Temporal Web UI calls /codec/* from the browser)."""
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware
+
+from api.security import CODEC_PREFIX
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class CodecCORS:
+    """CORS for the codec paths only (the Web UI's origin calls them from the browser)."""
+
+    def __init__(self, app: ASGIApp, origins: Sequence[str]):
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["content-type", "x-namespace", "authorization", "x-api-key"],
+            allow_credentials=True,
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CODEC_PREFIX + "/"):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """413 for a request body above ``limit`` bytes (``codec_limit`` on /codec/), whether
+    announced by Content-Length or streamed: the body is read up to the limit before the app
+    sees it."""
+
+    def __init__(self, app: ASGIApp, limit: int, codec_limit: int):
+        self.app, self.limit, self.codec_limit = app, limit, codec_limit
+
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = json.dumps({"detail": f"request body too large: the limit is {limit} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.codec_limit if scope["path"].startswith(CODEC_PREFIX + "/") else self.limit
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > limit:
+                        await self._refuse(send, limit)
+                        return
+                except ValueError:
+                    pass
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._refuse(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

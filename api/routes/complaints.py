@@ -1,0 +1,183 @@
+"""The complaints: intake, reads, and the human steps (CP rules).
+
+Reads come from the database projection the activities keep; human steps go to the workflow as
+Temporal updates, whose validators refuse what is not allowed now (409) before anything is
+written.
+"""
+
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
+from api.errors import ERRORS
+from api.schemas import ComplaintAccepted, EventOut
+from api.steps import HumanStep, Intake
+from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput
+from models.complaint.steps import STEPS
+from models.complaint.views import ComplaintView
+from models.complaint.vocabulary import Severity, Status, Step
+from models.staff import Directory, Staff
+from starter.intake import intake_input, new_complaint_id, start_complaint
+from storage import tables as t
+from workflows.complaint import ComplaintWorkflow, workflow_id_for
+
+log = structlog.get_logger()
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+
+
+async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.Complaint:
+    row = await db.get(t.Complaint, complaint_id)
+    if row is None:
+        raise HTTPException(404, f"complaint {complaint_id} not found")
+    if row.target_staff_id == staff.id:
+        raise HTTPException(403, "CP-07: the staff member complained about cannot read it")
+    seen = await db.scalar(
+        select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == row.workflow_id, t.CaseViewer.staff_id == staff.id)
+    )
+    if seen is None:
+        raise HTTPException(403, "CP-19: only the complaint's receiver, handler, investigator and their leaders")
+    return row
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintView,
+    responses={**ERRORS, 202: {"model": ComplaintAccepted, "description": "accepted: registration still running, "
+                                  "or the caller is the staff member complained about (CP-07: no case returned)"}},
+    summary="Register a complaint (CP-01, CP-02, CP-03, CP-20)",
+)
+async def create_complaint(body: ComplaintCreate, intake: IntakeDep) -> Any:
+    return await intake.idem.answer(201, lambda: _register(body, intake, intake.idem.new_id(new_complaint_id)))
+
+
+async def _register(body: ComplaintCreate, intake: Intake, cid: str) -> Any:
+    res, staff = intake.resources, intake.staff
+    if body.target.staff_id is not None and res.directory.get(body.target.staff_id) is None:
+        raise HTTPException(422, f"target.staff_id: unknown staff {body.target.staff_id}")
+    inp = intake_input(cid, body, staff, res.directory, res.complaint_policy())
+    accepted = {"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value}
+    view = await intake.registered(
+        workflow_id_for(cid), start_complaint(intake.client, res.settings.task_queue, inp), accepted
+    )
+    if isinstance(view, JSONResponse):
+        return view
+    log.info("complaint_registered", complaint=cid, receiver=staff.id)
+    if body.target.staff_id == staff.id:
+        # CP-07: registered (nothing lost: the receiver's leaders see it), but the staff
+        # member complained about never reads it, not even in this answer.
+        return JSONResponse(status_code=202, content=accepted)
+    return view
+
+
+@router.get("", response_model=list[ComplaintView], responses=ERRORS, summary="List the complaints you may see")
+async def list_complaints(
+    staff: CurrentStaff,
+    db: SessionDep,
+    status: Status | None = None,
+    severity: Severity | None = None,
+    handler_id: str | None = None,
+    escalation_level: Annotated[int | None, Query(ge=0, le=3)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    q = (
+        select(t.Complaint.view)
+        .join(t.CaseViewer, t.CaseViewer.case_ref == t.Complaint.workflow_id)
+        .where(t.CaseViewer.staff_id == staff.id)
+        .where(func.coalesce(t.Complaint.target_staff_id, "") != staff.id)
+    )
+    if status is not None:
+        q = q.where(t.Complaint.status == status.value)
+    if severity is not None:
+        q = q.where(t.Complaint.severity == severity.value)
+    if handler_id is not None:
+        q = q.where(t.Complaint.handler_id == handler_id)
+    if escalation_level is not None:
+        q = q.where(t.Complaint.escalation_level == escalation_level)
+    rows = await db.scalars(q.order_by(t.Complaint.received_at.desc()).limit(limit).offset(offset))
+    return list(rows)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintView, responses=ERRORS, summary="The complaint as it is now")
+async def get_complaint(complaint_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
+    return (await _visible_case(db, complaint_id, staff)).view
+
+
+@router.get(
+    "/{complaint_id}/history", response_model=list[EventOut], responses=ERRORS, summary="Every event, in order"
+)
+async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
+    row = await _visible_case(db, complaint_id, staff)
+    events = await db.scalars(select(t.CaseEvent).where(t.CaseEvent.case_ref == row.workflow_id).order_by(t.CaseEvent.seq))
+    return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
+
+
+# --- human steps --------------------------------------------------------------------------
+
+
+async def _open_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.Complaint:
+    row = await _visible_case(db, complaint_id, staff)
+    if row.archived:
+        raise HTTPException(409, "CP-17: the complaint is archived and read-only")
+    return row
+
+
+def _step_input(step: Step, body: BaseModel, staff: Staff, directory: Directory) -> ComplaintStepInput[Any]:
+    """The step's typed update input; an assignment carries the chains of the staff it names
+    (422 for an unknown one)."""
+    inp = STEPS[step].input(actor=staff.ref, body=body)
+    if isinstance(body, AssignBody):
+        handler = directory.get(body.handler_id)
+        if handler is None:
+            raise HTTPException(422, f"handler_id: unknown staff {body.handler_id}")
+        inp.handler, inp.handler_chain = handler.ref, directory.chain(handler.id)
+        if body.investigator_id is not None:
+            investigator = directory.get(body.investigator_id)
+            if investigator is None:
+                raise HTTPException(422, f"investigator_id: unknown staff {body.investigator_id}")
+            inp.investigator, inp.investigator_chain = investigator.ref, directory.chain(investigator.id)
+    return inp
+
+
+async def _take_step(step: Step, complaint_id: str, body: BaseModel, human: HumanStep) -> ComplaintView:
+    return await human.take(
+        lambda: _open_case(human.db, complaint_id, human.staff),
+        lambda: _step_input(step, body, human.staff, human.resources.directory),
+        ComplaintWorkflow.update_for(step),
+        closed="the complaint is closed",
+    )
+
+
+def _step_route(step: Step, path: str, summary: str) -> None:
+    body_type = STEPS[step].body
+
+    async def endpoint(complaint_id: str, body: body_type, human: HumanStepDep) -> Any:  # type: ignore[valid-type]
+        return await human.idem.answer(200, lambda: _take_step(step, complaint_id, body, human))
+
+    endpoint.__name__ = f"complaint_{step.value}"
+    router.add_api_route(
+        f"/{{complaint_id}}/{path}", endpoint, methods=["POST"], response_model=ComplaintView, responses=ERRORS, summary=summary
+    )
+
+
+for _step, _path, _summary in [
+    (Step.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
+    (Step.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
+    (Step.plan, "plan", "Record the handling plan (CP-08)"),
+    (Step.investigation, "investigation", "Record the investigation (CP-11)"),
+    (Step.escalate, "escalate", "Escalate one level up the ladder (CP-09)"),
+    (Step.compensation, "compensation", "Request a compensation (CP-12)"),
+    (Step.compensation_decision, "compensation/decision", "Approve or refuse a compensation (CP-12)"),
+    (Step.major_report, "major-report", "File the major-complaint report (CP-10)"),
+    (Step.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
+    (Step.survey, "survey", "Record the satisfaction survey (CP-16)"),
+]:
+    _step_route(_step, _path, _summary)

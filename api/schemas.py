@@ -1,0 +1,68 @@
+"""The API's own response shapes (the cases' shapes are in models/)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from models.complaint.vocabulary import Status
+from models.project.views import ExpenseView
+from models.project.vocabulary import Stage
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class Unprocessable(BaseModel):
+    """422: a sentence naming the problem, or FastAPI's list of field errors."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class EventOut(BaseModel):
+    seq: int
+    kind: str
+    actor_id: str | None
+    at: datetime
+    data: dict[str, Any]
+
+
+class NotificationOut(BaseModel):
+    id: int
+    case_ref: str
+    kind: str
+    message: str
+    channel: str | None
+    created_at: datetime
+
+
+class ComplaintAccepted(BaseModel):
+    """202: the complaint is registered (or will be), without its content."""
+
+    id: str
+    workflow_id: str
+    status: Status
+
+
+class Health(BaseModel):
+    api: str
+    database: str
+    temporal: str
+
+
+class ProjectAccepted(BaseModel):
+    """202: the application is started durably, not yet registered."""
+
+    id: str
+    workflow_id: str
+    stage: Stage
+
+
+class ExpenseDecisionOut(BaseModel):
+    """What an expense decision answers: the expense only (finance decides reimbursements
+    without seeing the project, ND-04 / ND-13)."""
+
+    project_id: str
+    stage: Stage
+    expense: ExpenseView

@@ -1,0 +1,124 @@
+"""The composition root (cosmicpython's ``bootstrap.py``): one object makes and closes every
+resource of a process.
+
+    async with Resources(settings) as resources:
+        client = await resources.temporal()          # connected on first use
+        ComplaintActivities(resources.engine, resources.writer, resources.settings.staff_file)
+
+The worker (worker.py), the API (api/main.py's lifespan), the command line (starter/cli.py),
+the benchmarks and the tests' fixtures each open one ``Resources``: ``make run``'s worker and
+API are processes of their own, each with its own. Nothing else makes an engine, a writer or a
+client from settings, so closing the ``Resources`` closes everything the process opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from temporalio.client import Client
+
+from config import Settings, get_settings
+from infra.temporal import connect
+from models.policy import ComplaintPolicy, ProjectPolicy, load_complaint_policy, load_project_policy
+from models.staff import Directory
+from storage.engine import make_engine, sessions
+from storage.writer import BatchWriter
+
+class Resources:
+    """The resolved settings, the staff directory, the async database engine and its session
+    maker, the batch writer (made on first use: only the worker writes through it) and the
+    Temporal client (connected on first use: the API starts, and answers 503, while Temporal is
+    down).
+
+    ``client`` and ``directory`` may be given (tests, ``create_app(client=…)``): a given client
+    is used as it is and left to its owner. ``temporal_timeout`` bounds each connection
+    attempt (the API: 5 s, so a request waits at most that long for an unreachable server)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: Client | None = None,
+        directory: Directory | None = None,
+        temporal_timeout: float | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.directory = directory or Directory.from_file(self.settings.staff_file)
+        self.engine: AsyncEngine = make_engine(self.settings.database_url)
+        self.sessions: async_sessionmaker = sessions(self.engine)
+        self.temporal_timeout = temporal_timeout
+        self._client = client
+        self._owns_client = client is None
+        self._connecting: asyncio.Future[Client] | None = None
+        self._writer: BatchWriter | None = None
+        self._closed = False
+
+    # --- the policy ----------------------------------------------------------------------
+
+    def complaint_policy(self) -> ComplaintPolicy:
+        """The complaint policy as ``POLICY_*`` sets it now, resolved for each new case (its
+        workflow input keeps it: a later change never reaches an open case)."""
+        return load_complaint_policy()
+
+    def project_policy(self) -> ProjectPolicy:
+        """The project policy as ``POLICY_*`` sets it now, resolved for each new project."""
+        return load_project_policy()
+
+    # --- the database --------------------------------------------------------------------
+
+    @property
+    def writer(self) -> BatchWriter:
+        """The process's batch writer (storage/writer.py), made on first use."""
+        if self._writer is None:
+            if self._closed:
+                raise RuntimeError("Resources are closed")
+            self._writer = BatchWriter(self.settings.database_url)
+        return self._writer
+
+    # --- Temporal ------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Client | None:
+        """The Temporal client if one is connected (or was given), without connecting."""
+        return self._client
+
+    async def temporal(self) -> Client:
+        """The Temporal client, connected on first use (infra.temporal.connect). Concurrent
+        first uses share one attempt; a failed attempt raises ``infra.temporal.TemporalUnavailable``
+        and the next use tries again."""
+        if self._client is None:
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.ensure_future(connect(self.settings, timeout=self.temporal_timeout))
+                # read by every waiter; marked read here too, for when all of them gave up
+                self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._client = await asyncio.shield(self._connecting)
+        return self._client
+
+    # --- closing -------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close what this object opened: the batch writer, then the engine's connections. A
+        client given to it stays its owner's; a client it connected is dropped (a Temporal
+        client holds no resource that needs closing)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+        self._connecting = None
+        if self._owns_client:
+            self._client = None
+        if self._writer is not None:
+            await self._writer.aclose()
+            self._writer = None
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Resources:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker api test test-unit test-workflows test-api test-e2e bench bench-full clean
+.PHONY: install lint run worker api test test-unit test-workflows test-api test-e2e bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ worker: $(STAMP)
 api: $(STAMP)
 	$(BIN)/python -m api
 
-test: $(STAMP)  ## the whole suite: unit, activities, workflows (time skipping), api, e2e
+lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops here
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## the lint gate, then the whole suite: unit, activities, workflows (time skipping), api, e2e
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)

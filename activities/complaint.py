@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from models.case import StepWritten
 from models.complaint.guards import reassignment_candidate, viewers
-from models.complaint.messages import CustomerLookup, LookupInput, Reassignment, ReassignInput
+from models.complaint.messages import CustomerLookup, LookupInput, ReassignInput, Reassignment
 from models.complaint.records import ComplaintRecord
 from models.complaint.steps import repeats_of
 from models.complaint.views import view_of
@@ -28,9 +28,9 @@ from storage.writer import BatchWriter, record_event
 log = structlog.get_logger()
 
 COMPLAINTS, VIEWERS, ACCOUNTABILITY = (
-    t.Complaint.__table__,
-    t.CaseViewer.__table__,
-    t.AccountabilityRecord.__table__,
+    t.table(t.Complaint),
+    t.table(t.CaseViewer),
+    t.table(t.AccountabilityRecord),
 )
 
 # A step's statements, built once (see storage.writer): each write passes only its values.

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from models.case import StepWritten
-
 from models.project.guards import eligibility
 from models.project.messages import Eligibility, EligibilityInput, HandOver, HandOverInput
 from models.project.records import ProjectRecord

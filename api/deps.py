@@ -140,13 +140,14 @@ CodecStaff = Annotated[Staff, Depends(codec_staff)]
 def codec_of(request: Request, res: ResourcesDep) -> PayloadCodec | None:
     """The payload codec of /codec/*: PAYLOAD_KEY's, else that of the API's own client (a
     client given to create_app may carry the key); None: payloads pass unchanged."""
-    cached = getattr(request.app.state, "payload_codec", False)
+    cached: PayloadCodec | None | bool = getattr(request.app.state, "payload_codec", False)
     if cached is False:
         cached = payload_codec(res.settings)
         if cached is None and res.client is not None:
             cached = res.client.data_converter.payload_codec
         if cached is not None or res.client is not None:
             request.app.state.payload_codec = cached
+    assert cached is None or isinstance(cached, PayloadCodec)
     return cached
 
 

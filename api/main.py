@@ -49,9 +49,7 @@ def create_app(
         description="Complaints as durable Temporal workflows. Every request carries X-API-Key.",
         lifespan=lifespan,
     )
-    app.state.intake_wait_seconds = (
-        settings.intake_wait_seconds if intake_wait_seconds is None else intake_wait_seconds
-    )
+    app.state.intake_wait_seconds = settings.intake_wait_seconds if intake_wait_seconds is None else intake_wait_seconds
     app.include_router(complaints.router)
     app.include_router(inbox.router)
     app.include_router(health.router)
@@ -59,7 +57,9 @@ def create_app(
     app.include_router(codec.router)
     app.add_middleware(CodecCORS, origins=settings.codec_cors_origins)
     app.add_middleware(
-        BodyLimit, limit=settings.max_body_bytes, codec_limit=max(settings.max_body_bytes, settings.max_codec_body_bytes)
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        codec_limit=max(settings.max_body_bytes, settings.max_codec_body_bytes),
     )
     add_exception_handlers(app)
     return app

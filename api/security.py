@@ -60,8 +60,11 @@ def session_staff_id(secret: bytes, cookie: str, now: float | None = None) -> st
 def codec_reader(staff: Staff | None, how: str) -> Staff:
     """The caller, if it may read payloads: 401 (``how`` says why) or 403 otherwise."""
     if staff is None:
-        raise HTTPException(401, f"{how} (X-API-Key, Authorization: Bearer, or sign in at {CODEC_PREFIX}/login)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            f"{how} (X-API-Key, Authorization: Bearer, or sign in at {CODEC_PREFIX}/login)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if staff.role not in CODEC_ROLES:
         raise HTTPException(403, "CP-19/ND-13: only supervisors, managers and the development group read payloads")
     return staff

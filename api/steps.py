@@ -22,7 +22,7 @@ from api.errors import CLOSED_RUN, refusal_to_http
 from api.idempotency import Idempotent
 from infra.bootstrap import Resources
 from models.staff import Staff
-from starter.intake import registered_or_accepted
+from starter.intake import CaseKind, In, register
 
 V = TypeVar("V")
 
@@ -89,10 +89,10 @@ class Intake:
     def __init__(self, staff: Staff, resources: Resources, client: Client, idem: Idempotent, wait: float):
         self.staff, self.resources, self.client, self.idem, self.wait = staff, resources, client, idem, wait
 
-    async def registered(self, workflow_id: str, start: Awaitable[V], accepted: dict[str, Any]) -> V | JSONResponse:
-        """The case once its workflow registered it (``start``: the update-with-start), or 202
-        with ``accepted`` when it was started durably but no worker registered it in time."""
-        view = await registered_or_accepted(self.client, workflow_id, start, self.wait)
+    async def registered(self, kind: CaseKind[In, V], inp: In, accepted: dict[str, Any]) -> V | JSONResponse:
+        """The case once its workflow registered it (starter.intake.register), or 202 with
+        ``accepted`` when it was started durably but no worker registered it in time."""
+        view = await register(self.client, self.resources.settings.task_queue, kind, inp, self.wait)
         if view is None:  # started durably, registers as soon as a worker runs: accepted, not lost
             return JSONResponse(status_code=202, content=accepted)
         return view

@@ -114,17 +114,23 @@ class Stack:
     def settings(self) -> Settings:
         """What the stack's processes are configured with (env())."""
         return Settings(
-            temporal_address=self.address, temporal_namespace="default", database_url=self.database_url,
+            temporal_address=self.address,
+            temporal_namespace="default",
+            database_url=self.database_url,
             payload_key=self.payload_key,
         )
 
     def env(self, **extra: str) -> dict[str, str]:
-        return os.environ | {
-            "TEMPORAL_ADDRESS": self.address,
-            "DATABASE_URL": self.database_url,
-            "LOG_LEVEL": "WARNING",
-            "PAYLOAD_KEY": self.payload_key,
-        } | extra
+        return (
+            os.environ
+            | {
+                "TEMPORAL_ADDRESS": self.address,
+                "DATABASE_URL": self.database_url,
+                "LOG_LEVEL": "WARNING",
+                "PAYLOAD_KEY": self.payload_key,
+            }
+            | extra
+        )
 
     async def start(self) -> Client:
         self.procs.append(
@@ -175,8 +181,10 @@ class Stack:
                 if proc.poll() is not None and proc not in self.stopped:
                     task.cancel()
                     log = Path(str(proc.args[-1])).stem if isinstance(proc.args, list) else "process"
-                    tail = b"".join(sorted(self.dir.glob(f"{log}-*.log"))[-1].read_bytes().splitlines(keepends=True)[-15:])
-                    raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{tail.decode(errors='replace')}")
+                    tail = b"".join(
+                        sorted(self.dir.glob(f"{log}-*.log"))[-1].read_bytes().splitlines(keepends=True)[-15:]
+                    )
+                    raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{tail.decode(errors='replace')}")
 
     def stop_proc(self, proc: subprocess.Popen[bytes]) -> None:
         self.stopped.append(proc)

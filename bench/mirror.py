@@ -82,7 +82,10 @@ class MirrorLifecycleWorkflow:
         self.handler: str | None = None
         self.customer: str | None = (intake.get("complaint") or {}).get("complainant", {}).get("customer_id")
         received = workflow.now()
-        self.clocks: dict[str, datetime] = {"plan": received + PLAN_DEADLINE, "resolution": received + RESOLUTION_DEADLINE}
+        self.clocks: dict[str, datetime] = {
+            "plan": received + PLAN_DEADLINE,
+            "resolution": received + RESOLUTION_DEADLINE,
+        }
 
     def _next(self) -> tuple[str, datetime] | None:
         if not self.clocks:
@@ -110,12 +113,12 @@ class MirrorLifecycleWorkflow:
             if due > workflow.now():
                 try:
                     await workflow.wait_condition(
-                        lambda: self._clock_changed(armed),
+                        self._changed_from(armed),
                         timeout=due - workflow.now(),
                         timeout_summary=f"{name} deadline",
                     )
                     continue
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             # A clock ran out (not in the benchmark: its cases end within seconds): one write.
             async with self.lock:
@@ -125,6 +128,9 @@ class MirrorLifecycleWorkflow:
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         return {"ref": self.ref, "seq": self.seq, "status": self.status}
+
+    def _changed_from(self, armed: Any) -> Any:
+        return lambda: self._clock_changed(armed)
 
     def _clock_changed(self, armed: tuple[str, datetime] | None) -> bool:
         return self.status == "closed" or self._next() != armed
@@ -206,7 +212,9 @@ class MirrorLifecycleWorkflow:
                 sa.COMPLAINT_STATUS.value_set(self.status),
                 sa.COMPLAINT_SEVERITY.value_set(self.severity),
                 sa.ESCALATION_LEVEL.value_set(self.level),
-                sa.COMPLAINT_CATEGORY.value_set(self.category) if self.category else sa.COMPLAINT_CATEGORY.value_unset(),
+                sa.COMPLAINT_CATEGORY.value_set(self.category)
+                if self.category
+                else sa.COMPLAINT_CATEGORY.value_unset(),
                 sa.HANDLER_ID.value_set(self.handler) if self.handler else sa.HANDLER_ID.value_unset(),
                 sa.PLAN_DUE_AT.value_set(plan_due) if plan_due else sa.PLAN_DUE_AT.value_unset(),
                 sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),

@@ -40,9 +40,9 @@ from bench.mirror import LOOKUP, RECORD, TABLE, MirrorLifecycleWorkflow, MirrorW
 from config import ROOT, get_settings
 from infra.logs import configure_logging
 from infra.process import settle_heap
+from infra.sandbox import workflow_runner
 from infra.temporal import connect
 from storage.engine import sync_url
-from worker import workflow_runner
 
 log = structlog.get_logger()
 
@@ -70,7 +70,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(conn, _record):
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")  # as ours (storage/engine.py, storage/writer.py)
             cur.execute("PRAGMA busy_timeout=10000")
@@ -116,7 +116,7 @@ async def main() -> None:
     client = await connect(settings)
     engine = make_engine(settings.database_url)
     create_table(engine)
-    # as worker.compile_workflow_modules: the sandbox imports the workflow module afresh per run
+    # as infra.sandbox.compile_workflow_modules: the sandbox imports the workflow module afresh per run
     for path in (ROOT / "bench" / "__init__.py", ROOT / "bench" / "mirror.py"):
         compileall.compile_file(path, quiet=2)
     acts = MirrorActivities(engine)

@@ -8,6 +8,7 @@ BENCHMARKS.md keeps the latest table and the plot.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -109,10 +110,27 @@ def _steps(handler: str = "ops-2") -> list[tuple[Step, ComplaintStepInput[Any]]]
     cs1, ops2 = DIRECTORY.get("cs-1"), DIRECTORY.get(handler)
     assert h and cs1 and ops2
     return [
-        (Step.assign, AssignInput(actor=cs1.ref, body=AssignBody(handler_id=handler), handler=h.ref, handler_chain=DIRECTORY.chain(handler))),
-        (Step.classify, ClassifyInput(actor=ops2.ref, body=ClassifyBody(category=Category.business, subtype=Subtype.timeliness, validity=Validity.valid))),
+        (
+            Step.assign,
+            AssignInput(
+                actor=cs1.ref,
+                body=AssignBody(handler_id=handler),
+                handler=h.ref,
+                handler_chain=DIRECTORY.chain(handler),
+            ),
+        ),
+        (
+            Step.classify,
+            ClassifyInput(
+                actor=ops2.ref,
+                body=ClassifyBody(category=Category.business, subtype=Subtype.timeliness, validity=Validity.valid),
+            ),
+        ),
         (Step.plan, PlanInput(actor=ops2.ref, body=PlanBody(plan="Re-deliver"))),
-        (Step.resolve, ResolveInput(actor=ops2.ref, body=ResolveBody(result="Re-delivered", reply_channel=ReplyChannel.letter))),
+        (
+            Step.resolve,
+            ResolveInput(actor=ops2.ref, body=ResolveBody(result="Re-delivered", reply_channel=ReplyChannel.letter)),
+        ),
         (Step.survey, SurveyInput(actor=cs1.ref, body=SurveyBody(satisfied=True, score=5))),
     ]
 
@@ -138,10 +156,15 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
 
             async def bare_case(i: int) -> None:
                 op = WithStartWorkflowOperation(
-                    BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare",
+                    BareLifecycleWorkflow.run,
+                    1800.0,
+                    id=f"bare-{uuid.uuid4().hex}",
+                    task_queue="bare",
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 )
-                await bare.execute_update_with_start_workflow(BareLifecycleWorkflow.registered_case, start_workflow_operation=op)
+                await bare.execute_update_with_start_workflow(
+                    BareLifecycleWorkflow.registered_case, start_workflow_operation=op
+                )
                 handle = await op.workflow_handle()
                 for s in STEPS:
                     await handle.execute_update(BareLifecycleWorkflow.step, s)
@@ -166,11 +189,16 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             async def mirror_case(i: int) -> None:
                 intake = _intake(policy)
                 op = WithStartWorkflowOperation(
-                    MirrorLifecycleWorkflow.run, intake.model_dump(mode="json"), id=f"mirror-{intake.id}",
-                    task_queue="mirror", id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    MirrorLifecycleWorkflow.run,
+                    intake.model_dump(mode="json"),
+                    id=f"mirror-{intake.id}",
+                    task_queue="mirror",
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                     static_summary=static_summary(intake.id, intake.complaint),
                 )
-                await client.execute_update_with_start_workflow(MirrorLifecycleWorkflow.registered_case, start_workflow_operation=op)
+                await client.execute_update_with_start_workflow(
+                    MirrorLifecycleWorkflow.registered_case, start_workflow_operation=op
+                )
                 handle = await op.workflow_handle()
                 for name, body in mirror_steps:
                     await handle.execute_update(name, body, result_type=dict)
@@ -179,7 +207,9 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             mirror_worker = stack.spawn(["-m", "bench.mirror_worker"], TASK_QUEUE="mirror")
             await stack.watched(mirror_case(-1))
             with CpuMeter(stack.server_pid, mirror_worker.pid) as mirror_cpu:
-                mirror_s = await bounded(sz.lifecycle, sz.concurrency, mirror_case, lambda: progress.advance(mirror_task))
+                mirror_s = await bounded(
+                    sz.lifecycle, sz.concurrency, mirror_case, lambda: progress.advance(mirror_task)
+                )
             stack.stop_proc(mirror_worker)
 
             ours_task = progress.add_task("lifecycle: complaint system", total=sz.lifecycle)
@@ -247,7 +277,9 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
             bare_task = progress.add_task("intake: bare start_workflow", total=sz.intake)
 
             async def bare_start(i: int) -> None:
-                await client.start_workflow(BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare-idle")
+                await client.start_workflow(
+                    BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare-idle"
+                )
 
             bare_s = await bounded(sz.intake, sz.concurrency, bare_start, lambda: progress.advance(bare_task))
 
@@ -259,11 +291,16 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
 
             async def bare_uws(i: int) -> None:
                 op = WithStartWorkflowOperation(
-                    BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare",
+                    BareLifecycleWorkflow.run,
+                    1800.0,
+                    id=f"bare-{uuid.uuid4().hex}",
+                    task_queue="bare",
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 )
                 t0 = time.perf_counter()
-                await client.execute_update_with_start_workflow(BareLifecycleWorkflow.registered_case, start_workflow_operation=op)
+                await client.execute_update_with_start_workflow(
+                    BareLifecycleWorkflow.registered_case, start_workflow_operation=op
+                )
                 uws_latencies.append(time.perf_counter() - t0)
 
             uws_s = await bounded(sz.intake, sz.concurrency, bare_uws, lambda: progress.advance(uws_task))
@@ -272,8 +309,12 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
             ours_task = progress.add_task("intake: POST /complaints", total=sz.intake)
             latencies: list[float] = []
             statuses: dict[int, int] = {}
-            async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": "demo-cs-1"}, timeout=60,
-                                         limits=httpx.Limits(max_connections=sz.concurrency)) as http:
+            async with httpx.AsyncClient(
+                base_url=base,
+                headers={"X-API-Key": "demo-cs-1"},
+                timeout=60,
+                limits=httpx.Limits(max_connections=sz.concurrency),
+            ) as http:
 
                 async def post(i: int) -> None:
                     t0 = time.perf_counter()
@@ -332,11 +373,16 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
     deadline, window = sz.timer_deadline, sz.timer_window
     # The clocks come due spread evenly over `window` seconds, starting `deadline` seconds
     # after the first start: open_cases / window escalations a second.
-    result: dict[str, Any] = {"open": open_cases, "deadline_s": deadline, "window_s": window,
-                              "fires_per_s": open_cases / window}
+    result: dict[str, Any] = {
+        "open": open_cases,
+        "deadline_s": deadline,
+        "window_s": window,
+        "fires_per_s": open_cases / window,
+    }
 
     def due_in(t0: float, i: int) -> float:
         return max(1.0, t0 + deadline + window * i / open_cases - time.time())
+
     bare = stack.bare_client
     assert bare is not None
     try:
@@ -349,7 +395,9 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
 
             async def bare_start(i: int) -> None:
                 bare_handles.append(
-                    await bare.start_workflow(BareTimerWorkflow.run, due_in(t0, i), id=f"bt-{uuid.uuid4().hex}", task_queue="bare")
+                    await bare.start_workflow(
+                        BareTimerWorkflow.run, due_in(t0, i), id=f"bt-{uuid.uuid4().hex}", task_queue="bare"
+                    )
                 )
 
             await bounded(open_cases, 50, bare_start, lambda: progress.advance(t_bare))
@@ -377,7 +425,9 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
 
             async def our_start(i: int) -> None:
                 policy = ComplaintPolicy(plan_deadline=timedelta(seconds=due_in(t0, i)))
-                await client.start_workflow(ComplaintWorkflow.run, _intake(policy), id=f"complaint-{uuid.uuid4().hex}", task_queue="ours")
+                await client.start_workflow(
+                    ComplaintWorkflow.run, _intake(policy), id=f"complaint-{uuid.uuid4().hex}", task_queue="ours"
+                )
 
             await bounded(open_cases, 50, our_start, lambda: progress.advance(t_ours))
             t_fire = progress.add_task("timers: complaints escalated", total=open_cases)
@@ -386,7 +436,9 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
             give_up = time.monotonic() + deadline + window + 300
             while time.monotonic() < give_up:
                 with engine.connect() as db:
-                    rows = db.execute(select(t.CaseEvent.at, t.CaseEvent.data).where(t.CaseEvent.kind == "plan_overdue")).all()
+                    rows = db.execute(
+                        select(t.CaseEvent.at, t.CaseEvent.data).where(t.CaseEvent.kind == "plan_overdue")
+                    ).all()
                 progress.update(t_fire, completed=len(rows))
                 if len(rows) >= open_cases:
                     break
@@ -403,7 +455,9 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
             t_idle = progress.add_task(f"memory: {open_cases} open bare", total=open_cases)
 
             async def bare_open(i: int) -> None:
-                await bare.start_workflow(BareLifecycleWorkflow.run, 86400.0, id=f"bl-{uuid.uuid4().hex}", task_queue="bare")
+                await bare.start_workflow(
+                    BareLifecycleWorkflow.run, 86400.0, id=f"bl-{uuid.uuid4().hex}", task_queue="bare"
+                )
 
             await bounded(open_cases, 50, bare_open, lambda: progress.advance(t_idle))
         await asyncio.sleep(3)
@@ -414,7 +468,10 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
         # size and touch every case, so that the cache fills up to its size
         per_cache: dict[str, float] = {}
         untouched: dict[str, int] = {}
-        ids = [w.id async for w in client.list_workflows('WorkflowType = "ComplaintWorkflow" AND ExecutionStatus = "Running"')]
+        ids = [
+            w.id
+            async for w in client.list_workflows('WorkflowType = "ComplaintWorkflow" AND ExecutionStatus = "Running"')
+        ]
         for cache in sz.memory_caches if open_cases == max(sz.timers) else []:
             stack.stop_proc(worker)
             worker = stack.spawn(["worker.py"], TASK_QUEUE="ours", MAX_CACHED_WORKFLOWS=str(cache))
@@ -422,7 +479,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
             with _progress() as progress:
                 t_q = progress.add_task(f"memory: cache {cache}, touch cases", total=len(ids))
 
-                async def touch(i: int) -> None:
+                async def touch(i: int, cache: int = cache) -> None:
                     # a query on a case out of the cache replays its history: under a small
                     # cache and 10,000 cases that can outlast a time-out; try again, then count it
                     for _ in range(3):
@@ -435,7 +492,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
                             await asyncio.sleep(1)
                     untouched[str(cache)] = untouched.get(str(cache), 0) + 1
 
-                await bounded(len(ids), 20, touch, lambda: progress.advance(t_q))
+                await bounded(len(ids), 20, touch, functools.partial(progress.advance, t_q))
             per_cache[str(cache)] = rss_mb(worker.pid)
         result["memory_by_cache_mb"] = per_cache
         result["untouched_by_cache"] = untouched
@@ -489,8 +546,14 @@ async def bench_scale(n: int) -> dict[str, Any]:
                 r = await http.get(f"/complaints/{cid}")
                 latencies.append((time.perf_counter() - t0) * 1000)
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-        return {"open": n, "start_rate_by_count": rates, "registered_when_read": len(registered),
-                "read_latency_ms": summary(latencies), "read_statuses": statuses, "disk_mb": stack.disk_mb()}
+        return {
+            "open": n,
+            "start_rate_by_count": rates,
+            "registered_when_read": len(registered),
+            "read_latency_ms": summary(latencies),
+            "read_statuses": statuses,
+            "disk_mb": stack.disk_mb(),
+        }
     finally:
         await stack.stop()
 
@@ -506,37 +569,108 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
 
     lc = res.get("lifecycle")
     if lc:
-        rows.append(("1. lifecycle throughput", f"{lc['ours_per_s']:.1f} cases/s", f"{lc['bare_per_s']:.1f} cases/s", f"{lc['ratio']:.2f}", "≥ 0.7"))
+        rows.append(
+            (
+                "1. lifecycle throughput",
+                f"{lc['ours_per_s']:.1f} cases/s",
+                f"{lc['bare_per_s']:.1f} cases/s",
+                f"{lc['ratio']:.2f}",
+                "≥ 0.7",
+            )
+        )
         if "ours_cpu_ms_per_case" in lc:
             o, b = lc["ours_cpu_ms_per_case"], lc["bare_cpu_ms_per_case"]
             rows.append(("1. CPU per case", cpu(o), cpu(b), f"{sum(b.values()) / sum(o.values()):.2f}", ""))
         if "mirror_per_s" in lc:
             # the second reference: the same Temporal work as our case, none of our code
-            rows.append(("1. lifecycle, against the mirror", f"{lc['ours_per_s']:.1f} cases/s",
-                         f"{lc['mirror_per_s']:.1f} cases/s (mirror)", f"{lc['ratio_to_mirror']:.2f}", ""))
+            rows.append(
+                (
+                    "1. lifecycle, against the mirror",
+                    f"{lc['ours_per_s']:.1f} cases/s",
+                    f"{lc['mirror_per_s']:.1f} cases/s (mirror)",
+                    f"{lc['ratio_to_mirror']:.2f}",
+                    "",
+                )
+            )
             o, m = lc["ours_cpu_ms_per_case"], lc["mirror_cpu_ms_per_case"]
-            rows.append(("1. CPU per case, against the mirror", cpu(o), cpu(m) + " (mirror)", f"{sum(m.values()) / sum(o.values()):.2f}", ""))
+            rows.append(
+                (
+                    "1. CPU per case, against the mirror",
+                    cpu(o),
+                    cpu(m) + " (mirror)",
+                    f"{sum(m.values()) / sum(o.values()):.2f}",
+                    "",
+                )
+            )
     it = res.get("intake")
     if it:
         late = it.get("statuses", {}).get(202, 0)
-        rows.append(("2. intake (HTTP)", f"{it['ours_per_s']:.1f} req/s" + (f" ({late} answered 202)" if late else ""), f"{it['bare_per_s']:.1f} starts/s", f"{it['ratio']:.2f}", "≥ 0.8"))
+        rows.append(
+            (
+                "2. intake (HTTP)",
+                f"{it['ours_per_s']:.1f} req/s" + (f" ({late} answered 202)" if late else ""),
+                f"{it['bare_per_s']:.1f} starts/s",
+                f"{it['ratio']:.2f}",
+                "≥ 0.8",
+            )
+        )
         if "bare_uws_per_s" in it:
-            rows.append(("2. intake, against start + worker reply", f"{it['ours_per_s']:.1f} req/s",
-                         f"{it['bare_uws_per_s']:.1f} update-with-start/s", f"{it['ratio_to_uws']:.2f}", ""))
-        rows.append(("2. p99 at half saturation", f"{it['half_rate_latency_ms']['p99']:.0f} ms at {it['half_rate_per_s']:.0f}/s", "", "", "< 100 ms"))
+            rows.append(
+                (
+                    "2. intake, against start + worker reply",
+                    f"{it['ours_per_s']:.1f} req/s",
+                    f"{it['bare_uws_per_s']:.1f} update-with-start/s",
+                    f"{it['ratio_to_uws']:.2f}",
+                    "",
+                )
+            )
+        rows.append(
+            (
+                "2. p99 at half saturation",
+                f"{it['half_rate_latency_ms']['p99']:.0f} ms at {it['half_rate_per_s']:.0f}/s",
+                "",
+                "",
+                "< 100 ms",
+            )
+        )
     for tm in res.get("timers", []):
         o, b = tm["ours_lateness_s"], tm["bare_lateness_s"]
         landed = "" if tm["escalated"] >= tm["open"] else f" (only {tm['escalated']} landed while watched)"
-        rows.append((f"3. timer lateness, {tm['open']} open ({tm.get('fires_per_s', 0):.0f} fires/s)", f"p50 {o['p50']:.2f} s · p99 {o['p99']:.2f} s · max {o['max']:.2f} s{landed}",
-                     f"p50 {b['p50']:.2f} s · p99 {b['p99']:.2f} s", f"{o['p99'] - b['p99']:+.2f} s p99", "p99 < 1 s"))
+        rows.append(
+            (
+                f"3. timer lateness, {tm['open']} open ({tm.get('fires_per_s', 0):.0f} fires/s)",
+                f"p50 {o['p50']:.2f} s · p99 {o['p99']:.2f} s · max {o['max']:.2f} s{landed}",
+                f"p50 {b['p50']:.2f} s · p99 {b['p99']:.2f} s",
+                f"{o['p99'] - b['p99']:+.2f} s p99",
+                "p99 < 1 s",
+            )
+        )
         m = tm["memory_mb"]
-        rows.append((f"4. worker RSS, {tm['open']} open, shipped cache", f"{m['ours_worker']:.0f} MB", f"{m['bare_worker']:.0f} MB", f"{m['ratio']:.2f}", "< 300 MB at 10,000"))
+        rows.append(
+            (
+                f"4. worker RSS, {tm['open']} open, shipped cache",
+                f"{m['ours_worker']:.0f} MB",
+                f"{m['bare_worker']:.0f} MB",
+                f"{m['ratio']:.2f}",
+                "< 300 MB at 10,000",
+            )
+        )
         if tm.get("memory_by_cache_mb"):
-            rows.append(("4. RSS by max_cached_workflows", ", ".join(f"{k}: {v:.0f} MB" for k, v in tm["memory_by_cache_mb"].items()), "", "", ""))
+            rows.append(
+                (
+                    "4. RSS by max_cached_workflows",
+                    ", ".join(f"{k}: {v:.0f} MB" for k, v in tm["memory_by_cache_mb"].items()),
+                    "",
+                    "",
+                    "",
+                )
+            )
     sc = res.get("scale")
     if sc:
         reached = f" ({sc['registered_when_read']} registered by then)" if "registered_when_read" in sc else ""
-        rows.append((f"5. scale, {sc['open']} open", f"GET p99 {sc['read_latency_ms']['p99']:.0f} ms{reached}", "", "", ""))
+        rows.append(
+            (f"5. scale, {sc['open']} open", f"GET p99 {sc['read_latency_ms']['p99']:.0f} ms{reached}", "", "", "")
+        )
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}: did not finish", err[:100].replace("|", "/"), "", "", ""))
     table = Table(title="Benchmarks (ratios against the bare reference, same run, same server)")
@@ -580,8 +714,12 @@ def _plot(res: dict[str, Any], path: Path) -> bool:
 async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[str, Any]:
     sz = Sizes.of(mode)
     configure_logging(Settings(log_level="WARNING"))  # as the processes the Stack spawns
-    res: dict[str, Any] = {"mode": mode, "started_at": datetime.now(UTC).isoformat(), "errors": {},
-                           "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()}}
+    res: dict[str, Any] = {
+        "mode": mode,
+        "started_at": datetime.now(UTC).isoformat(),
+        "errors": {},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     raw = out_dir / f"{stamp}-{mode}.json"
@@ -614,26 +752,24 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
     if write_benchmarks_md:
         plotted = _plot(res, ROOT / "bench" / "timer_lateness.png")
         command = "make bench-full" if mode == "full" else "make bench"
-        block = (
-            "\n".join(
-                [
-                    f"Latest run: `{command}` on {res['started_at'][:16]} UTC, {res['machine']['cpus']} cores, "
-                    f"Python {res['machine']['python']}, {res['machine']['platform']}.",
-                    "Each benchmark starts its own `temporal server start-dev` persisted to a file (as `make run` "
-                    "does) and measures the bare reference and the complaint system on it in the same run.",
-                    "The lifecycle has a second reference, the mirror (`bench/mirror.py`, rows \"against the mirror\"): "
-                    "the same Temporal work as a complaint case (the same updates with validators, a look-up and "
-                    "seven one-row writes in local activities, the same search attributes and timers, encrypted "
-                    "payloads) and none of our code; the ratio to it is about the share of a case's cost that is "
-                    "Temporal's, the rest being our code (rules, pydantic state, projection, notifications).",
-                    "",
-                    md,
-                    "",
-                    "![timer lateness against open complaints](bench/timer_lateness.png)" if plotted else "",
-                    "",
-                    f"Raw results: `bench/results/{stamp}-{mode}.json`. Command line: `{shlex.join(sys.argv)}`.",
-                ]
-            )
+        block = "\n".join(
+            [
+                f"Latest run: `{command}` on {res['started_at'][:16]} UTC, {res['machine']['cpus']} cores, "
+                f"Python {res['machine']['python']}, {res['machine']['platform']}.",
+                "Each benchmark starts its own `temporal server start-dev` persisted to a file (as `make run` "
+                "does) and measures the bare reference and the complaint system on it in the same run.",
+                'The lifecycle has a second reference, the mirror (`bench/mirror.py`, rows "against the mirror"): '
+                "the same Temporal work as a complaint case (the same updates with validators, a look-up and "
+                "seven one-row writes in local activities, the same search attributes and timers, encrypted "
+                "payloads) and none of our code; the ratio to it is about the share of a case's cost that is "
+                "Temporal's, the rest being our code (rules, pydantic state, projection, notifications).",
+                "",
+                md,
+                "",
+                "![timer lateness against open complaints](bench/timer_lateness.png)" if plotted else "",
+                "",
+                f"Raw results: `bench/results/{stamp}-{mode}.json`. Command line: `{shlex.join(sys.argv)}`.",
+            ]
         )
         _write_latest(ROOT / "BENCHMARKS.md", block)
     return res

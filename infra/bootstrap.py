@@ -26,6 +26,7 @@ from models.staff import Directory
 from storage.engine import make_engine, sessions
 from storage.writer import BatchWriter
 
+
 class Resources:
     """The resolved settings, the staff directory, the async database engine and its session
     maker, the batch writer (made on first use: only the worker writes through it) and the

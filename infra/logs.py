@@ -27,7 +27,11 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
         return _PHONE_RE.sub(_REDACTED, value)
     if isinstance(value, dict):
         return {
-            k: (_REDACTED if isinstance(k, str) and k.lower() in _PII_KEYS and v is not None else _redact_value(v, depth + 1))
+            k: (
+                _REDACTED
+                if isinstance(k, str) and k.lower() in _PII_KEYS and v is not None
+                else _redact_value(v, depth + 1)
+            )
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -82,9 +86,7 @@ def log_processors(settings: Settings | None = None) -> list[Any]:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
         redact_pii,
-        structlog.processors.JSONRenderer()
-        if settings.log_json
-        else structlog.dev.ConsoleRenderer(colors=False),
+        structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer(colors=False),
     ]
 
 

@@ -129,8 +129,9 @@ def staff_notes(people: Iterable[StaffRef | str | None], kind: str, message: str
 
 # --- steps as a table ---------------------------------------------------------------------
 
-I = TypeVar("I", bound=StepInput[Any])
+In = TypeVar("In", bound=StepInput[Any])
 St = TypeVar("St")
+
 
 @dataclass(frozen=True)
 class Change:
@@ -141,14 +142,14 @@ class Change:
 
 
 @dataclass(frozen=True)
-class StepRule(Generic[I, St]):
+class StepRule(Generic[In, St]):
     """One human step of a family: its update's input type, the guards that may refuse it (in
     order: the first refusal wins) and its transition, which changes a copy of the state in
     place and says what to record."""
 
-    input: type[I]
-    guards: Sequence[Callable[[I, St], Refusal | None]]
-    transition: Callable[[I, St, datetime], Change]
+    input: type[In]
+    guards: Sequence[Callable[[In, St], Refusal | None]]
+    transition: Callable[[In, St, datetime], Change]
 
     @property
     def body(self) -> type[BaseModel]:
@@ -158,7 +159,7 @@ class StepRule(Generic[I, St]):
         return annotation
 
 
-def first_refusal(guards: Sequence[Callable[[I, St], Refusal | None]], inp: I, state: St) -> Refusal | None:
+def first_refusal(guards: Sequence[Callable[[In, St], Refusal | None]], inp: In, state: St) -> Refusal | None:
     for guard in guards:
         refusal = guard(inp, state)
         if refusal is not None:

@@ -44,9 +44,7 @@ class ComplaintPolicy(BaseModel):
     revisit_deadline: Duration = Field(timedelta(hours=24), description="CP-15 revisit")
     survey_wait: Duration = Field(timedelta(days=7), description="CP-16 unanswered survey")
     repeat_window: Duration = Field(timedelta(days=30), description="CP-06 repeat complaint")
-    attitude_complaint_window: Duration = Field(
-        timedelta(days=30), description="CP-05 late service-attitude complaint"
-    )
+    attitude_complaint_window: Duration = Field(timedelta(days=30), description="CP-05 late service-attitude complaint")
     compensation_leader_limit: Amount = Field(Decimal(500), description="CP-12 leader approves")
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
 
@@ -59,9 +57,7 @@ class ProjectPolicy(BaseModel):
     cast_ball_threshold: Amount = Field(
         Decimal(3_000_000), description="ND-01 expected annual business, cast-ball products"
     )
-    equipment_threshold: Amount = Field(
-        Decimal(1_000_000), description="ND-01 expected annual business, equipment"
-    )
+    equipment_threshold: Amount = Field(Decimal(1_000_000), description="ND-01 expected annual business, equipment")
     other_line_thresholds: dict[str, Amount] = Field(
         default_factory=dict,
         description='ND-01 more product lines and their thresholds, JSON: {"valves": 500000}',

@@ -69,9 +69,7 @@ class Staff(BaseModel):
 
     @property
     def ref(self) -> StaffRef:
-        return StaffRef(
-            id=self.id, role=self.role, leader_id=self.leader_id, department=self.department
-        )
+        return StaffRef(id=self.id, role=self.role, leader_id=self.leader_id, department=self.department)
 
     def key_digest(self) -> str:
         if self.api_key_sha256:

@@ -25,7 +25,16 @@ console = Console()
 
 def _show(view: ComplaintView) -> None:
     table = Table(show_header=False)
-    for key in ("id", "workflow_id", "status", "severity", "escalation_level", "handler_id", "plan_due_at", "next_due_at"):
+    for key in (
+        "id",
+        "workflow_id",
+        "status",
+        "severity",
+        "escalation_level",
+        "handler_id",
+        "plan_due_at",
+        "next_due_at",
+    ):
         table.add_row(key, str(getattr(view, key)))
     console.print(table)
 
@@ -40,6 +49,7 @@ def complaint(
     customer_id: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register a complaint (CP-01: the same intake as the API)."""
+
     async def go() -> ComplaintView:
         async with Resources(get_settings()) as resources:
             staff = resources.directory.get(receiver)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from infra.logs import mask_phones
 from infra.temporal import TemporalUnavailable
@@ -26,6 +28,14 @@ from workflows.complaint import ComplaintWorkflow, workflow_id_for
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+
+class HasId(Protocol):
+    id: str
+
+
+In = TypeVar("In", bound=HasId)
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -39,10 +49,7 @@ def new_complaint_id(now: datetime | None = None) -> str:
 def static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:
     """What the Temporal UI shows for the workflow: no name, no phone."""
     subject = f" · {mask_phones(complaint.subject_ref)}" if complaint.subject_ref else ""
-    return (
-        f"Complaint {complaint_id} · {complaint.channel.value} · about a "
-        f"{complaint.target.kind.value}{subject}"
-    )
+    return f"Complaint {complaint_id} · {complaint.channel.value} · about a {complaint.target.kind.value}{subject}"
 
 
 def intake_input(
@@ -59,22 +66,6 @@ def intake_input(
         receiver_chain=directory.chain(receiver.id),
         crisis_team=directory.with_role(Role.general_manager),
         policy=policy,
-    )
-
-
-async def start_complaint(client: Client, task_queue: str, inp: IntakeInput) -> ComplaintView:
-    """Start the workflow and wait until intake is written (update-with-start). Starting the
-    same id again attaches to the running case instead of making a second one."""
-    op = WithStartWorkflowOperation(
-        ComplaintWorkflow.run,
-        inp,
-        id=workflow_id_for(inp.id),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=static_summary(inp.id, inp.complaint),
-    )
-    return await client.execute_update_with_start_workflow(
-        ComplaintWorkflow.registered_case, start_workflow_operation=op
     )
 
 
@@ -114,19 +105,60 @@ def project_input(
     )
 
 
-async def start_project(client: Client, task_queue: str, inp: ProjectInput) -> ProjectView:
-    """Start the workflow and wait until the application is written (update-with-start)."""
+# --- starting any case -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseKind(Generic[In, V]):
+    """How a family of case starts: its workflow's run method, the update that answers once the
+    case is registered, its workflow id (from the case's id) and the static summary the
+    Temporal UI shows (no name, no phone)."""
+
+    run: Callable[[Any, In], Awaitable[V]]
+    registered: UpdateMethodMultiParam[[Any], V]
+    workflow_id: Callable[[str], str]
+    summary: Callable[[In], str]
+
+
+COMPLAINT: CaseKind[IntakeInput, ComplaintView] = CaseKind(
+    ComplaintWorkflow.run,
+    ComplaintWorkflow.registration(),
+    workflow_id_for,
+    lambda inp: static_summary(inp.id, inp.complaint),
+)
+PROJECT: CaseKind[ProjectInput, ProjectView] = CaseKind(
+    ClientProjectWorkflow.run, ClientProjectWorkflow.registration(), project_workflow_id, project_static_summary
+)
+
+
+async def start_case(client: Client, task_queue: str, kind: CaseKind[In, V], inp: In) -> V:
+    """Start the case's workflow and wait until it is registered (update-with-start). Starting
+    the same id again attaches to the running case instead of making a second one."""
     op = WithStartWorkflowOperation(
-        ClientProjectWorkflow.run,
+        kind.run,
         inp,
-        id=project_workflow_id(inp.id),
+        id=kind.workflow_id(inp.id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=project_static_summary(inp),
+        static_summary=kind.summary(inp),
     )
-    return await client.execute_update_with_start_workflow(
-        ClientProjectWorkflow.registered_project, start_workflow_operation=op
-    )
+    return await client.execute_update_with_start_workflow(kind.registered, start_workflow_operation=op)
+
+
+async def start_complaint(client: Client, task_queue: str, inp: IntakeInput) -> ComplaintView:
+    return await start_case(client, task_queue, COMPLAINT, inp)
+
+
+async def start_project(client: Client, task_queue: str, inp: ProjectInput) -> ProjectView:
+    return await start_case(client, task_queue, PROJECT, inp)
+
+
+async def register(client: Client, task_queue: str, kind: CaseKind[In, V], inp: In, wait: float) -> V | None:
+    """The intake of every case (API, command line, benchmarks): start it and wait at most
+    ``wait`` seconds for its registration (registered_or_accepted: None when it was started
+    durably but is not registered yet; TemporalUnavailable when nothing was started)."""
+    start = start_case(client, task_queue, kind, inp)
+    return await registered_or_accepted(client, kind.workflow_id(inp.id), start, wait)
 
 
 # --- waiting for an intake ----------------------------------------------------------------

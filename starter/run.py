@@ -145,9 +145,10 @@ def main() -> None:
     else:
         print(f"starting Temporal dev server ({var / 'temporal.db'}) at {settings.temporal_address} …", flush=True)
         children.append(
-            ("temporal", start_dev_server(
-                settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log", codec
-            ))
+            (
+                "temporal",
+                start_dev_server(settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log", codec),
+            )
         )
         wait_for_temporal(settings)
 

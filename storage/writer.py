@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
 
 from storage import tables as t
@@ -35,7 +35,7 @@ def _sync_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(conn, _record):
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=10000")
@@ -70,7 +70,7 @@ class BatchWriter:
             live = [(job, fut) for job, fut in batch if not fut.done()]
             try:
                 outcomes = await asyncio.to_thread(self._apply, [job for job, _ in live])
-            except Exception as e:  # the commit failed: every write of the batch did
+            except Exception as e:  # noqa: BLE001 - the commit failed: every write of the batch did
                 for _, fut in live:
                     if not fut.done():
                         fut.set_exception(e)
@@ -98,7 +98,7 @@ class BatchWriter:
             try:
                 with Session(self.engine, expire_on_commit=False) as db, db.begin():
                     out.append((True, job(db)))
-            except Exception as e:  # handed back to the activity that asked
+            except Exception as e:  # noqa: BLE001 - handed back to the activity that asked
                 out.append((False, e))
         return out
 
@@ -125,12 +125,12 @@ class BatchWriter:
 #: built per call with ``.values(...)`` made SQLAlchemy coerce every value into a bound
 #: parameter and compute a new cache key each time, about half the writer's CPU (measured in
 #: BENCHMARKS.md).
-_EVENTS = t.CaseEvent.__table__
+_EVENTS = t.table(t.CaseEvent)
 _INSERT_EVENT = {
     "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(),
     "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(),
 }
-_INSERT_NOTIFICATIONS = insert(t.Notification.__table__)
+_INSERT_NOTIFICATIONS = insert(t.table(t.Notification))
 
 
 def record_event(db: Session, case_ref: str, event_: Any, notifications: list[Any]) -> bool:
@@ -140,16 +140,19 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
     the ORM: this runs for every step of every case, and the unit of work cost more than the
     SQL (measured in BENCHMARKS.md)."""
     stmt = _INSERT_EVENT["sqlite" if db.get_bind().dialect.name == "sqlite" else "postgresql"]
-    inserted = db.execute(
-        stmt,
-        {
-            "case_ref": case_ref,
-            "seq": event_.seq,
-            "kind": event_.kind,
-            "actor_id": event_.actor_id,
-            "at": event_.at,
-            "data": event_.data,
-        },
+    inserted = cast(
+        CursorResult[Any],
+        db.execute(
+            stmt,
+            {
+                "case_ref": case_ref,
+                "seq": event_.seq,
+                "kind": event_.kind,
+                "actor_id": event_.actor_id,
+                "at": event_.at,
+                "data": event_.data,
+            },
+        ),
     ).rowcount
     if not inserted:
         return False

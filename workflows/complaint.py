@@ -7,38 +7,22 @@ workflow shares (steps as updates, the commit, the deadline clock) is in workflo
 
 from __future__ import annotations
 
-from typing import Any
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.complaint import ComplaintActivities
-    from models.case import CaseEvent, Outcome, Refusal, StepWritten
+    from models.case import CaseEvent, Outcome, StepWritten
     from models.complaint.clocks import apply_deadline, next_deadline
-    from models.complaint.messages import (
-        AssignInput,
-        ClassifyInput,
-        CompensationDecisionInput,
-        CompensationInput,
-        EscalateInput,
-        IntakeInput,
-        InvestigationInput,
-        LookupInput,
-        MajorReportInput,
-        PlanInput,
-        ReassignInput,
-        ResolveInput,
-        SurveyInput,
-    )
+    from models.complaint.messages import IntakeInput, LookupInput, ReassignInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
-    from models.complaint.steps import apply_archive, apply_intake, apply_step, check_step, new_case
+    from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, check_step, new_case
     from models.complaint.views import ComplaintView, describe_waiting, view_of
-    from models.complaint.vocabulary import Deadline, Status, Step
+    from models.complaint.vocabulary import Deadline, Status
     from workflows import search_attributes as sa
 
 # Workflow code itself, so imported inside the sandbox (not passed through): its calls are guarded.
-from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, registration_update, step_update
+from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 
 def workflow_id_for(complaint_id: str) -> str:
@@ -47,7 +31,18 @@ def workflow_id_for(complaint_id: str) -> str:
 
 @workflow.defn(name="ComplaintWorkflow")
 class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
-    still_registering = "the complaint is still being registered"
+    """Its human steps (assign, classify, plan, …: models.complaint.steps.STEPS) are its
+    updates, each named after the step, with a validator (workflows.kernel)."""
+
+    family = Family(
+        steps=STEPS,
+        check=check_step,
+        apply=apply_step,
+        view=view_of,
+        view_type=ComplaintView,
+        registration="registered_case",
+        still_registering="the complaint is still being registered",
+    )
 
     @workflow.init
     def __init__(self, inp: IntakeInput) -> None:
@@ -98,7 +93,11 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                     ComplaintActivities.pick_reassignment,
                     ReassignInput(
                         department=s.owner.department,
-                        exclude=[s.owner.id, *s.former_handler_ids, *([s.target_staff_id] if s.target_staff_id else [])],
+                        exclude=[
+                            s.owner.id,
+                            *s.former_handler_ids,
+                            *([s.target_staff_id] if s.target_staff_id else []),
+                        ],
                     ),
                     **WRITE,
                 )
@@ -110,31 +109,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     def get_case(self) -> ComplaintView:
         return self.view()
 
-    registered_case = registration_update("registered_case", ComplaintView)
-
-    # --- human steps: one update each, each with a validator (workflows.kernel) ------------
-
-    assign = step_update(Step.assign, AssignInput, ComplaintView)
-    classify = step_update(Step.classify, ClassifyInput, ComplaintView)
-    plan = step_update(Step.plan, PlanInput, ComplaintView)
-    investigation = step_update(Step.investigation, InvestigationInput, ComplaintView)
-    escalate = step_update(Step.escalate, EscalateInput, ComplaintView)
-    compensation = step_update(Step.compensation, CompensationInput, ComplaintView)
-    compensation_decision = step_update(Step.compensation_decision, CompensationDecisionInput, ComplaintView)
-    major_report = step_update(Step.major_report, MajorReportInput, ComplaintView)
-    resolve = step_update(Step.resolve, ResolveInput, ComplaintView)
-    survey = step_update(Step.survey, SurveyInput, ComplaintView)
-
     # --- the kernel's hooks -----------------------------------------------------------------
-
-    def check(self, step: Step, inp: Any) -> Refusal | None:
-        return check_step(step, inp, self.state)
-
-    def apply(self, step: Step, inp: Any) -> Outcome[ComplaintState]:
-        return apply_step(step, inp, self.state, workflow.now())
-
-    def view(self) -> ComplaintView:
-        return view_of(self.state)
 
     async def write(self, out: Outcome[ComplaintState]) -> StepWritten | bool:
         s = out.state
@@ -160,7 +135,9 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                 sa.COMPLAINT_STATUS.value_set(s.status.value),
                 sa.COMPLAINT_SEVERITY.value_set(s.severity.value),
                 sa.ESCALATION_LEVEL.value_set(s.escalation_level),
-                sa.COMPLAINT_CATEGORY.value_set(s.category.value) if s.category else sa.COMPLAINT_CATEGORY.value_unset(),
+                sa.COMPLAINT_CATEGORY.value_set(s.category.value)
+                if s.category
+                else sa.COMPLAINT_CATEGORY.value_unset(),
                 sa.HANDLER_ID.value_set(s.handler.id) if s.handler else sa.HANDLER_ID.value_unset(),
                 sa.PLAN_DUE_AT.value_set(s.plan_due_at) if s.plan_due_at else sa.PLAN_DUE_AT.value_unset(),
                 sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),

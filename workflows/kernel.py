@@ -5,9 +5,12 @@
   history; the update then takes the case's lock, asks again (another step may have gone
   first), applies the rules' transition and commits it: the write through the family's one
   activity, then the search attributes and current details the Temporal UI shows.
-- ``step_update``: makes one step's update handler and its validator from the step's name and
-  typed input, so a family declares each step in one line and clients call it by reference
-  (``handle.execute_update(ComplaintWorkflow.assign, AssignInput(...))``).
+- ``Family``: what a workflow says of its family: its steps table, the rules that check and
+  apply a step, its view and the name of its registration update. From the table, every step
+  becomes an update named after the step, taking the step's typed input, with a validator
+  (``step_update``), so clients call it by reference:
+  ``handle.execute_update(ComplaintWorkflow.assign, AssignInput(...))``, or
+  ``ComplaintWorkflow.update_for(step)`` when the step is chosen at run time.
 - ``DeadlineClock``: the case's clocks as one durable timer, in the spirit of the samples'
   updatable timer: it waits for the earliest due time, re-armed only when that changes, and it
   counts a timer armed in the task of a write from the write's end (the slow-write correction).
@@ -18,10 +21,11 @@ This module runs inside the workflow sandbox (it is workflow code): no I/O, no w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, NoReturn, TypeVar, cast
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -29,7 +33,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import UpdateMethodMultiParam
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import Outcome, Refusal, StepInput, StepWritten
+    from models.case import Outcome, Refusal, StepInput, StepRule, StepWritten
 
 #: Database writes: short, retried with backoff for as long as the database is away.
 WRITE: dict[str, Any] = dict(
@@ -45,7 +49,7 @@ SHORTEST_TIMER = timedelta(milliseconds=1)
 K = TypeVar("K", bound=StrEnum)
 S = TypeVar("S")
 V = TypeVar("V")
-I = TypeVar("I", bound=StepInput[Any])
+In = TypeVar("In", bound=StepInput[Any])
 
 
 def refuse(refusal: Refusal) -> NoReturn:
@@ -113,14 +117,38 @@ class DeadlineClock(Generic[K]):
         return clock
 
 
-class CaseWorkflow(Generic[S, V]):
-    """The base of every case workflow: a family sets ``state`` and calls ``start_case`` in its
-    ``@workflow.init``, and implements the hooks below (its rules, its write, what the UI
-    shows)."""
+@dataclass(frozen=True)
+class Family(Generic[S, V]):
+    """A family of case as its workflow needs it (the rules are the family's, in models/)."""
 
-    state: S
+    #: every human step: its typed input, its guards, its transition (models/<family>/steps.py)
+    steps: Mapping[Any, StepRule[Any, S]]
+    check: Callable[[Any, Any, S], Refusal | None]
+    apply: Callable[[Any, Any, S, datetime], Outcome[S]]
+    view: Callable[[S], V]
+    view_type: type[V]
+    #: the update an intake's update-with-start waits on (histories name it)
+    registration: str
     #: why a step is refused before the case is registered
-    still_registering = "the case is still being registered"
+    still_registering: str
+
+
+class CaseWorkflow(Generic[S, V]):
+    """The base of every case workflow. A subclass sets ``family`` (its steps become its
+    updates when the class is made), sets ``state`` through ``start_case`` in its
+    ``@workflow.init``, and implements ``write`` and ``show``."""
+
+    family: ClassVar[Family[Any, Any]]
+    state: S
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        family = cls.__dict__.get("family")
+        if family is None:
+            return
+        for step, rule in family.steps.items():
+            setattr(cls, step.value, step_update(step, rule.input, family.view_type))
+        setattr(cls, family.registration, registration_update(family.registration, family.view_type))
 
     @classmethod
     def update_for(cls, step: StrEnum) -> UpdateMethodMultiParam[[Any, Any], V]:
@@ -132,6 +160,12 @@ class CaseWorkflow(Generic[S, V]):
             raise LookupError(f"{cls.__name__} has no update for step {step.value}")
         return cast("UpdateMethodMultiParam[[Any, Any], V]", update)
 
+    @classmethod
+    def registration(cls) -> UpdateMethodMultiParam[[Any], V]:
+        """The update an intake's update-with-start waits on (it answers once the case is
+        registered)."""
+        return cast("UpdateMethodMultiParam[[Any], V]", getattr(cls, cls.family.registration))
+
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered
@@ -140,13 +174,13 @@ class CaseWorkflow(Generic[S, V]):
     # --- the family's hooks -----------------------------------------------------------------
 
     def check(self, step: Any, inp: Any) -> Refusal | None:
-        raise NotImplementedError
+        return self.family.check(step, inp, self.state)
 
     def apply(self, step: Any, inp: Any) -> Outcome[S]:
-        raise NotImplementedError
+        return self.family.apply(step, inp, self.state, workflow.now())
 
     def view(self) -> V:
-        raise NotImplementedError
+        return self.family.view(self.state)
 
     async def write(self, out: Outcome[S]) -> StepWritten | bool:
         """Write the outcome through the family's one activity (idempotent on its seq)."""
@@ -169,7 +203,7 @@ class CaseWorkflow(Generic[S, V]):
     def refuse_if_not_allowed(self, step: Any, inp: Any) -> None:
         """The validator of every step (and the check again once the lock is held)."""
         if not self.registered:
-            refuse(Refusal("conflict", self.still_registering))
+            refuse(Refusal("conflict", self.family.still_registering))
         refusal = self.check(step, inp)
         if refusal is not None:
             refuse(refusal)
@@ -188,14 +222,14 @@ class CaseWorkflow(Generic[S, V]):
         self.show()
 
 
-def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> UpdateMethodMultiParam[[Any, I], V]:
+def step_update(step: StrEnum, input_type: type[In], view_type: type[V]) -> UpdateMethodMultiParam[[Any, In], V]:
     """One human step as a Temporal update named after the step, taking ``input_type``, with a
     validator that refuses what the rules refuse before anything enters the history."""
 
-    async def handler(self: CaseWorkflow[Any, V], inp: I) -> V:
+    async def handler(self: CaseWorkflow[Any, V], inp: In) -> V:
         return await self.take_step(step, inp)
 
-    def validator(self: CaseWorkflow[Any, V], inp: I) -> None:
+    def validator(self: CaseWorkflow[Any, V], inp: In) -> None:
         self.refuse_if_not_allowed(step, inp)
 
     handler.__name__ = step.value
@@ -204,7 +238,7 @@ def step_update(step: StrEnum, input_type: type[I], view_type: type[V]) -> Updat
     validator.__annotations__ = {"inp": input_type, "return": None}
     update = workflow.update(name=step.value)(handler)
     update.validator(validator)
-    return cast("UpdateMethodMultiParam[[Any, I], V]", update)
+    return cast("UpdateMethodMultiParam[[Any, In], V]", update)
 
 
 def registration_update(name: str, view_type: type[V]) -> UpdateMethodMultiParam[[Any], V]:

@@ -11,35 +11,19 @@ or restarted.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.project import ProjectActivities
-    from models.case import CaseEvent, Outcome, Refusal, StepWritten
+    from models.case import CaseEvent, Outcome, StepWritten
     from models.project.clocks import apply_clock, clock_due, next_clock
-    from models.project.messages import (
-        AnnualReportDecisionInput,
-        AnnualReportInput,
-        BudgetDecisionInput,
-        BudgetInput,
-        EligibilityInput,
-        ExpenseDecisionInput,
-        ExpenseInput,
-        FollowUpInput,
-        HandOverInput,
-        ResumeInput,
-        ReviewInput,
-        StudyDecisionInput,
-        SupplyInput,
-        SuspendInput,
-        TerminateDecisionInput,
-        TerminateInput,
-    )
+    from models.project.messages import EligibilityInput, HandOverInput
     from models.project.records import ProjectRecord, ProjectRefusalRecord
     from models.project.state import ProjectInput, ProjectState
     from models.project.steps import (
+        STEPS,
         apply_application,
         apply_continue_as_new,
         apply_handover,
@@ -48,11 +32,11 @@ with workflow.unsafe.imports_passed_through():
         new_project,
     )
     from models.project.views import ProjectView, describe_waiting, view_of
-    from models.project.vocabulary import Clock, ProjectStep, Stage
+    from models.project.vocabulary import Clock, Stage
     from workflows import search_attributes as sa
 
 # Workflow code itself, so imported inside the sandbox (not passed through): its calls are guarded.
-from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, registration_update, step_update
+from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 #: The patch that moved projects onto the kernel's clock, which re-arms its timer only when the
 #: earliest due time changes. Histories recorded before it re-armed the timer at every step (a
@@ -66,7 +50,18 @@ def project_workflow_id(project_id: str) -> str:
 
 @workflow.defn(name="ClientProjectWorkflow")
 class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
-    still_registering = "the application is still being registered"
+    """Its human steps (review, budget, expense, …: models.project.steps.STEPS) are its
+    updates, each named after the step, with a validator (workflows.kernel)."""
+
+    family = Family(
+        steps=STEPS,
+        check=check_step,
+        apply=apply_step,
+        view=view_of,
+        view_type=ProjectView,
+        registration="registered_project",
+        still_registering="the application is still being registered",
+    )
 
     @workflow.init
     def __init__(self, inp: ProjectInput) -> None:
@@ -94,8 +89,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
             if workflow.patched(CLOCK_REARMS_ON_CHANGE):
                 clock = await self.clock.next_due()
             else:
-                seen = self.version
-                clock = await self.clock.next_due(changed=lambda: self.version != seen)
+                clock = await self.clock.next_due(changed=self._committed_since(self.version))
             if clock is not None:
                 await self._run_out(clock)
 
@@ -103,6 +97,9 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
             await self._hand_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
+
+    def _committed_since(self, seen: int) -> Callable[[], bool]:
+        return lambda: self.version != seen
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
@@ -150,35 +147,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     def get_project(self) -> ProjectView:
         return self.view()
 
-    registered_project = registration_update("registered_project", ProjectView)
-
-    # --- human steps: one update each, each with a validator (workflows.kernel) ------------
-
-    review = step_update(ProjectStep.review, ReviewInput, ProjectView)
-    budget = step_update(ProjectStep.budget, BudgetInput, ProjectView)
-    budget_decision = step_update(ProjectStep.budget_decision, BudgetDecisionInput, ProjectView)
-    expense = step_update(ProjectStep.expense, ExpenseInput, ProjectView)
-    expense_decision = step_update(ProjectStep.expense_decision, ExpenseDecisionInput, ProjectView)
-    follow_up = step_update(ProjectStep.follow_up, FollowUpInput, ProjectView)
-    supply = step_update(ProjectStep.supply, SupplyInput, ProjectView)
-    study_decision = step_update(ProjectStep.study_decision, StudyDecisionInput, ProjectView)
-    annual_report = step_update(ProjectStep.annual_report, AnnualReportInput, ProjectView)
-    annual_report_decision = step_update(ProjectStep.annual_report_decision, AnnualReportDecisionInput, ProjectView)
-    suspend = step_update(ProjectStep.suspend, SuspendInput, ProjectView)
-    resume = step_update(ProjectStep.resume, ResumeInput, ProjectView)
-    terminate = step_update(ProjectStep.terminate, TerminateInput, ProjectView)
-    terminate_decision = step_update(ProjectStep.terminate_decision, TerminateDecisionInput, ProjectView)
-
     # --- the kernel's hooks -----------------------------------------------------------------
-
-    def check(self, step: ProjectStep, inp: Any) -> Refusal | None:
-        return check_step(step, inp, self.state)
-
-    def apply(self, step: ProjectStep, inp: Any) -> Outcome[ProjectState]:
-        return apply_step(step, inp, self.state, workflow.now())
-
-    def view(self) -> ProjectView:
-        return view_of(self.state)
 
     async def write(self, out: Outcome[ProjectState]) -> StepWritten | bool:
         s = out.state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
@@ -17,7 +19,7 @@ PROJECT_STAGE = SearchAttributeKey.for_keyword("ProjectStage")
 IMPLEMENTER_ID = SearchAttributeKey.for_keyword_list("ImplementerId")
 PROJECT_FLAGS = SearchAttributeKey.for_keyword_list("ProjectFlags")
 
-ALL = [
+ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
     COMPLAINT_SEVERITY,
     COMPLAINT_CATEGORY,
@@ -47,7 +49,10 @@ def dev_server_args() -> list[str]:
     """The ``--search-attribute`` arguments registering every attribute above."""
     args: list[str] = []
     for key in ALL:
-        args += ["--search-attribute", f"{key.name}={CLI_TYPES[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}"]
+        args += [
+            "--search-attribute",
+            f"{key.name}={CLI_TYPES[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}",
+        ]
     return args
 
 

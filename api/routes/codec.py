@@ -71,7 +71,9 @@ async def _run(codec: PayloadCodec | None, body: CodecBody, encode: bool) -> dic
         try:
             items = await (codec.encode(items) if encode else codec.decode(items))
         except Exception as e:  # noqa: BLE001 - wrong key, tampered data: the caller's input
-            raise HTTPException(400, f"payloads: cannot {'encode' if encode else 'decode'}: {type(e).__name__}: {e}") from None
+            raise HTTPException(
+                400, f"payloads: cannot {'encode' if encode else 'decode'}: {type(e).__name__}: {e}"
+            ) from None
     return json_format.MessageToDict(Payloads(payloads=items))
 
 

@@ -14,16 +14,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
+from api.deps import CurrentStaff, IntakeDep, SessionDep
 from api.errors import ERRORS
 from api.schemas import ComplaintAccepted, EventOut
+from api.step_routes import add_step_routes
 from api.steps import HumanStep, Intake
 from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput
 from models.complaint.steps import STEPS
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Severity, Status, Step
 from models.staff import Directory, Staff
-from starter.intake import intake_input, new_complaint_id, start_complaint
+from starter.intake import COMPLAINT, intake_input, new_complaint_id
 from storage import tables as t
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
@@ -50,8 +51,14 @@ async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.
     "",
     status_code=201,
     response_model=ComplaintView,
-    responses={**ERRORS, 202: {"model": ComplaintAccepted, "description": "accepted: registration still running, "
-                                  "or the caller is the staff member complained about (CP-07: no case returned)"}},
+    responses={
+        **ERRORS,
+        202: {
+            "model": ComplaintAccepted,
+            "description": "accepted: registration still running, "
+            "or the caller is the staff member complained about (CP-07: no case returned)",
+        },
+    },
     summary="Register a complaint (CP-01, CP-02, CP-03, CP-20)",
 )
 async def create_complaint(body: ComplaintCreate, intake: IntakeDep) -> Any:
@@ -64,9 +71,7 @@ async def _register(body: ComplaintCreate, intake: Intake, cid: str) -> Any:
         raise HTTPException(422, f"target.staff_id: unknown staff {body.target.staff_id}")
     inp = intake_input(cid, body, staff, res.directory, res.complaint_policy())
     accepted = {"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value}
-    view = await intake.registered(
-        workflow_id_for(cid), start_complaint(intake.client, res.settings.task_queue, inp), accepted
-    )
+    view = await intake.registered(COMPLAINT, inp, accepted)
     if isinstance(view, JSONResponse):
         return view
     log.info("complaint_registered", complaint=cid, receiver=staff.id)
@@ -111,12 +116,12 @@ async def get_complaint(complaint_id: str, staff: CurrentStaff, db: SessionDep) 
     return (await _visible_case(db, complaint_id, staff)).view
 
 
-@router.get(
-    "/{complaint_id}/history", response_model=list[EventOut], responses=ERRORS, summary="Every event, in order"
-)
+@router.get("/{complaint_id}/history", response_model=list[EventOut], responses=ERRORS, summary="Every event, in order")
 async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
     row = await _visible_case(db, complaint_id, staff)
-    events = await db.scalars(select(t.CaseEvent).where(t.CaseEvent.case_ref == row.workflow_id).order_by(t.CaseEvent.seq))
+    events = await db.scalars(
+        select(t.CaseEvent).where(t.CaseEvent.case_ref == row.workflow_id).order_by(t.CaseEvent.seq)
+    )
     return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
 
 
@@ -156,28 +161,24 @@ async def _take_step(step: Step, complaint_id: str, body: BaseModel, human: Huma
     )
 
 
-def _step_route(step: Step, path: str, summary: str) -> None:
-    body_type = STEPS[step].body
-
-    async def endpoint(complaint_id: str, body: body_type, human: HumanStepDep) -> Any:  # type: ignore[valid-type]
-        return await human.idem.answer(200, lambda: _take_step(step, complaint_id, body, human))
-
-    endpoint.__name__ = f"complaint_{step.value}"
-    router.add_api_route(
-        f"/{{complaint_id}}/{path}", endpoint, methods=["POST"], response_model=ComplaintView, responses=ERRORS, summary=summary
-    )
-
-
-for _step, _path, _summary in [
-    (Step.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
-    (Step.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
-    (Step.plan, "plan", "Record the handling plan (CP-08)"),
-    (Step.investigation, "investigation", "Record the investigation (CP-11)"),
-    (Step.escalate, "escalate", "Escalate one level up the ladder (CP-09)"),
-    (Step.compensation, "compensation", "Request a compensation (CP-12)"),
-    (Step.compensation_decision, "compensation/decision", "Approve or refuse a compensation (CP-12)"),
-    (Step.major_report, "major-report", "File the major-complaint report (CP-10)"),
-    (Step.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
-    (Step.survey, "survey", "Record the satisfaction survey (CP-16)"),
-]:
-    _step_route(_step, _path, _summary)
+add_step_routes(
+    router,
+    case_param="complaint_id",
+    name="complaint",
+    body_of=lambda step: STEPS[Step(step)].body,
+    take=lambda step, case_id, body, human: _take_step(Step(step), case_id, body, human),
+    response_model=ComplaintView,
+    responses=ERRORS,
+    routes=[
+        (Step.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
+        (Step.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
+        (Step.plan, "plan", "Record the handling plan (CP-08)"),
+        (Step.investigation, "investigation", "Record the investigation (CP-11)"),
+        (Step.escalate, "escalate", "Escalate one level up the ladder (CP-09)"),
+        (Step.compensation, "compensation", "Request a compensation (CP-12)"),
+        (Step.compensation_decision, "compensation/decision", "Approve or refuse a compensation (CP-12)"),
+        (Step.major_report, "major-report", "File the major-complaint report (CP-10)"),
+        (Step.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
+        (Step.survey, "survey", "Record the satisfaction survey (CP-16)"),
+    ],
+)

@@ -13,8 +13,13 @@ from api.schemas import Health
 router = APIRouter()
 
 
-@router.get("/health", response_model=Health, responses={503: {"model": Health}}, tags=["health"],
-            summary="200 when the API, the database and Temporal all answer")
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health}},
+    tags=["health"],
+    summary="200 when the API, the database and Temporal all answer",
+)
 async def health(res: ResourcesDep) -> Any:
     out = {"api": "ok", "database": "ok", "temporal": "ok"}
     try:

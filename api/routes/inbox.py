@@ -13,11 +13,14 @@ from storage import tables as t
 router = APIRouter()
 
 
-@router.get("/notifications", response_model=list[NotificationOut], responses=ERRORS, tags=["notifications"],
-            summary="The caller's inbox, newest first")
-async def notifications(
-    staff: CurrentStaff, db: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> Any:
+@router.get(
+    "/notifications",
+    response_model=list[NotificationOut],
+    responses=ERRORS,
+    tags=["notifications"],
+    summary="The caller's inbox, newest first",
+)
+async def notifications(staff: CurrentStaff, db: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
     rows = await db.scalars(
         select(t.Notification)
         .where(t.Notification.recipient_kind == "staff", t.Notification.recipient_id == staff.id)
@@ -25,6 +28,8 @@ async def notifications(
         .limit(limit)
     )
     return [
-        NotificationOut(id=n.id, case_ref=n.case_ref, kind=n.kind, message=n.message, channel=n.channel, created_at=n.created_at)
+        NotificationOut(
+            id=n.id, case_ref=n.case_ref, kind=n.kind, message=n.message, channel=n.channel, created_at=n.created_at
+        )
         for n in rows
     ]

@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
 from api.schemas import EventOut, ExpenseDecisionOut, Problem, ProjectAccepted, Unprocessable
+from api.step_routes import add_step_routes
 from api.steps import HumanStep, Intake
 from models.case import DecisionBody
 from models.project.guards import may_view
-from models.project.messages import EmptyBody, ProjectCreate
+from models.project.messages import ProjectCreate
 from models.project.steps import STEPS
 from models.project.views import ProjectView
 from models.project.vocabulary import GROUP_ROLES, Flag, ProjectStep, Stage
 from models.staff import Role, Staff
-from starter.intake import new_complaint_id, project_input, start_project
+from starter.intake import PROJECT, new_complaint_id, project_input
 from storage import tables as t
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
@@ -66,7 +67,10 @@ def _json_list_has(column: Any, value: str) -> Any:
     "",
     status_code=201,
     response_model=ProjectView,
-    responses={**PROJECT_ERRORS, 202: {"model": ProjectAccepted, "description": "accepted; registration still running"}},
+    responses={
+        **PROJECT_ERRORS,
+        202: {"model": ProjectAccepted, "description": "accepted; registration still running"},
+    },
     summary="Apply for a new-client development project (ND-01, ND-02)",
 )
 async def create_project(body: ProjectCreate, intake: IntakeDep) -> Any:
@@ -82,9 +86,7 @@ async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
     accepted = {"id": pid, "workflow_id": project_workflow_id(pid), "stage": Stage.under_review.value}
-    view = await intake.registered(
-        project_workflow_id(pid), start_project(intake.client, res.settings.task_queue, inp), accepted
-    )
+    view = await intake.registered(PROJECT, inp, accepted)
     if isinstance(view, JSONResponse):  # started durably; no worker has checked the application yet
         return view
     if view.stage is Stage.rejected:  # ND-01: refused with the reason (recorded by the workflow)
@@ -94,7 +96,9 @@ async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:
     return view
 
 
-@router.get("", response_model=list[ProjectView], responses=PROJECT_ERRORS, summary="List the projects you may see (ND-13)")
+@router.get(
+    "", response_model=list[ProjectView], responses=PROJECT_ERRORS, summary="List the projects you may see (ND-13)"
+)
 async def list_projects(
     staff: CurrentStaff,
     db: SessionDep,
@@ -154,41 +158,31 @@ async def _take_step(
     )
 
 
-def _step_route(step: ProjectStep, path: str, summary: str) -> None:
-    body_type = STEPS[step].body
-
-    if step is ProjectStep.resume:  # no body needed
-
-        async def endpoint(project_id: str, human: HumanStepDep, body: EmptyBody | None = None) -> Any:  # type: ignore[misc]
-            return await human.idem.answer(200, lambda: _take_step(step, project_id, body or EmptyBody(), human))
-
-    else:
-
-        async def endpoint(project_id: str, body: body_type, human: HumanStepDep) -> Any:  # type: ignore[misc, valid-type]
-            return await human.idem.answer(200, lambda: _take_step(step, project_id, body, human))
-
-    endpoint.__name__ = f"project_{step.value}"
-    router.add_api_route(
-        f"/{{project_id}}/{path}", endpoint, methods=["POST"], response_model=ProjectView, responses=PROJECT_ERRORS, summary=summary
-    )
-
-
-for _step, _path, _summary in [
-    (ProjectStep.review, "review", "Review the application: review group, then deputy leader, then leader (ND-02)"),
-    (ProjectStep.budget, "budget", "Submit the budget, within 7 days of approval (ND-03)"),
-    (ProjectStep.budget_decision, "budget/decision", "Decide the budget, in the chain's order (ND-03)"),
-    (ProjectStep.expense, "expenses", "Claim a development expense against a budget line (ND-04)"),
-    (ProjectStep.follow_up, "follow-ups", "Record a follow-up, at least every 30 days (ND-05, ND-06, ND-07)"),
-    (ProjectStep.supply, "supply", "Record a month of supply (ND-11)"),
-    (ProjectStep.study_decision, "study-decision", "Continue or terminate after the special study (ND-07)"),
-    (ProjectStep.annual_report, "annual-report", "Submit the written annual report (ND-08)"),
-    (ProjectStep.annual_report_decision, "annual-report/decision", "Evaluate / decide the annual review (ND-08)"),
-    (ProjectStep.suspend, "suspend", "Suspend the project with a reason; its clocks stop (ND-09)"),
-    (ProjectStep.resume, "resume", "Resume; every clock moves later by the time suspended (ND-09)"),
-    (ProjectStep.terminate, "terminate", "Request a termination in writing (ND-10)"),
-    (ProjectStep.terminate_decision, "terminate/decision", "The review group decides a termination (ND-10)"),
-]:
-    _step_route(_step, _path, _summary)
+add_step_routes(
+    router,
+    case_param="project_id",
+    name="project",
+    body_of=lambda step: STEPS[ProjectStep(step)].body,
+    take=lambda step, case_id, body, human: _take_step(ProjectStep(step), case_id, body, human),
+    response_model=ProjectView,
+    responses=PROJECT_ERRORS,
+    optional_body={ProjectStep.resume},  # no body needed
+    routes=[
+        (ProjectStep.review, "review", "Review the application: review group, then deputy leader, then leader (ND-02)"),
+        (ProjectStep.budget, "budget", "Submit the budget, within 7 days of approval (ND-03)"),
+        (ProjectStep.budget_decision, "budget/decision", "Decide the budget, in the chain's order (ND-03)"),
+        (ProjectStep.expense, "expenses", "Claim a development expense against a budget line (ND-04)"),
+        (ProjectStep.follow_up, "follow-ups", "Record a follow-up, at least every 30 days (ND-05, ND-06, ND-07)"),
+        (ProjectStep.supply, "supply", "Record a month of supply (ND-11)"),
+        (ProjectStep.study_decision, "study-decision", "Continue or terminate after the special study (ND-07)"),
+        (ProjectStep.annual_report, "annual-report", "Submit the written annual report (ND-08)"),
+        (ProjectStep.annual_report_decision, "annual-report/decision", "Evaluate / decide the annual review (ND-08)"),
+        (ProjectStep.suspend, "suspend", "Suspend the project with a reason; its clocks stop (ND-09)"),
+        (ProjectStep.resume, "resume", "Resume; every clock moves later by the time suspended (ND-09)"),
+        (ProjectStep.terminate, "terminate", "Request a termination in writing (ND-10)"),
+        (ProjectStep.terminate_decision, "terminate/decision", "The review group decides a termination (ND-10)"),
+    ],
+)
 
 
 @router.post(

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from models.case import DecisionBody, ShortText, Strict, StepInput, Text
+from models.case import DecisionBody, ShortText, StepInput, Strict, Text
 from models.complaint.vocabulary import (
     Category,
     Channel,
@@ -28,6 +28,7 @@ from models.staff import StaffRef
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{5,32}$")]
 
 # --- intake -------------------------------------------------------------------------------
+
 
 class Complainant(Strict):
     """CP-02: every field optional, so an anonymous complaint is accepted."""
@@ -73,6 +74,7 @@ class IntakeInput(BaseModel):
 
 
 # --- human steps: the bodies people send --------------------------------------------------
+
 
 class AssignBody(Strict):
     handler_id: ShortText
@@ -136,7 +138,6 @@ class SurveyBody(Strict):
     comment: Text | None = None
 
 
-
 # --- human steps: what each update carries ------------------------------------------------
 
 Body = TypeVar("Body", bound=Strict)
@@ -164,6 +165,7 @@ ResolveInput = ComplaintStepInput[ResolveBody]
 SurveyInput = ComplaintStepInput[SurveyBody]
 
 # --- activities ---------------------------------------------------------------------------
+
 
 class CustomerLookup(BaseModel):
     """CP-03 / CP-06: what the customer registry and past complaints say at intake."""

@@ -18,5 +18,3 @@ class ComplaintRecord(BaseModel):
     viewers: list[str] | None = None  # derived from case when not given
     notifications: list[Notification] = Field(default_factory=list)
     accountability: list[Accountability] = Field(default_factory=list)
-
-

@@ -149,4 +149,3 @@ class ComplaintState(BaseModel):
             Deadline.major_report: self.major_report_due_at if not self.major_report_overdue else None,
             Deadline.survey: self.survey_due_at,
         }[deadline]
-

@@ -246,9 +246,13 @@ def compensation(inp: CompensationInput, s: ComplaintState, now: datetime) -> Ch
     """CP-12: a compensation request goes to the approver of its amount's level."""
     body = inp.body
     level = approval_level_for(body.amount, s.policy)
-    s.compensation = Compensation(amount=body.amount, reason=body.reason, required_level=level, requested_by=inp.actor.id)
+    s.compensation = Compensation(
+        amount=body.amount, reason=body.reason, required_level=level, requested_by=inp.actor.id
+    )
     approver = approvers_for(level, without_target(s, s.handler_chain), without_target(s, s.crisis_team))
-    notes = staff_notes([approver], "compensation_approval", f"Complaint {s.id}: approve a compensation of {body.amount}")
+    notes = staff_notes(
+        [approver], "compensation_approval", f"Complaint {s.id}: approve a compensation of {body.amount}"
+    )
     return Change({"amount": str(body.amount), "required_level": level.value}, notes)
 
 
@@ -258,7 +262,9 @@ def compensation_decision(inp: CompensationDecisionInput, s: ComplaintState, now
     assert s.compensation is not None
     s.compensation.status = CompensationStatus.approved if body.approved else CompensationStatus.rejected
     s.compensation.decided_by, s.compensation.note = inp.actor.id, body.note
-    notes = staff_notes([s.handler], "compensation_decided", f"Complaint {s.id}: compensation {s.compensation.status.value}")
+    notes = staff_notes(
+        [s.handler], "compensation_decided", f"Complaint {s.id}: compensation {s.compensation.status.value}"
+    )
     return Change({"approved": body.approved, "note": body.note}, notes)
 
 

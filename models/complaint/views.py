@@ -84,7 +84,6 @@ class ComplaintView(BaseModel):
     seq: int
 
 
-
 def describe_waiting(state: ComplaintState) -> str:
     """Current details for the Temporal UI: what the case waits for, until when. No PII."""
     nxt = next_deadline(state)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+
 class Channel(StrEnum):
     """CP-01: every channel enters through the same intake."""
 

@@ -71,7 +71,9 @@ def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[Pro
         s.budget_due_at = None
         set_flag(s, Flag.budget_overdue, True)
         kind = "budget_overdue"
-        notes = staff_notes([*deputies, *s.implementers], "budget_overdue", f"Project {s.id}: no budget within the deadline (ND-03)")
+        notes = staff_notes(
+            [*deputies, *s.implementers], "budget_overdue", f"Project {s.id}: no budget within the deadline (ND-03)"
+        )
     elif clock is Clock.follow_up:  # ND-05
         s.follow_up_lapses += 1
         set_flag(s, Flag.follow_up_overdue, True)
@@ -79,7 +81,11 @@ def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[Pro
         s.follow_up_due_at = s.follow_up_due_at + s.policy.follow_up_interval  # the clock re-arms
         kind = "follow_up_lapsed"
         data |= {"lapses": s.follow_up_lapses, "next_due_at": s.follow_up_due_at.isoformat()}
-        notes = staff_notes([*s.implementers, *deputies], "follow_up_overdue", f"Project {s.id}: no follow-up record for {s.policy.follow_up_interval.days} days (ND-05)")
+        notes = staff_notes(
+            [*s.implementers, *deputies],
+            "follow_up_overdue",
+            f"Project {s.id}: no follow-up record for {s.policy.follow_up_interval.days} days (ND-05)",
+        )
     elif clock is Clock.attention:  # ND-06
         s.attention_due_at = None
         if s.progress is Progress.none:
@@ -95,7 +101,9 @@ def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[Pro
             set_flag(s, Flag.special_study, True)
             s.study_pending = True
             kind = "special_study"
-            notes = staff_notes(group, "special_study", f"Project {s.id}: no breakthrough; decide to continue or terminate (ND-07)")
+            notes = staff_notes(
+                group, "special_study", f"Project {s.id}: no breakthrough; decide to continue or terminate (ND-07)"
+            )
         else:
             kind = "study_checked"
     else:  # ND-08
@@ -104,7 +112,11 @@ def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[Pro
             set_flag(s, Flag.annual_review, True)
             s.annual_pending = True
             kind = "annual_review"
-            notes = staff_notes(s.implementers, "annual_report_due", f"Project {s.id}: standard not reached in a year; submit the written report (ND-08)")
+            notes = staff_notes(
+                s.implementers,
+                "annual_report_due",
+                f"Project {s.id}: standard not reached in a year; submit the written report (ND-08)",
+            )
             notes += staff_notes(group, "annual_review", f"Project {s.id}: annual review due (ND-08)")
         else:
             kind = "annual_checked"

@@ -84,9 +84,7 @@ def budget_within_cap(phase: BudgetPhase, total: Decimal, policy: ProjectPolicy)
     return phase is BudgetPhase.substantive or total <= policy.budget_cap_before_breakthrough
 
 
-def expense_within_tolerance(
-    line_amount: Decimal, already_spent: Decimal, amount: Decimal, tolerance: Decimal
-) -> bool:
+def expense_within_tolerance(line_amount: Decimal, already_spent: Decimal, amount: Decimal, tolerance: Decimal) -> bool:
     """ND-04: an expense may take its budget line at most ``tolerance`` (5%) above budget."""
     return already_spent + amount <= line_amount * (Decimal(1) + tolerance)
 
@@ -237,7 +235,9 @@ def may_decide_expense(inp: Input, s: ProjectState) -> Refusal | None:
         return Refusal("conflict", f"ND-04: expense {e.id} is already {e.status.value}")
     if inp.actor.id == e.submitted_by:
         return Refusal("forbidden", "ND-04: nobody approves their own expense")
-    return _chain_refusal("ND-04", f"expense {e.id}", inp.actor, EXPENSE_CHAIN, next_in_chain(EXPENSE_CHAIN, e.approvals))
+    return _chain_refusal(
+        "ND-04", f"expense {e.id}", inp.actor, EXPENSE_CHAIN, next_in_chain(EXPENSE_CHAIN, e.approvals)
+    )
 
 
 def may_follow_up(inp: Input, s: ProjectState) -> Refusal | None:

@@ -13,9 +13,7 @@ from models.policy import ProjectPolicy
 from models.project.vocabulary import BudgetPhase, Progress
 
 LineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-ProductLine = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")
-]
+ProductLine = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Money = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000000"), decimal_places=2)]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 

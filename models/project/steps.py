@@ -119,9 +119,7 @@ def _approve_project(s: ProjectState, now: datetime) -> list[Notification]:
     )
 
 
-def _decide(
-    approvals: list[Approval], actor: StaffRef, approved: bool, note: str | None, now: datetime
-) -> Approval:
+def _decide(approvals: list[Approval], actor: StaffRef, approved: bool, note: str | None, now: datetime) -> Approval:
     a = Approval(role=actor.role, staff_id=actor.id, approved=approved, note=note, at=now)
     approvals.append(a)
     return a
@@ -156,7 +154,11 @@ def apply_application(state: ProjectState, found: Eligibility, now: datetime) ->
             "application_refused",
             s.applicant.id,
             {"reason": found.reason, "existing_customer_id": found.existing_customer_id},
-            staff_notes([s.applicant], "application_refused", f"Project application for {app.client_name} refused: {found.reason}"),
+            staff_notes(
+                [s.applicant],
+                "application_refused",
+                f"Project application for {app.client_name} refused: {found.reason}",
+            ),
         )
     return ProjectOutcome(
         s,
@@ -167,7 +169,11 @@ def apply_application(state: ProjectState, found: Eligibility, now: datetime) ->
             "expected_annual_business": str(app.expected_annual_business),
             "implementer_ids": s.implementer_ids,
         },
-        staff_notes(officers_in_role(s, Role.review_group), "review_due", f"Project {s.id} ({app.client_name}): evaluate the application"),
+        staff_notes(
+            officers_in_role(s, Role.review_group),
+            "review_due",
+            f"Project {s.id} ({app.client_name}): evaluate the application",
+        ),
     )
 
 
@@ -207,9 +213,17 @@ def budget(inp: BudgetInput, s: ProjectState, now: datetime) -> Change:
     s.budget_due_at = None
     set_flag(s, Flag.budget_overdue, False)
     first = BUDGET_CHAIN[b.phase][0]
-    notes = staff_notes(officers_in_role(s, first), "budget_decision_due", f"Project {s.id}: decide the {b.phase.value} budget of {b.total}")
-    data = {"phase": b.phase.value, "total": str(b.total), "on_time": on_time,
-            "lines": [{"name": ln.name, "amount": str(ln.amount)} for ln in b.lines]}
+    notes = staff_notes(
+        officers_in_role(s, first),
+        "budget_decision_due",
+        f"Project {s.id}: decide the {b.phase.value} budget of {b.total}",
+    )
+    data = {
+        "phase": b.phase.value,
+        "total": str(b.total),
+        "on_time": on_time,
+        "lines": [{"name": ln.name, "amount": str(ln.amount)} for ln in b.lines],
+    }
     return Change(data, notes)
 
 
@@ -223,14 +237,18 @@ def budget_decision(inp: BudgetDecisionInput, s: ProjectState, now: datetime) ->
     chain = BUDGET_CHAIN[b.phase]
     if not body.approved:
         b.status = Decision.rejected
-        notes = staff_notes(s.implementers, "budget_rejected", f"Project {s.id}: budget rejected by the {actor.role.value}")
+        notes = staff_notes(
+            s.implementers, "budget_rejected", f"Project {s.id}: budget rejected by the {actor.role.value}"
+        )
     elif (nxt := next_in_chain(chain, b.approvals)) is None:
         b.status = Decision.approved
         if s.stage is Stage.approved:
             s.stage = Stage.active
         notes = staff_notes(s.implementers, "budget_approved", f"Project {s.id}: budget of {b.total} approved")
     else:
-        notes = staff_notes(officers_in_role(s, nxt), "budget_decision_due", f"Project {s.id}: decide the budget of {b.total}")
+        notes = staff_notes(
+            officers_in_role(s, nxt), "budget_decision_due", f"Project {s.id}: decide the budget of {b.total}"
+        )
     data["status"] = b.status.value
     return Change(data, notes)
 
@@ -247,7 +265,11 @@ def expense_claim(inp: ExpenseInput, s: ProjectState, now: datetime) -> Change:
         submitted_at=now,
     )
     s.expenses.append(e)
-    notes = staff_notes(officers_in_role(s, EXPENSE_CHAIN[0]), "expense_decision_due", f"Project {s.id}: decide expense {e.id} of {e.amount}")
+    notes = staff_notes(
+        officers_in_role(s, EXPENSE_CHAIN[0]),
+        "expense_decision_due",
+        f"Project {s.id}: decide expense {e.id} of {e.amount}",
+    )
     return Change({"expense_id": e.id, "line": e.line, "amount": str(e.amount)}, notes)
 
 
@@ -259,13 +281,23 @@ def expense_decision(inp: ExpenseDecisionInput, s: ProjectState, now: datetime) 
     _decide(e.approvals, actor, body.approved, body.note, now)
     if not body.approved:
         e.status = Decision.rejected
-        notes = staff_notes(s.implementers, "expense_rejected", f"Project {s.id}: expense {e.id} refused by the {actor.role.value}")
+        notes = staff_notes(
+            s.implementers, "expense_rejected", f"Project {s.id}: expense {e.id} refused by the {actor.role.value}"
+        )
     elif (nxt := next_in_chain(EXPENSE_CHAIN, e.approvals)) is None:
         e.status = Decision.approved
         notes = staff_notes(s.implementers, "expense_approved", f"Project {s.id}: expense {e.id} reimbursed")
     else:
-        notes = staff_notes(officers_in_role(s, nxt), "expense_decision_due", f"Project {s.id}: decide expense {e.id} of {e.amount}")
-    data = {"expense_id": e.id, "role": actor.role.value, "approved": body.approved, "note": body.note, "status": e.status.value}
+        notes = staff_notes(
+            officers_in_role(s, nxt), "expense_decision_due", f"Project {s.id}: decide expense {e.id} of {e.amount}"
+        )
+    data = {
+        "expense_id": e.id,
+        "role": actor.role.value,
+        "approved": body.approved,
+        "note": body.note,
+        "status": e.status.value,
+    }
     return Change(data, notes)
 
 
@@ -283,7 +315,11 @@ def follow_up(inp: FollowUpInput, s: ProjectState, now: datetime) -> Change:
     notes: list[Notification] = []
     if body.progress is Progress.breakthrough and s.breakthrough_at is None:
         s.breakthrough_at = now
-        notes = staff_notes(officers_in_role(s, Role.deputy_leader), "breakthrough", f"Project {s.id}: substantive breakthrough recorded")
+        notes = staff_notes(
+            officers_in_role(s, Role.deputy_leader),
+            "breakthrough",
+            f"Project {s.id}: substantive breakthrough recorded",
+        )
     return Change({"progress": body.progress.value, "next_due_at": s.follow_up_due_at.isoformat()}, notes)
 
 
@@ -323,7 +359,9 @@ def study_decision(inp: StudyDecisionInput, s: ProjectState, now: datetime) -> C
 def annual_report(inp: AnnualReportInput, s: ProjectState, now: datetime) -> Change:
     """ND-08: the implementers' written report goes to the review group."""
     s.annual_report = inp.body.report
-    notes = staff_notes(officers_in_role(s, ANNUAL_CHAIN[0]), "annual_review_due", f"Project {s.id}: evaluate the annual report")
+    notes = staff_notes(
+        officers_in_role(s, ANNUAL_CHAIN[0]), "annual_review_due", f"Project {s.id}: evaluate the annual report"
+    )
     return Change({}, notes)
 
 
@@ -334,12 +372,16 @@ def annual_report_decision(inp: AnnualReportDecisionInput, s: ProjectState, now:
     data: dict[str, Any] = {"role": actor.role.value, "continue": body.continue_, "note": body.note}
     nxt = next_in_chain(ANNUAL_CHAIN, s.annual_decisions)
     if nxt is not None:  # the group's evaluation, the deputy's opinion: advice to the leader
-        notes = staff_notes(officers_in_role(s, nxt), "annual_review_due", f"Project {s.id}: your annual review ({nxt.value}) is due")
+        notes = staff_notes(
+            officers_in_role(s, nxt), "annual_review_due", f"Project {s.id}: your annual review ({nxt.value}) is due"
+        )
     elif body.continue_:  # the leader decides
         s.annual_pending = False
         set_flag(s, Flag.annual_review, False)
         data["decided"] = "continue"
-        notes = staff_notes(s.implementers, "annual_review_decided", f"Project {s.id} continues after the annual review")
+        notes = staff_notes(
+            s.implementers, "annual_review_decided", f"Project {s.id} continues after the annual review"
+        )
     else:
         data |= {"decided": "terminate", **_close(s, Stage.terminated, now)}
         notes = staff_notes(s.implementers, "project_terminated", f"Project {s.id} terminated after the annual review")
@@ -372,7 +414,9 @@ def resume(inp: ResumeInput, s: ProjectState, now: datetime) -> Change:
         "next_clock": nxt_clock[0].value if nxt_clock else None,
         "next_due_at": nxt_clock[1].isoformat() if nxt_clock else None,
     }
-    notes = staff_notes([*officers_in_role(s, Role.review_group), *s.implementers], "project_resumed", f"Project {s.id} resumed")
+    notes = staff_notes(
+        [*officers_in_role(s, Role.review_group), *s.implementers], "project_resumed", f"Project {s.id} resumed"
+    )
     return Change(data, notes)
 
 
@@ -380,7 +424,11 @@ def terminate(inp: TerminateInput, s: ProjectState, now: datetime) -> Change:
     """ND-10: a termination request in writing, to the review group."""
     reason = inp.body.reason
     s.termination = Termination(reason=reason, requested_by=inp.actor.id, requested_at=now)
-    notes = staff_notes(officers_in_role(s, Role.review_group), "termination_requested", f"Project {s.id}: termination requested: {reason}")
+    notes = staff_notes(
+        officers_in_role(s, Role.review_group),
+        "termination_requested",
+        f"Project {s.id}: termination requested: {reason}",
+    )
     return Change({"reason": reason}, notes)
 
 
@@ -461,8 +509,11 @@ def apply_handover(state: ProjectState, customer_id: str, created: bool, now: da
         "handed_to_sales",
         None,
         {"customer_id": customer_id, "created": created, "client_name": s.application.client_name},
-        staff_notes([*s.implementers, *officers_in_role(s, Role.group_leader)], "handed_to_sales",
-                    f"{s.application.client_name} is now customer {customer_id} (project {s.id})"),
+        staff_notes(
+            [*s.implementers, *officers_in_role(s, Role.group_leader)],
+            "handed_to_sales",
+            f"{s.application.client_name} is now customer {customer_id} (project {s.id})",
+        ),
     )
 
 

@@ -139,34 +139,72 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
             ),
             201,
         )
-        await _ok(await api.post(f"/complaints/{c['id']}/assign", headers=key(RECEIVER),
-                                 json={"handler_id": HANDLER, "investigator_id": INVESTIGATOR}))
+        await _ok(
+            await api.post(
+                f"/complaints/{c['id']}/assign",
+                headers=key(RECEIVER),
+                json={"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
+            )
+        )
         out[f"complaint_{name}"] = c["id"]
-    await _ok(await api.post(f"/complaints/{out['complaint_closed']}/classify", headers=key(HANDLER), json={
-        "category": "service", "validity": "invalid", "invalid_reason": "unverifiable", "motive": "general"}))
-    await _ok(await api.post(f"/complaints/{out['complaint_live']}/escalate", headers=key(HANDLER),
-                             json={"reason": "needs a leader"}))
+    await _ok(
+        await api.post(
+            f"/complaints/{out['complaint_closed']}/classify",
+            headers=key(HANDLER),
+            json={"category": "service", "validity": "invalid", "invalid_reason": "unverifiable", "motive": "general"},
+        )
+    )
+    await _ok(
+        await api.post(
+            f"/complaints/{out['complaint_live']}/escalate", headers=key(HANDLER), json={"reason": "needs a leader"}
+        )
+    )
 
     app_body = {
-        "client_name": f"Access Co. {uuid.uuid4().hex[:6]}", "background": "b", "contact_channel": "c",
-        "approach": "a", "product_line": "cast_ball", "expected_annual_business": 4000000,
+        "client_name": f"Access Co. {uuid.uuid4().hex[:6]}",
+        "background": "b",
+        "contact_channel": "c",
+        "approach": "a",
+        "product_line": "cast_ball",
+        "expected_annual_business": 4000000,
         "implementer_ids": [IMPLEMENTER],
     }
     live = await _ok(await api.post("/client-projects", headers=key(IMPLEMENTER), json=app_body), 201)
     pid = live["id"]
     for who in ("dev-review", "dev-deputy", "dev-lead"):
         await _ok(await api.post(f"/client-projects/{pid}/review", headers=key(who), json={"approved": True}))
-    await _ok(await api.post(f"/client-projects/{pid}/budget", headers=key(IMPLEMENTER), json={
-        "phase": "preliminary", "lines": [{"name": "samples", "amount": 5000}]}))
+    await _ok(
+        await api.post(
+            f"/client-projects/{pid}/budget",
+            headers=key(IMPLEMENTER),
+            json={"phase": "preliminary", "lines": [{"name": "samples", "amount": 5000}]},
+        )
+    )
     for who in ("dev-deputy", "dev-lead"):
         await _ok(await api.post(f"/client-projects/{pid}/budget/decision", headers=key(who), json={"approved": True}))
-    view = await _ok(await api.post(f"/client-projects/{pid}/expenses", headers=key(IMPLEMENTER),
-                                    json={"line": "samples", "amount": 100, "description": "balls"}))
+    view = await _ok(
+        await api.post(
+            f"/client-projects/{pid}/expenses",
+            headers=key(IMPLEMENTER),
+            json={"line": "samples", "amount": 100, "description": "balls"},
+        )
+    )
     out["project_live"], out["expense_id"] = pid, view["expenses"][0]["id"]
-    closed = await _ok(await api.post("/client-projects", headers=key(IMPLEMENTER),
-                                      json=app_body | {"client_name": f"Access Closed {uuid.uuid4().hex[:6]}"}), 201)
-    await _ok(await api.post(f"/client-projects/{closed['id']}/review", headers=key("dev-review"),
-                             json={"approved": False, "note": "not feasible"}))
+    closed = await _ok(
+        await api.post(
+            "/client-projects",
+            headers=key(IMPLEMENTER),
+            json=app_body | {"client_name": f"Access Closed {uuid.uuid4().hex[:6]}"},
+        ),
+        201,
+    )
+    await _ok(
+        await api.post(
+            f"/client-projects/{closed['id']}/review",
+            headers=key("dev-review"),
+            json={"approved": False, "note": "not feasible"},
+        )
+    )
     out["project_closed"] = closed["id"]
     return out
 
@@ -185,8 +223,13 @@ def test_the_walk_sees_every_route(aapi: tuple[httpx.AsyncClient, Any]) -> None:
     """The walk below is only as good as its list of routes: it must hold every endpoint."""
     _, app = aapi
     paths = {p for _, p in _routes(app)}
-    assert {"/complaints/{complaint_id}", "/complaints/{complaint_id}/plan", "/client-projects/{project_id}/review",
-            "/notifications", "/codec/decode"} <= paths
+    assert {
+        "/complaints/{complaint_id}",
+        "/complaints/{complaint_id}/plan",
+        "/client-projects/{project_id}/review",
+        "/notifications",
+        "/codec/decode",
+    } <= paths
     assert len(paths) >= 40, sorted(paths)
 
 
@@ -200,7 +243,9 @@ def _is_visibility_403(r: httpx.Response) -> bool:
     if r.status_code != 403:
         return False
     detail = r.json().get("detail", "")
-    return detail.startswith(("CP-19: only the complaint", "CP-07: the staff member complained", "ND-13: a project is visible"))
+    return detail.startswith(
+        ("CP-19: only the complaint", "CP-07: the staff member complained", "ND-13: a project is visible")
+    )
 
 
 @pytest.mark.parametrize("who", EVERYONE)
@@ -250,10 +295,15 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
     may not read; the walk's cases are listed exactly for their viewers."""
     api, _ = aapi
     queries = [
-        ("complaints", {}), ("complaints", {"handler_id": HANDLER}), ("complaints", {"status": "in_progress"}),
-        ("complaints", {"status": "closed"}), ("complaints", {"escalation_level": "1"}),
-        ("client-projects", {}), ("client-projects", {"implementer_id": IMPLEMENTER}),
-        ("client-projects", {"stage": "active"}), ("client-projects", {"stage": "rejected"}),
+        ("complaints", {}),
+        ("complaints", {"handler_id": HANDLER}),
+        ("complaints", {"status": "in_progress"}),
+        ("complaints", {"status": "closed"}),
+        ("complaints", {"escalation_level": "1"}),
+        ("client-projects", {}),
+        ("client-projects", {"implementer_id": IMPLEMENTER}),
+        ("client-projects", {"stage": "active"}),
+        ("client-projects", {"stage": "rejected"}),
     ]
     for kind, params in queries:
         rows = await _ok(await api.get(f"/{kind}", headers=key(who), params=params | {"limit": "500"}))
@@ -261,8 +311,11 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
             assert await _readable(api, who, kind, row["id"]), f"{who} lists {kind} {row['id']} it cannot read"
         ids = {row["id"] for row in rows}
         if not params:
-            ours = {cases["complaint_live"], cases["complaint_closed"]} if kind == "complaints" else {
-                cases["project_live"], cases["project_closed"]}
+            ours = (
+                {cases["complaint_live"], cases["complaint_closed"]}
+                if kind == "complaints"
+                else {cases["project_live"], cases["project_closed"]}
+            )
             expected = who in (complaint_viewers() if kind == "complaints" else project_viewers())
             assert (ours <= ids) if expected else not (ours & ids), (who, kind, params)
     inbox = await _ok(await api.get("/notifications", headers=key(who), params={"limit": "500"}))
@@ -274,7 +327,9 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
             pid = ref.removeprefix("client-project-")
             if not await _readable(api, who, "client-projects", pid):
                 # finance hears of reimbursements (and the expense total at termination) only
-                assert DIRECTORY.get(who).role is Role.finance and ("expense" in n["kind"] or "expense" in n["message"]), (who, n)
+                assert DIRECTORY.get(who).role is Role.finance and (
+                    "expense" in n["kind"] or "expense" in n["message"]
+                ), (who, n)
         else:
             pytest.fail(f"unknown case_ref {ref}")
 
@@ -283,9 +338,16 @@ async def test_cp07_the_target_registering_a_complaint_about_themselves_reads_no
     """CP-07: a staff member taking a complaint about themselves gets no case back (and cannot
     read it after), but the complaint is registered for their leaders: nothing lost."""
     api, _ = aapi
-    r = await api.post("/complaints", headers=key("cs-2"), json={
-        "channel": "walk_in", "complainant": {"name": "Angry Guest"},
-        "target": {"kind": "staff", "staff_id": "cs-2"}, "summary": "rude at the counter"})
+    r = await api.post(
+        "/complaints",
+        headers=key("cs-2"),
+        json={
+            "channel": "walk_in",
+            "complainant": {"name": "Angry Guest"},
+            "target": {"kind": "staff", "staff_id": "cs-2"},
+            "summary": "rude at the counter",
+        },
+    )
     assert r.status_code in (201, 202), r.text
     body = r.json()
     assert set(body) <= {"id", "workflow_id", "status"}, body

@@ -18,9 +18,11 @@ from temporalio.testing import ActivityEnvironment
 from activities.complaint import ComplaintActivities
 from infra.bootstrap import Resources
 from models.case import CaseEvent
+from models.complaint.clocks import apply_deadline
+from models.complaint.guards import viewers
 from models.complaint.messages import (
-    ComplaintStepInput,
     ComplaintCreate,
+    ComplaintStepInput,
     CustomerLookup,
     IntakeInput,
     LookupInput,
@@ -29,12 +31,10 @@ from models.complaint.messages import (
 )
 from models.complaint.records import ComplaintRecord
 from models.complaint.state import ComplaintState
-from models.complaint.vocabulary import Deadline, Step
-from models.complaint.clocks import apply_deadline
-from models.complaint.guards import viewers
+from models.complaint.steps import ComplaintOutcome as Outcome
 from models.complaint.steps import apply_archive, apply_intake, apply_step, new_case
 from models.complaint.views import view_of
-from models.complaint.steps import ComplaintOutcome as Outcome
+from models.complaint.vocabulary import Deadline, Step
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
@@ -74,8 +74,10 @@ def _case(
     inp = IntakeInput(
         id=cid,
         complaint=ComplaintCreate(
-            channel="email", complainant=complainant,
-            target={"kind": "staff", "staff_id": "ops-3"}, summary="Late delivery",
+            channel="email",
+            complainant=complainant,
+            target={"kind": "staff", "staff_id": "ops-3"},
+            summary="Late delivery",
         ),
         receiver=directory.get("cs-1").ref,
         receiver_chain=directory.chain("cs-1"),
@@ -136,8 +138,9 @@ async def test_record_step_is_idempotent_on_retry(
     """A retried write (same record) writes its event, notifications and accountability records
     exactly once: True the first time, False after."""
     state = await _register(env, acts, _case(directory, phone=_phone()))
-    state = apply_step(Step.assign, _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"),
-                       state, T0).state
+    state = apply_step(
+        Step.assign, _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"), state, T0
+    ).state
     state = apply_step(Step.plan, _step(directory, Step.plan, "ops-1", {"plan": "call back"}), state, T0).state
     # CP-13 overdue: escalation notification, reassignment, two accountability records
     later = T0 + timedelta(days=3)
@@ -153,8 +156,11 @@ async def test_record_step_is_idempotent_on_retry(
 
     async with engine.connect() as conn:
         evs = list(await conn.execute(select(t.CaseEvent).where(t.CaseEvent.case_ref == ref)))
-        notes = list(await conn.execute(select(t.Notification).where(t.Notification.case_ref == ref,
-                                                                     t.Notification.seq == out.state.seq)))
+        notes = list(
+            await conn.execute(
+                select(t.Notification).where(t.Notification.case_ref == ref, t.Notification.seq == out.state.seq)
+            )
+        )
         accs = list(await conn.execute(select(t.AccountabilityRecord).where(t.AccountabilityRecord.case_ref == ref)))
         row = (await conn.execute(select(t.Complaint).where(t.Complaint.id == state.id))).one()
     assert sorted(e.seq for e in evs) == [1, out.state.seq]  # intake, then this step, once each
@@ -171,9 +177,7 @@ async def test_record_step_concurrent_attempts_write_once(
     state = _case(directory, phone=_phone())
     out = apply_intake(state, CustomerLookup(customer_verified=False, customer_id=None), T0)
     rec = _record(out, T0)
-    results = await asyncio.gather(
-        env.run(acts.record_complaint_step, rec), env.run(acts.record_complaint_step, rec)
-    )
+    results = await asyncio.gather(env.run(acts.record_complaint_step, rec), env.run(acts.record_complaint_step, rec))
     assert sorted(r.wrote for r in results) == [False, True]
     assert await _count(engine, t.CaseEvent, state.workflow_id) == 1
     assert await _count(engine, t.Notification, state.workflow_id) == len(out.notifications)
@@ -187,13 +191,22 @@ async def test_record_step_keeps_projection_and_viewers(
     state = await _register(env, acts, _case(directory, phone=_phone()))
     out = apply_step(
         Step.assign,
-        _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1", "investigator_id": "ops-2"},
-              handler="ops-1", investigator="ops-2"),
-        state, T0,
+        _step(
+            directory,
+            Step.assign,
+            "cs-1",
+            {"handler_id": "ops-1", "investigator_id": "ops-2"},
+            handler="ops-1",
+            investigator="ops-2",
+        ),
+        state,
+        T0,
     )
     assert (await env.run(acts.record_complaint_step, _record(out, T0))).wrote is True
     async with engine.connect() as conn:
-        readers = set(await conn.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == state.workflow_id)))
+        readers = set(
+            await conn.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == state.workflow_id))
+        )
         row = (await conn.execute(select(t.Complaint).where(t.Complaint.id == state.id))).one()
     assert readers == {"cs-1", "cs-sup", "cs-mgr", "gm", "ops-1", "ops-2", "ops-sup", "ops-mgr"}
     assert "ops-3" not in readers
@@ -209,8 +222,14 @@ async def test_cp17_archived_complaint_is_read_only(
     state = await _register(env, acts, _case(directory, phone=_phone()))
     closed = apply_step(
         Step.classify,
-        _step(directory, Step.classify, "cs-1", {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"}),
-        state, T0,
+        _step(
+            directory,
+            Step.classify,
+            "cs-1",
+            {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"},
+        ),
+        state,
+        T0,
     )
     assert (await env.run(acts.record_complaint_step, _record(closed, T0))).wrote is True
     archived = apply_archive(closed.state, T0)

@@ -284,8 +284,7 @@ async def test_search_attributes_summary_and_visibility_cp08_cp09_cp19(
 
     async def found() -> list[Any]:
         return [
-            w
-            async for w in dev_env.client.list_workflows(f'WorkflowId = "{wid}" AND ComplaintStatus = "received"')
+            w async for w in dev_env.client.list_workflows(f'WorkflowId = "{wid}" AND ComplaintStatus = "received"')
         ]
 
     hits = await eventually(found)
@@ -343,7 +342,9 @@ async def test_assign_unknown_handler_is_422_cp20(api: httpx.AsyncClient) -> Non
     assert (await get(api, c["id"]))["handler_id"] is None
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "not-a-key"}, {"X-API-Key": ""}], ids=["none", "unknown", "empty"])
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-API-Key": "not-a-key"}, {"X-API-Key": ""}], ids=["none", "unknown", "empty"]
+)
 async def test_no_or_unknown_api_key_is_401_cp19(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
     """CP-19: nobody reads or registers anything without a known X-API-Key."""
     c = await create(api)
@@ -449,9 +450,7 @@ async def test_compensation_of_1000_needs_the_manager_cp12(api: httpx.AsyncClien
     assert view["compensation"]["required_level"] == "manager"
     assert view["compensation"]["status"] == "pending"
     assert any(n["kind"] == "compensation_approval" for n in await inbox(api, "ops-mgr", c["workflow_id"]))
-    await assert_refused(
-        api, cid, "compensation/decision", "ops-sup", {"approved": True}, status=409, reason="CP-12"
-    )
+    await assert_refused(api, cid, "compensation/decision", "ops-sup", {"approved": True}, status=409, reason="CP-12")
     await assert_refused(
         api, cid, "resolve", "ops-2", {"result": "paid", "reply_channel": "letter"}, status=409, reason="CP-12"
     )
@@ -492,7 +491,11 @@ async def test_full_lifecycle_closes_and_archives_cp08_cp11_cp14_cp15_cp16_cp17_
     v = await ok_step(api, cid, "plan", "ops-2", {"plan": "Check the carrier's log, call back today"})
     assert v["plan_recorded_at"] and v["plan_due_at"] is None
     v = await ok_step(
-        api, cid, "investigation", "ops-2", {"findings": "Truck broke down; customer not told", "loopholes": "no ETA alerts"}
+        api,
+        cid,
+        "investigation",
+        "ops-2",
+        {"findings": "Truck broke down; customer not told", "loopholes": "no ETA alerts"},
     )
     assert v["findings"].startswith("Truck")
     result_text = f"Apology and a free delivery ({secrets.token_hex(4)})"
@@ -584,7 +587,12 @@ async def test_handler_escalates_to_the_direct_leader_cp09(api: httpx.AsyncClien
     assert cid not in await listed_ids(api, "ops-sup", escalation_level=0)
     assert any(n["kind"] == "escalated" for n in await inbox(api, "ops-sup", c["workflow_id"]))
     last = (await history(api, cid))[-1]
-    assert (last["kind"], last["actor_id"], last["data"]["level"], last["data"]["to"]) == ("escalate", "ops-2", 1, "ops-sup")
+    assert (last["kind"], last["actor_id"], last["data"]["level"], last["data"]["to"]) == (
+        "escalate",
+        "ops-2",
+        1,
+        "ops-sup",
+    )
 
 
 async def test_escalation_skips_the_staff_member_complained_about_cp07_cp09(api: httpx.AsyncClient) -> None:
@@ -716,7 +724,12 @@ async def test_invalid_complaint_is_closed_with_its_reason_cp05_cp17(
     occurred = "2020-01-01T09:00:00+00:00"
     c = await create(api, "cs-1", occurred_at=occurred)
     v = await ok_step(api, c["id"], "classify", "cs-1", body)
-    assert (v["validity"], v["invalid_reason"], v["status"], v["closed_reason"]) == ("invalid", reason, "closed", "invalid")
+    assert (v["validity"], v["invalid_reason"], v["status"], v["closed_reason"]) == (
+        "invalid",
+        reason,
+        "closed",
+        "invalid",
+    )
 
     async def archived() -> bool:
         return (await get(api, c["id"]))["archived"]
@@ -801,9 +814,7 @@ async def test_no_plan_in_time_escalates_to_the_direct_leader_cp08(
     assert (await history(api, c["id"]))[-1]["data"] == {"within_deadline": False}
 
 
-async def test_major_report_missed_is_escalated_cp10(
-    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_major_report_missed_is_escalated_cp10(api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """CP-10: a major-complaint report not filed by its deadline (2 s here) is marked overdue
     and the general manager / crisis team is told."""
     monkeypatch.setenv("POLICY_MAJOR_REPORT_DEADLINE", "2")

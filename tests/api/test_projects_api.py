@@ -92,7 +92,11 @@ async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi
     assert r.status_code == 422 and "already a customer" in r.json()["detail"]
 
     async with engine.connect() as conn:
-        rows = list(await conn.execute(select(t.ProjectRefusal).where(t.ProjectRefusal.client_name.in_([low["client_name"], name.lower()]))))
+        rows = list(
+            await conn.execute(
+                select(t.ProjectRefusal).where(t.ProjectRefusal.client_name.in_([low["client_name"], name.lower()]))
+            )
+        )
     assert {r.client_name for r in rows} == {low["client_name"], name.lower()}
     assert all(r.reason.startswith("ND-01") and r.applicant_id == "sales-1" for r in rows)
     # the refused application stays readable for its applicant (the inbox points at it)
@@ -105,7 +109,9 @@ async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi
 
     bad = await papi.post("/client-projects", json=application(expected_annual_business=-5), headers=key("sales-1"))
     assert bad.status_code == 422
-    unknown = await papi.post("/client-projects", json=application(implementer_ids=["nobody"]), headers=key("dev-review"))
+    unknown = await papi.post(
+        "/client-projects", json=application(implementer_ids=["nobody"]), headers=key("dev-review")
+    )
     assert unknown.status_code == 422 and "nobody" in unknown.json()["detail"]
 
 
@@ -157,18 +163,26 @@ async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(pap
     finance decides through the expense endpoint without reading the project (ND-13)."""
     pid = (await create(papi))["id"]
     await approve(papi, pid)
-    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 40000}]})
+    r = await post(
+        papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 40000}]}
+    )
     assert r.status_code == 409 and "30000" in r.json()["detail"]
-    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 2000}]})
+    r = await post(
+        papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": 2000}]}
+    )
     assert r.status_code == 200 and r.json()["pending_budget"]["waiting_for"] == "deputy_leader"
     assert (await post(papi, pid, "budget/decision", "dev-lead", {"approved": True})).status_code == 409
     for who in ("dev-deputy", "dev-lead"):
         r = await post(papi, pid, "budget/decision", who, {"approved": True})
         assert r.status_code == 200, r.text
     assert r.json()["stage"] == "active"
-    r = await post(papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2101, "description": "banquet"})
+    r = await post(
+        papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2101, "description": "banquet"}
+    )
     assert r.status_code == 409 and "ND-04" in r.json()["detail"]
-    r = await post(papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2100, "description": "banquet"})
+    r = await post(
+        papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2100, "description": "banquet"}
+    )
     assert r.status_code == 200
     eid = r.json()["expenses"][0]["id"]
     r = await post(papi, pid, f"expenses/{eid}/decision", "finance-1", {"approved": True})
@@ -184,7 +198,9 @@ async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(pap
     assert float(line["spent"]) == 2100 and float(line["remaining"]) == -100
 
 
-async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(papi, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(
+    papi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Lists filter by stage, implementer and flag. The policy is read from the environment
     when a project starts: POLICY_BUDGET_DEADLINE=1 makes that project's budget overdue after
     one second (ND-03), which shows as the budget_overdue flag. History lists every event."""
@@ -208,10 +224,14 @@ async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(pa
         return {p["id"] for p in r.json()}
 
     assert {late, mine} <= await ids("dev-deputy")
-    assert late in await ids("dev-deputy", flag="budget_overdue") and mine not in await ids("dev-deputy", flag="budget_overdue")
+    assert late in await ids("dev-deputy", flag="budget_overdue") and mine not in await ids(
+        "dev-deputy", flag="budget_overdue"
+    )
     assert late in await ids("dev-lead", stage="approved") and mine not in await ids("dev-lead", stage="approved")
     assert mine in await ids("dev-lead", stage="under_review")
-    assert mine in await ids("dev-review", implementer_id="sales-1") and late not in await ids("dev-review", implementer_id="sales-1")
+    assert mine in await ids("dev-review", implementer_id="sales-1") and late not in await ids(
+        "dev-review", implementer_id="sales-1"
+    )
     assert late in await ids("sales-2") and mine not in await ids("sales-2")  # ND-13
     assert (await papi.get("/client-projects", params={"flag": "bogus"}, headers=key("dev-lead"))).status_code == 422
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import structlog
+from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -61,12 +62,20 @@ async def test_codec_rotation_old_key_id_still_decodes_and_plaintext_passes_thro
     with pytest.raises(ValueError, match="k1"):
         await EncryptionCodec.from_spec(old).decode([by_new])
     tampered = Payload(metadata=dict(by_new.metadata), data=by_new.data[:-1] + bytes([by_new.data[-1] ^ 1]))
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTag):  # AES-GCM: a changed bit fails authentication
         await rotated.decode([tampered])
 
 
-@pytest.mark.parametrize("spec", ["", "k1", "k1:notbase64!", "k1:" + base64.b64encode(b"short").decode(),
-                                  "k1:" + base64.b64encode(bytes(32)).decode() + ",k1:" + base64.b64encode(bytes(32)).decode()])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "k1",
+        "k1:notbase64!",
+        "k1:" + base64.b64encode(b"short").decode(),
+        "k1:" + base64.b64encode(bytes(32)).decode() + ",k1:" + base64.b64encode(bytes(32)).decode(),
+    ],
+)
 def test_bad_payload_keys_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="PAYLOAD_KEY"):
         parse_payload_keys(spec)
@@ -79,7 +88,7 @@ def test_redaction_of_nested_fields_and_phone_like_strings() -> None:
     event = {
         "event": f"call back {PHONE} today",
         "complainant": {"name": NAME, "phone": PHONE},
-        "data": {"body": {"complainant": {"name": NAME}}, "note": f"tel +86 139-1234-5678", "items": [f"x {PHONE}"]},
+        "data": {"body": {"complainant": {"name": NAME}}, "note": "tel +86 139-1234-5678", "items": [f"x {PHONE}"]},
         "name": NAME,
         "case": "complaint-20261124-7F3K2Q",
         "at": "2026-11-24T15:00:00Z",
@@ -111,14 +120,18 @@ async def capi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator
 
 
 async def _whole_run(api: httpx.AsyncClient) -> dict[str, Any]:
-    r = await api.post("/complaints", headers=key("cs-1"), json={
-        "channel": "phone",
-        "complainant": {"name": NAME, "phone": PHONE},
-        "target": {"kind": "service", "name": "delivery"},
-        "summary": "Truck late",
-        "description": f"The customer asks to be called on {PHONE}",
-        "subject_ref": f"order for {PHONE}",
-    })
+    r = await api.post(
+        "/complaints",
+        headers=key("cs-1"),
+        json={
+            "channel": "phone",
+            "complainant": {"name": NAME, "phone": PHONE},
+            "target": {"kind": "service", "name": "delivery"},
+            "summary": "Truck late",
+            "description": f"The customer asks to be called on {PHONE}",
+            "subject_ref": f"order for {PHONE}",
+        },
+    )
     assert r.status_code == 201, r.text
     c = r.json()
     steps = [
@@ -170,7 +183,9 @@ async def test_cp19_no_phone_or_name_in_logs_of_a_whole_run(
         assert secret not in caplog.text
 
 
-async def test_cp19_search_attributes_summary_and_stored_payloads_hold_no_plaintext(capi, dev_env: WorkflowEnvironment) -> None:
+async def test_cp19_search_attributes_summary_and_stored_payloads_hold_no_plaintext(
+    capi, dev_env: WorkflowEnvironment
+) -> None:
     """On the real dev server: the search attributes and the static summary hold no phone or
     name; a client WITHOUT the codec reads the stored history and finds only ciphertext."""
     c = await _whole_run(capi)
@@ -189,7 +204,9 @@ async def test_cp19_search_attributes_summary_and_stored_payloads_hold_no_plaint
     raw_desc = await raw.workflow_service.describe_workflow_execution(
         __import__("temporalio.api.workflowservice.v1", fromlist=["x"]).DescribeWorkflowExecutionRequest(
             namespace=raw.namespace,
-            execution=__import__("temporalio.api.common.v1", fromlist=["x"]).WorkflowExecution(workflow_id=c["workflow_id"]),
+            execution=__import__("temporalio.api.common.v1", fromlist=["x"]).WorkflowExecution(
+                workflow_id=c["workflow_id"]
+            ),
         )
     )
     assert PHONE.encode() not in raw_desc.SerializeToString() and NAME.encode() not in raw_desc.SerializeToString()
@@ -199,8 +216,10 @@ async def test_cp19_search_attributes_summary_and_stored_payloads_hold_no_plaint
 
 
 def _pj(p: Payload) -> dict[str, Any]:
-    return {"metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
-            "data": base64.b64encode(p.data).decode()}
+    return {
+        "metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+        "data": base64.b64encode(p.data).decode(),
+    }
 
 
 async def _sealed_phone(dev_env: WorkflowEnvironment) -> tuple[Payload, dict[str, Any]]:
@@ -212,7 +231,9 @@ async def _sealed_phone(dev_env: WorkflowEnvironment) -> tuple[Payload, dict[str
     return p, {"payloads": [_pj(enc)]}
 
 
-async def test_codec_endpoint_401_without_auth_decodes_with_auth_and_sends_cors(capi, dev_env: WorkflowEnvironment) -> None:
+async def test_codec_endpoint_401_without_auth_decodes_with_auth_and_sends_cors(
+    capi, dev_env: WorkflowEnvironment
+) -> None:
     p, body = await _sealed_phone(dev_env)
     ui = {"Origin": "http://localhost:8233"}
 
@@ -236,16 +257,28 @@ async def test_codec_endpoint_401_without_auth_decodes_with_auth_and_sends_cors(
     [sealed] = r.json()["payloads"]
     assert base64.b64decode(sealed["metadata"]["encoding"]) == ENCODING_ENCRYPTED
 
-    pre = await capi.options("/codec/decode", headers={
-        "Origin": "http://127.0.0.1:8233", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-namespace,authorization"})
+    pre = await capi.options(
+        "/codec/decode",
+        headers={
+            "Origin": "http://127.0.0.1:8233",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-namespace,authorization",
+        },
+    )
     assert pre.status_code == 200, pre.text
     assert pre.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
     allowed = pre.headers["access-control-allow-headers"].lower()
     assert {"content-type", "x-namespace", "authorization"} <= {h.strip() for h in allowed.split(",")}
-    evil = await capi.options("/codec/decode", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"})
-    assert "access-control-allow-origin" not in evil.headers or evil.headers["access-control-allow-origin"] != "http://evil.test"
-    r = await capi.post("/codec/decode", json={"payloads": [{"metadata": {"encoding": "!!"}, "data": "x"}]}, headers=key("gm"))
+    evil = await capi.options(
+        "/codec/decode", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"}
+    )
+    assert (
+        "access-control-allow-origin" not in evil.headers
+        or evil.headers["access-control-allow-origin"] != "http://evil.test"
+    )
+    r = await capi.post(
+        "/codec/decode", json={"payloads": [{"metadata": {"encoding": "!!"}, "data": "x"}]}, headers=key("gm")
+    )
     assert r.status_code == 400
 
 

@@ -144,9 +144,7 @@ def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: S
     for step, key, body in steps:
         res = system.call("POST", f"/complaints/{cid}/{step}", key, json=body)
         assert res.status_code == 200, (step, res.text)
-    archived = _poll(
-        lambda: system.call("GET", f"/complaints/{cid}", "demo-cs-1").json(), lambda c: c["archived"]
-    )
+    archived = _poll(lambda: system.call("GET", f"/complaints/{cid}", "demo-cs-1").json(), lambda c: c["archived"])
     assert archived["status"] == "closed" and archived["archived"] is True
     late = system.call("POST", f"/complaints/{cid}/plan", "demo-ops-2", json={"plan": "too late"})
     assert late.status_code == 409

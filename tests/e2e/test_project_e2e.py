@@ -56,8 +56,15 @@ def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(proje
         view = _ok(s, f"{base}/review", f"demo-{who}", {"approved": True, "note": f"{who} agrees"})
     assert view["stage"] == "approved" and view["budget_due_at"] is not None
 
-    _ok(s, f"{base}/budget", "demo-sales-1", {"phase": "preliminary", "lines": [
-        {"name": "entertainment", "amount": 15000}, {"name": "samples", "amount": 10000}]})
+    _ok(
+        s,
+        f"{base}/budget",
+        "demo-sales-1",
+        {
+            "phase": "preliminary",
+            "lines": [{"name": "entertainment", "amount": 15000}, {"name": "samples", "amount": 10000}],
+        },
+    )
     for who in ("dev-deputy", "dev-lead"):
         view = _ok(s, f"{base}/budget/decision", f"demo-{who}", {"approved": True})
     assert view["stage"] == "active"

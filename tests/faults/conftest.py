@@ -48,6 +48,7 @@ def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
     )
     return intake_input(new_complaint_id(), body, receiver, directory, policy or load_complaint_policy())
 
+
 try:  # the session's servers encrypt payloads: a worker process needs the same key
     from tests.conftest import TEST_PAYLOAD_KEY
 except ImportError:  # pragma: no cover - no payload encryption
@@ -115,9 +116,9 @@ async def case_rows(url: str, case_ref: str, complaint_id: str) -> tuple[list[An
     engine = make_engine(url)
     try:
         async with sessions(engine)() as db:
-            evs = list(await db.scalars(
-                select(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref).order_by(t.CaseEvent.seq)
-            ))
+            evs = list(
+                await db.scalars(select(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref).order_by(t.CaseEvent.seq))
+            )
             notes = list(await db.scalars(select(t.Notification).where(t.Notification.case_ref == case_ref)))
             return evs, notes, await db.get(t.Complaint, complaint_id)
     finally:

@@ -48,9 +48,7 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
     at receipt + 10 s, not at registration + 10 s."""
     db_path = sqlite_url.removeprefix("sqlite:///")
     directory = Directory.from_file(staff_file)
-    inp = phoned_in_complaint(
-        directory, load_complaint_policy().model_copy(update={"plan_deadline": PLAN_DEADLINE})
-    )
+    inp = phoned_in_complaint(directory, load_complaint_policy().model_copy(update={"plan_deadline": PLAN_DEADLINE}))
     cid = inp.id
     worker_process(sqlite_url)
     with WriteLock(db_path):

@@ -13,7 +13,6 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
-from models.complaint.views import ComplaintView
 from models.policy import load_complaint_policy
 from models.staff import Directory
 from starter.intake import intake_input, new_complaint_id, start_complaint
@@ -61,8 +60,12 @@ async def test_database_down_during_a_step_retries_and_writes_once(
         assign = asyncio.create_task(
             handle.execute_update(
                 ComplaintWorkflow.assign,
-                AssignInput(actor=cs1.ref, body=AssignBody(handler_id="ops-2"), handler=ops2.ref,
-                            handler_chain=directory.chain("ops-2")),
+                AssignInput(
+                    actor=cs1.ref,
+                    body=AssignBody(handler_id="ops-2"),
+                    handler=ops2.ref,
+                    handler_chain=directory.chain("ops-2"),
+                ),
             )
         )
         await asyncio.sleep(DOWN_SECONDS)

@@ -99,9 +99,7 @@ async def test_same_key_other_body_is_422_naming_the_key(api: httpx.AsyncClient,
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["detail"] and key in other.json()["detail"]
     cid = first.json()["id"]
-    elsewhere = await api.post(
-        f"/complaints/{cid}/plan", json={"plan": "call back"}, headers=headers("cs-1", key)
-    )
+    elsewhere = await api.post(f"/complaints/{cid}/plan", json={"plan": "call back"}, headers=headers("cs-1", key))
     assert elsewhere.status_code == 422
     assert await count(engine, select(func.count()).select_from(t.Complaint)) == before
 
@@ -161,7 +159,9 @@ async def test_crash_after_update_a_retry_is_deduplicated_by_temporal(
     cs1, ops2 = directory.get("cs-1"), directory.get("ops-2")
     assert cs1 is not None and ops2 is not None
     update_id = Idempotent(None, "cs-1", key, "POST", path, "").update_id  # type: ignore[arg-type]
-    inp = AssignInput(actor=cs1.ref, body=AssignBody(handler_id="ops-2"), handler=ops2.ref, handler_chain=directory.chain("ops-2"))
+    inp = AssignInput(
+        actor=cs1.ref, body=AssignBody(handler_id="ops-2"), handler=ops2.ref, handler_chain=directory.chain("ops-2")
+    )
     await dev_env.client.get_workflow_handle(wid).execute_update(ComplaintWorkflow.assign, inp, id=update_id)
 
     retry = await api.post(path, json={"handler_id": "ops-2"}, headers=headers("cs-1", key))

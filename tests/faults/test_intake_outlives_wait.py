@@ -52,7 +52,9 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
     app = create_app(settings, client=dev_env.client, intake_wait_seconds=1.0)
     key = {"Idempotency-Key": f"intake-{uuid.uuid4().hex}"}
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test", timeout=60) as api:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://api.test", timeout=60
+        ) as api:
             first = await api.post("/complaints", json=BODY, headers=CS1 | key)
             assert first.status_code == 202, first.text
             accepted = first.json()

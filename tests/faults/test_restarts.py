@@ -83,11 +83,23 @@ def test_temporal_restart_keeps_open_cases_and_their_clocks(system: System) -> N
     attributes say so (describe())."""
     case = ok(system.call("POST", "/complaints", "demo-cs-1", json=complaint_body()), 201)
     cid = case["id"]
-    project = ok(system.call("POST", "/client-projects", "demo-sales-1", json={
-        "client_name": f"Restart Cement {secrets.token_hex(3)}", "background": "Three kilns",
-        "contact_channel": "industry association", "approach": "trial batch", "product_line": "cast_ball",
-        "expected_annual_business": 3200000, "implementer_ids": ["sales-1"],
-    }), 201)
+    project = ok(
+        system.call(
+            "POST",
+            "/client-projects",
+            "demo-sales-1",
+            json={
+                "client_name": f"Restart Cement {secrets.token_hex(3)}",
+                "background": "Three kilns",
+                "contact_channel": "industry association",
+                "approach": "trial batch",
+                "product_line": "cast_ball",
+                "expected_annual_business": 3200000,
+                "implementer_ids": ["sales-1"],
+            },
+        ),
+        201,
+    )
     pid = project["id"]
     for who in ("dev-review", "dev-deputy", "dev-lead"):
         ok(system.call("POST", f"/client-projects/{pid}/review", f"demo-{who}", json={"approved": True}))
@@ -111,7 +123,9 @@ def test_temporal_restart_keeps_open_cases_and_their_clocks(system: System) -> N
         timeout=30,
     )
     assert "follow_up_overdue" in lapsed["flags"] and lapsed["stage"] == "approved"
-    overdue = [e for e in ok(system.call("GET", f"/complaints/{cid}/history", "demo-cs-1")) if e["kind"] == "plan_overdue"]
+    overdue = [
+        e for e in ok(system.call("GET", f"/complaints/{cid}/history", "demo-cs-1")) if e["kind"] == "plan_overdue"
+    ]
     assert len(overdue) == 1 and datetime.fromisoformat(overdue[0]["at"]) >= restarted_at.replace(microsecond=0)
 
     client = temporal_client(system)

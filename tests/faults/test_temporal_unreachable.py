@@ -29,9 +29,7 @@ async def test_temporal_unreachable_post_is_503_and_writes_nothing(sqlite_url: s
     """Promise: with Temporal unreachable, POST /complaints (with or without Idempotency-Key)
     answers 503 saying Temporal is unavailable, never 500, and writes no row in any table;
     GET /health is 503 with temporal as the failing part (the database still ok)."""
-    settings = Settings(
-        database_url=sqlite_url, temporal_address=f"127.0.0.1:{closed_port()}", staff_file=staff_file
-    )
+    settings = Settings(database_url=sqlite_url, temporal_address=f"127.0.0.1:{closed_port()}", staff_file=staff_file)
     app = create_app(settings)
     body = {
         "channel": "phone",

@@ -81,13 +81,23 @@ async def test_worker_sigkilled_between_activities_finishes_once(
     # 2. assign, classify; then the plan's write blocked and the worker SIGKILLed again
     await handle.execute_update(
         ComplaintWorkflow.assign,
-        step(directory, Step.assign, "cs-1", {"handler_id": "ops-2"}, handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
-             handler_chain=directory.chain("ops-2")),
+        step(
+            directory,
+            Step.assign,
+            "cs-1",
+            {"handler_id": "ops-2"},
+            handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
+            handler_chain=directory.chain("ops-2"),
+        ),
     )
     await handle.execute_update(
         ComplaintWorkflow.classify,
-        step(directory, Step.classify, "ops-2", {"category": "business", "subtype": "timeliness", "validity": "valid",
-                                                 "severity": "general"}),
+        step(
+            directory,
+            Step.classify,
+            "ops-2",
+            {"category": "business", "subtype": "timeliness", "validity": "valid", "severity": "general"},
+        ),
     )
     with WriteLock(db_path):
         plan = asyncio.create_task(
@@ -101,17 +111,18 @@ async def test_worker_sigkilled_between_activities_finishes_once(
 
     # 3. finish the case with the new worker
     await handle.execute_update(
-        ComplaintWorkflow.resolve, step(directory, Step.resolve, "ops-2", {"result": "re-delivered", "reply_channel": "letter"})
+        ComplaintWorkflow.resolve,
+        step(directory, Step.resolve, "ops-2", {"result": "re-delivered", "reply_channel": "letter"}),
     )
-    await handle.execute_update(ComplaintWorkflow.survey, step(directory, Step.survey, "cs-1", {"satisfied": True, "score": 5}))
+    await handle.execute_update(
+        ComplaintWorkflow.survey, step(directory, Step.survey, "cs-1", {"satisfied": True, "score": 5})
+    )
     final = await asyncio.wait_for(handle.result(), timeout=60)
     assert final.archived
 
     evs, notes, complaint = await case_rows(sqlite_url, handle.id, cid)
     assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
-    assert [e.kind for e in evs] == [
-        "registered", "assign", "classify", "plan", "resolve", "survey", "archived"
-    ]
+    assert [e.kind for e in evs] == ["registered", "assign", "classify", "plan", "resolve", "survey", "archived"]
     assert notes, "the steps notify someone"
     doubled = [k for k, n in Counter((x.seq, x.recipient_kind, x.recipient_id, x.kind) for x in notes).items() if n > 1]
     assert doubled == []

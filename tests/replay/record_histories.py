@@ -20,8 +20,6 @@ import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-
-DAY = timedelta(days=1)
 from pathlib import Path
 
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -40,6 +38,7 @@ from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
+DAY = timedelta(days=1)
 HISTORIES = ROOT / "tests" / "histories"
 DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
 BUSINESS = {"category": "business", "subtype": "timeliness", "validity": "valid"}
@@ -50,10 +49,15 @@ def s(actor: str, body: dict, **kw: str) -> object:
 
 
 async def complaint_happy_path(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
-    await h.execute_update(ComplaintWorkflow.assign, s(RECEIVER, {"handler_id": HANDLER, "investigator_id": "ops-2"}, handler=HANDLER, investigator="ops-2"))
+    await h.execute_update(
+        ComplaintWorkflow.assign,
+        s(RECEIVER, {"handler_id": HANDLER, "investigator_id": "ops-2"}, handler=HANDLER, investigator="ops-2"),
+    )
     await h.execute_update(ComplaintWorkflow.classify, s(HANDLER, BUSINESS))
     await h.execute_update(ComplaintWorkflow.plan, s(HANDLER, {"plan": "Re-deliver"}))
-    await h.execute_update(ComplaintWorkflow.investigation, s("ops-2", {"findings": "Both sides agree", "loopholes": "No check"}))
+    await h.execute_update(
+        ComplaintWorkflow.investigation, s("ops-2", {"findings": "Both sides agree", "loopholes": "No check"})
+    )
     await h.execute_update(ComplaintWorkflow.compensation, s(HANDLER, {"amount": "300", "reason": "fee"}))
     await h.execute_update(ComplaintWorkflow.compensation_decision, s("ops-sup", {"approved": True}))
     await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Re-delivered", "reply_channel": "letter"}))
@@ -95,7 +99,10 @@ async def complaint_major(env: WorkflowEnvironment, h) -> None:  # type: ignore[
 async def complaint_invalid(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
     await h.execute_update(
         ComplaintWorkflow.classify,
-        s(RECEIVER, {"category": "service", "validity": "invalid", "invalid_reason": "extortion", "motive": "malicious"}),
+        s(
+            RECEIVER,
+            {"category": "service", "validity": "invalid", "invalid_reason": "extortion", "motive": "malicious"},
+        ),
     )
 
 

@@ -12,7 +12,8 @@ from temporalio.worker import Replayer
 
 from config import ROOT
 from infra.codec import data_converter, new_payload_key
-from worker import WORKFLOWS, workflow_runner
+from infra.sandbox import workflow_runner
+from worker import WORKFLOWS
 
 HISTORIES = sorted((ROOT / "tests" / "histories").glob("*.json"))
 

@@ -17,5 +17,8 @@ STAFF_FILE = ROOT / "data" / "staff.json"
 
 @pytest_asyncio.fixture(scope="module")
 async def sapi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with served_app(dev_env, database_url, f"tq-schema-{uuid.uuid4().hex[:8]}", intake_wait_seconds=10) as (client, _):
+    async with served_app(dev_env, database_url, f"tq-schema-{uuid.uuid4().hex[:8]}", intake_wait_seconds=10) as (
+        client,
+        _,
+    ):
         yield client

@@ -56,8 +56,16 @@ async def test_oversized_body_is_413_naming_the_limit(sapi: httpx.AsyncClient) -
         (complaint(colour="red"), "colour"),
         (complaint(complainant={"name": "Li", "email": "x@y"}), "email"),
     ],
-    ids=["wrong-type-enum", "wrong-type-list", "wrong-type-object", "not-a-date", "impossible-date-feb-30",
-         "naive-datetime", "unknown-field", "unknown-nested-field"],
+    ids=[
+        "wrong-type-enum",
+        "wrong-type-list",
+        "wrong-type-object",
+        "not-a-date",
+        "impossible-date-feb-30",
+        "naive-datetime",
+        "unknown-field",
+        "unknown-nested-field",
+    ],
 )
 async def test_bad_complaint_bodies_are_422_naming_the_field(sapi: httpx.AsyncClient, body: dict, field: str) -> None:
     r = await sapi.post("/complaints", json=body, headers=CS)
@@ -73,13 +81,21 @@ async def test_negative_and_zero_amounts_are_422(sapi: httpx.AsyncClient) -> Non
         r = await sapi.post(f"/complaints/{cid}/compensation", json={"amount": amount, "reason": "fee"}, headers=CS)
         assert r.status_code == 422 and "amount" in _detail(r), r.text
     app = {
-        "client_name": f"Neg Co {uuid.uuid4().hex[:6]}", "background": "b", "contact_channel": "c", "approach": "a",
-        "product_line": "cast_ball", "expected_annual_business": -5, "implementer_ids": ["sales-1"],
+        "client_name": f"Neg Co {uuid.uuid4().hex[:6]}",
+        "background": "b",
+        "contact_channel": "c",
+        "approach": "a",
+        "product_line": "cast_ball",
+        "expected_annual_business": -5,
+        "implementer_ids": ["sales-1"],
     }
     r = await sapi.post("/client-projects", json=app, headers={"X-API-Key": "demo-sales-1"})
     assert r.status_code == 422 and "expected_annual_business" in _detail(r), r.text
-    r = await sapi.post("/client-projects", json=app | {"expected_annual_business": 4e6, "extra": 1},
-                        headers={"X-API-Key": "demo-sales-1"})
+    r = await sapi.post(
+        "/client-projects",
+        json=app | {"expected_annual_business": 4e6, "extra": 1},
+        headers={"X-API-Key": "demo-sales-1"},
+    )
     assert r.status_code == 422 and "extra" in _detail(r), r.text
 
 
@@ -94,8 +110,11 @@ async def test_impossible_month_and_query_values_are_422(sapi: httpx.AsyncClient
 
 async def test_unicode_names_are_accepted_stored_and_returned_intact(sapi: httpx.AsyncClient) -> None:
     name, summary = "張偉 Zoë O'Brien-Łukasz 🙂", "貨物遲到兩天 — «late»"
-    r = await sapi.post("/complaints", json=complaint(complainant={"name": name, "phone": "+86 138 0000 0010"},
-                                                       summary=summary), headers=CS)
+    r = await sapi.post(
+        "/complaints",
+        json=complaint(complainant={"name": name, "phone": "+86 138 0000 0010"}, summary=summary),
+        headers=CS,
+    )
     assert r.status_code == 201, r.text
     c = r.json()
     assert c["complainant"]["name"] == name and c["summary"] == summary
@@ -103,10 +122,17 @@ async def test_unicode_names_are_accepted_stored_and_returned_intact(sapi: httpx
     assert again["complainant"]["name"] == name and again["summary"] == summary
     client = f"河北水泥有限公司 {uuid.uuid4().hex[:4]}"
     app = {
-        "client_name": client, "background": "三座窯", "contact_channel": "協會", "approach": "試用",
-        "product_line": "cast_ball", "expected_annual_business": 4000000, "implementer_ids": ["sales-1"],
+        "client_name": client,
+        "background": "三座窯",
+        "contact_channel": "協會",
+        "approach": "試用",
+        "product_line": "cast_ball",
+        "expected_annual_business": 4000000,
+        "implementer_ids": ["sales-1"],
     }
     r = await sapi.post("/client-projects", json=app, headers={"X-API-Key": "demo-sales-1"})
     assert r.status_code == 201, r.text
     p = (await sapi.get(f"/client-projects/{r.json()['id']}", headers={"X-API-Key": "demo-sales-1"})).json()
-    assert p["application"]["client_name"] == client if "application" in p else client in json.dumps(p, ensure_ascii=False)
+    assert (
+        p["application"]["client_name"] == client if "application" in p else client in json.dumps(p, ensure_ascii=False)
+    )

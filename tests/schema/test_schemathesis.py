@@ -48,8 +48,13 @@ async def test_openapi_fuzzed_no_500_and_every_response_matches_the_schema(sapi:
                 break
             ran += 1
 
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy())
             def check(case) -> None:  # type: ignore[no-untyped-def]
                 headers = {"X-API-Key": "demo-gm"}

@@ -14,10 +14,20 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from models.complaint.clocks import apply_deadline, next_deadline
+from models.complaint.guards import (
+    approval_level_for,
+    approvers_for,
+    escalation_target,
+    may_approve,
+    may_view,
+    reassignment_candidate,
+    viewers,
+)
 from models.complaint.messages import (
-    ComplaintStepInput,
     ClassifyBody,
     ComplaintCreate,
+    ComplaintStepInput,
     CustomerLookup,
     IntakeInput,
     InvestigationBody,
@@ -25,6 +35,18 @@ from models.complaint.messages import (
     Target,
 )
 from models.complaint.state import ComplaintState
+from models.complaint.steps import ComplaintOutcome as Outcome
+from models.complaint.steps import (
+    apply_archive,
+    apply_intake,
+    apply_step,
+    check_step,
+    new_case,
+    repeats_of,
+    severity_of,
+    validity_of,
+)
+from models.complaint.views import describe_waiting
 from models.complaint.vocabulary import (
     ApprovalLevel,
     Category,
@@ -42,28 +64,6 @@ from models.complaint.vocabulary import (
     Subtype,
     Validity,
 )
-from models.complaint.clocks import apply_deadline, next_deadline
-from models.complaint.guards import (
-    approval_level_for,
-    approvers_for,
-    escalation_target,
-    may_approve,
-    may_view,
-    reassignment_candidate,
-    viewers,
-)
-from models.complaint.steps import (
-    apply_archive,
-    apply_intake,
-    apply_step,
-    check_step,
-    new_case,
-    repeats_of,
-    severity_of,
-    validity_of,
-)
-from models.complaint.views import describe_waiting
-from models.complaint.steps import ComplaintOutcome as Outcome
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, StaffRef
 from tests.steps import complaint_step
@@ -191,9 +191,7 @@ def assigned(
 ) -> ComplaintState:
     s = registered(directory, policy, body=body)
     body_ = {"handler_id": handler} | ({"investigator_id": investigator} if investigator else {})
-    return act(
-        directory, s, Step.assign, "cs-1", body_, handler=handler, investigator=investigator
-    ).state
+    return act(directory, s, Step.assign, "cs-1", body_, handler=handler, investigator=investigator).state
 
 
 SERVICE_VALID = {"category": "service", "validity": "valid"}
@@ -220,9 +218,7 @@ def resolved(
     at: datetime = NOW + timedelta(hours=5),
 ) -> ComplaintState:
     s = in_hand(directory, policy, investigator=investigator)
-    return act(
-        directory, s, Step.resolve, "ops-1", {"result": "Apologised", "reply_channel": "email"}, at=at
-    ).state
+    return act(directory, s, Step.resolve, "ops-1", {"result": "Apologised", "reply_channel": "email"}, at=at).state
 
 
 def staff_notes(out: Outcome, kind: str | None = None) -> dict[str, list[str]]:
@@ -401,7 +397,9 @@ def test_cp04_business_subtypes_are_the_five_of_the_rulebook():
 def test_cp04_classify_step_records_category_and_subtype(directory, policy):
     """CP-04: the classification is kept on the case."""
     s = assigned(directory, policy)
-    out = act(directory, s, Step.classify, "ops-1", {"category": "business", "subtype": "timeliness", "validity": "valid"})
+    out = act(
+        directory, s, Step.classify, "ops-1", {"category": "business", "subtype": "timeliness", "validity": "valid"}
+    )
     assert out.state.category is Category.business
     assert out.state.subtype is Subtype.timeliness
     assert out.state.status is Status.in_progress
@@ -1081,7 +1079,9 @@ def test_cp14_resolve_sends_the_result_to_the_complainant(directory, policy):
     """CP-14: the complainant gets the result by the chosen channel; when is recorded."""
     s = in_hand(directory, policy)
     at = NOW + timedelta(hours=5)
-    out = act(directory, s, Step.resolve, "ops-1", {"result": "Apologised and retrained", "reply_channel": "email"}, at=at)
+    out = act(
+        directory, s, Step.resolve, "ops-1", {"result": "Apologised and retrained", "reply_channel": "email"}, at=at
+    )
     st = out.state
     assert st.status is Status.resolved
     assert st.reply_sent_at == at and st.resolved_at == at
@@ -1245,8 +1245,13 @@ def test_cp19_viewers_are_participants_and_their_chains(directory, policy):
     """CP-19: receiver, handler, investigator and the leaders above them."""
     s = assigned(directory, policy, investigator="cs-2")
     assert set(viewers(s)) == {
-        "cs-1", "cs-sup", "cs-mgr", "gm",  # receiver and chain
-        "ops-1", "ops-sup", "ops-mgr",  # handler and chain
+        "cs-1",
+        "cs-sup",
+        "cs-mgr",
+        "gm",  # receiver and chain
+        "ops-1",
+        "ops-sup",
+        "ops-mgr",  # handler and chain
         "cs-2",  # investigator (same chain as the receiver)
     }
 

@@ -23,7 +23,9 @@ def test_compose_registers_every_search_attribute_make_run_registers() -> None:
     """The supervisors' filters (CP-08/CP-09 via EscalationLevel, PlanDueAt …) exist in both."""
     command = _compose()["services"]["temporal"]["command"]
     wanted = [a for a in dev_server_args() if a != "--search-attribute"]
-    assert sorted(c.removeprefix("--search-attribute=") for c in command if c.startswith("--search-attribute=")) == sorted(wanted)
+    assert sorted(
+        c.removeprefix("--search-attribute=") for c in command if c.startswith("--search-attribute=")
+    ) == sorted(wanted)
 
 
 def test_compose_environment_names_are_settings() -> None:
@@ -37,4 +39,6 @@ def test_compose_persists_temporal_as_make_run_does() -> None:
     """The same SQLite file settings as `make run` (every commit synced: a durable start is durable)."""
     command = _compose()["services"]["temporal"]["command"]
     assert "--db-filename=/data/temporal.db" in command
-    assert [c.removeprefix("--sqlite-pragma=") for c in command if c.startswith("--sqlite-pragma=")] == list(DEV_SERVER_PRAGMAS)
+    assert [c.removeprefix("--sqlite-pragma=") for c in command if c.startswith("--sqlite-pragma=")] == list(
+        DEV_SERVER_PRAGMAS
+    )

@@ -57,14 +57,29 @@ def step_in(
     return STEPS[step].input.model_validate({"actor": ref, "body": body, "expense_id": expense_id})
 
 
-def do(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], at: datetime = NOW, expense_id: str | None = None) -> ProjectState:
+def do(
+    directory: Directory,
+    s: ProjectState,
+    step: ProjectStep,
+    actor: str,
+    body: dict[str, Any],
+    at: datetime = NOW,
+    expense_id: str | None = None,
+) -> ProjectState:
     inp = step_in(directory, step, actor, body, expense_id)
     refusal = check_step(step, inp, s)
     assert refusal is None, refusal
     return apply_step(step, inp, s, at).state
 
 
-def refusal(directory: Directory, s: ProjectState, step: ProjectStep, actor: str, body: dict[str, Any], expense_id: str | None = None):
+def refusal(
+    directory: Directory,
+    s: ProjectState,
+    step: ProjectStep,
+    actor: str,
+    body: dict[str, Any],
+    expense_id: str | None = None,
+):
     return check_step(step, step_in(directory, step, actor, body, expense_id), s)
 
 
@@ -77,7 +92,13 @@ def approved(directory: Directory) -> ProjectState:
 
 def with_budget(directory: Directory, lines: dict[str, str]) -> ProjectState:
     s = approved(directory)
-    s = do(directory, s, ProjectStep.budget, "sales-1", {"phase": "preliminary", "lines": [{"name": k, "amount": v} for k, v in lines.items()]})
+    s = do(
+        directory,
+        s,
+        ProjectStep.budget,
+        "sales-1",
+        {"phase": "preliminary", "lines": [{"name": k, "amount": v} for k, v in lines.items()]},
+    )
     for who in ("dev-deputy", "dev-lead"):
         s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
     return s
@@ -123,8 +144,18 @@ def test_nd01_existing_customer_refused_case_insensitively():
 
 
 @pytest.mark.parametrize(
-    "who, sees", [("dev-review", True), ("dev-deputy", True), ("dev-lead", True), ("sales-1", True),
-                  ("sales-2", False), ("finance-1", False), ("chairman", False), ("cs-1", False), ("gm", False)]
+    "who, sees",
+    [
+        ("dev-review", True),
+        ("dev-deputy", True),
+        ("dev-lead", True),
+        ("sales-1", True),
+        ("sales-2", False),
+        ("finance-1", False),
+        ("chairman", False),
+        ("cs-1", False),
+        ("gm", False),
+    ],
 )
 def test_nd13_visible_to_the_group_the_leaders_and_the_implementers(directory, who, sees):
     """ND-13: review group, deputy leader, group leader and the project's implementers only."""
@@ -226,16 +257,29 @@ def test_nd04_expense_over_the_line_refused_and_reimbursement_chain(directory):
     s = with_budget(directory, {"entertainment": "1000"})
     over = {"line": "entertainment", "amount": "1051", "description": "d"}
     assert "ND-04" in refusal(directory, s, ProjectStep.expense, "sales-1", over).reason
-    assert refusal(directory, s, ProjectStep.expense, "sales-1", {"line": "nope", "amount": "1", "description": "d"}).kind == "conflict"
-    s = do(directory, s, ProjectStep.expense, "sales-1", {"line": "entertainment", "amount": "1050", "description": "d"})
+    assert (
+        refusal(directory, s, ProjectStep.expense, "sales-1", {"line": "nope", "amount": "1", "description": "d"}).kind
+        == "conflict"
+    )
+    s = do(
+        directory, s, ProjectStep.expense, "sales-1", {"line": "entertainment", "amount": "1050", "description": "d"}
+    )
     assert refusal(directory, s, ProjectStep.expense_decision, "finance-1", {"approved": True}, "E1").kind == "conflict"
-    assert refusal(directory, s, ProjectStep.expense_decision, "dev-review", {"approved": True}, "E1").kind == "forbidden"
+    assert (
+        refusal(directory, s, ProjectStep.expense_decision, "dev-review", {"approved": True}, "E1").kind == "forbidden"
+    )
     for who in ("dev-deputy", "finance-1", "dev-lead"):
         s = do(directory, s, ProjectStep.expense_decision, who, {"approved": True}, expense_id="E1")
     assert s.expenses[0].status == "approved"
     assert view_of(s).budget.lines[0].remaining == Decimal(-50)
     # a new, larger budget approved: the same line takes more
-    s = do(directory, s, ProjectStep.budget, "sales-1", {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "3000"}]})
+    s = do(
+        directory,
+        s,
+        ProjectStep.budget,
+        "sales-1",
+        {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "3000"}]},
+    )
     for who in ("dev-deputy", "dev-lead"):
         s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
     assert refusal(directory, s, ProjectStep.expense, "sales-1", over) is None
@@ -295,7 +339,9 @@ def test_nd08_annual_review_chain(directory):
     out = apply_clock(Clock.annual_review, s, NOW)
     assert out.kind == "annual_review" and out.state.annual_pending
     s = out.state
-    assert refusal(directory, s, ProjectStep.annual_report_decision, "dev-review", {"continue": True}).kind == "conflict"
+    assert (
+        refusal(directory, s, ProjectStep.annual_report_decision, "dev-review", {"continue": True}).kind == "conflict"
+    )
     s = do(directory, s, ProjectStep.annual_report, "sales-1", {"report": "r"})
     assert refusal(directory, s, ProjectStep.annual_report_decision, "dev-lead", {"continue": True}).kind == "conflict"
     s = do(directory, s, ProjectStep.annual_report_decision, "dev-review", {"continue": False})
@@ -310,8 +356,13 @@ def test_nd08_annual_review_chain(directory):
 
 @pytest.mark.parametrize(
     "months, run",
-    [([], 0), (["2027-01"], 1), (["2027-01", "2027-03", "2027-04"], 2), (["2026-11", "2026-12", "2027-01"], 3),
-     (["2027-05", "2027-03", "2027-04"], 3)],
+    [
+        ([], 0),
+        (["2027-01"], 1),
+        (["2027-01", "2027-03", "2027-04"], 2),
+        (["2026-11", "2026-12", "2027-01"], 3),
+        (["2027-05", "2027-03", "2027-04"], 3),
+    ],
 )
 def test_nd11_standard_is_three_consecutive_months(months, run):
     """ND-11 / ND-08: the standard is supply in 3 consecutive calendar months."""
@@ -342,7 +393,12 @@ def test_nd03_nd05_project_policy_defaults_and_env(monkeypatch):
     assert (p.cast_ball_threshold, p.equipment_threshold) == (Decimal(3000000), Decimal(1000000))
     assert (p.budget_cap_before_breakthrough, p.expense_tolerance) == (Decimal(30000), Decimal("0.05"))
     assert (p.budget_deadline, p.follow_up_interval, p.attention_after, p.study_after, p.annual_review_after) == (
-        7 * DAY, 30 * DAY, 90 * DAY, 180 * DAY, 365 * DAY)
+        7 * DAY,
+        30 * DAY,
+        90 * DAY,
+        180 * DAY,
+        365 * DAY,
+    )
     assert p.supply_months_to_complete == 3
     monkeypatch.setenv("POLICY_FOLLOW_UP_INTERVAL", "P10D")
     monkeypatch.setenv("POLICY_EQUIPMENT_THRESHOLD", "800000")

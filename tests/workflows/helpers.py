@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from tests.steps import RawComplaintStepInput
 from models.complaint.messages import ComplaintCreate, IntakeInput
 from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
+from tests.steps import RawComplaintStepInput
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
 
 # Who is who in data/staff.json:
@@ -143,7 +143,7 @@ class Cases:
         for h in self.handles:
             try:
                 await h.terminate(reason="test over")
-            except Exception:  # already completed
+            except Exception:  # noqa: BLE001 - already completed
                 pass
 
 
@@ -181,9 +181,7 @@ async def settled(handle: WorkflowHandle[Any, ComplaintView], quiet: float = 0.5
 
 async def events(engine: AsyncEngine, case_ref: str) -> list[t.CaseEvent]:
     async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref).order_by(t.CaseEvent.seq)
-        )
+        rows = await conn.execute(select(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref).order_by(t.CaseEvent.seq))
         return list(rows)
 
 
@@ -193,9 +191,7 @@ async def event_kinds(engine: AsyncEngine, case_ref: str) -> list[str]:
 
 async def event_count(engine: AsyncEngine, case_ref: str) -> int:
     async with engine.connect() as conn:
-        return await conn.scalar(
-            select(func.count()).select_from(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref)
-        )
+        return await conn.scalar(select(func.count()).select_from(t.CaseEvent).where(t.CaseEvent.case_ref == case_ref))
 
 
 async def notifications(engine: AsyncEngine, case_ref: str, seq: int | None = None) -> list[Any]:

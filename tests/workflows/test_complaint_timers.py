@@ -93,8 +93,13 @@ async def _result(handle, timeout: float = 15.0):
     ids=["assigned-handler", "unassigned-first-responder"],
 )
 async def test_cp08_no_plan_within_30_minutes_escalates_to_owners_direct_leader(
-    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory,
-    assigned: bool, owner: str, leader: str,
+    cases: Cases,
+    time_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    directory: Directory,
+    assigned: bool,
+    owner: str,
+    leader: str,
 ) -> None:
     """CP-08 (and CP-20 for the unassigned case): with no plan after 30 minutes the case goes to
     level 1, escalated to the owner's direct leader; both leader and owner are notified."""
@@ -257,8 +262,7 @@ async def test_cp13_unresolved_after_3_days_goes_to_manager_reassigned_with_acco
     assert row.handler_id == "ops-3" and row.escalation_level == 2
 
     # the new handler owns the case now; the original one no longer acts on it
-    await refused(engine, handle, ComplaintWorkflow.resolve,
-                  step(directory, HANDLER, {"result": "done"}), "Forbidden")
+    await refused(engine, handle, ComplaintWorkflow.resolve, step(directory, HANDLER, {"result": "done"}), "Forbidden")
     view = await _resolve(handle, directory, actor="ops-3")
     assert view.status == "resolved"
 
@@ -331,8 +335,7 @@ async def test_cp16_dissatisfied_survey_reopens_and_restarts_the_plan_clock(
     assert view.resolution_due_at == sv.at + 3 * DAY
     assert recipients(await notifications(engine, handle.id, sv.seq), "reopened") == {HANDLER}
     # the old plan no longer counts: resolving again needs a new one
-    await refused(engine, handle, ComplaintWorkflow.resolve,
-                  step(directory, HANDLER, {"result": "again"}), "Conflict")
+    await refused(engine, handle, ComplaintWorkflow.resolve, step(directory, HANDLER, {"result": "again"}), "Conflict")
 
     await time_env.sleep(29 * MINUTE)
     view = await settled(handle)
@@ -355,15 +358,29 @@ async def test_cp16_dissatisfied_survey_reopens_and_restarts_the_plan_clock(
 @pytest.mark.parametrize(
     "body, late, reason",
     [
-        ({"category": "business", "subtype": "other", "validity": "invalid",
-          "invalid_reason": "unverifiable", "motive": "malicious"}, False, "unverifiable"),
+        (
+            {
+                "category": "business",
+                "subtype": "other",
+                "validity": "invalid",
+                "invalid_reason": "unverifiable",
+                "motive": "malicious",
+            },
+            False,
+            "unverifiable",
+        ),
         (VALID_SERVICE, True, "late_attitude_complaint"),
     ],
     ids=["classified-invalid", "attitude-complaint-after-a-month"],
 )
 async def test_cp05_invalid_classification_closes_and_archives(
-    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory,
-    body: dict, late: bool, reason: str,
+    cases: Cases,
+    time_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    directory: Directory,
+    body: dict,
+    late: bool,
+    reason: str,
 ) -> None:
     """CP-05: an invalid complaint (one of the six reasons; a service complaint raised more
     than a month after the incident) is closed with its reason and the complainant is told;
@@ -392,8 +409,12 @@ async def test_cp17_archived_case_is_complete_and_refuses_further_updates(
     """CP-17: once archived the workflow has completed; a further step fails and writes
     nothing."""
     handle, _ = await cases.start(intake(directory, new_id()))
-    await _classify(handle, directory, {"category": "service", "validity": "invalid",
-                                        "invalid_reason": "facts_contradicted"}, actor=RECEIVER)
+    await _classify(
+        handle,
+        directory,
+        {"category": "service", "validity": "invalid", "invalid_reason": "facts_contradicted"},
+        actor=RECEIVER,
+    )
     final = await _result(handle)
     assert final.archived
     before = await event_count(engine, handle.id)
@@ -418,33 +439,57 @@ async def test_cp07_cp19_target_and_outsiders_are_refused_and_nothing_is_written
     and cannot act on the case (Forbidden); CP-19: nor can anyone outside it. A refusal writes
     no case_event."""
     handle, _ = await cases.start(intake(directory, new_id()))
-    await refused(engine, handle, ComplaintWorkflow.assign,
-                  step(directory, RECEIVER, {"handler_id": TARGET}, handler=TARGET), "Conflict")
     await refused(
-        engine, handle, ComplaintWorkflow.assign,
-        step(directory, RECEIVER, {"handler_id": HANDLER, "investigator_id": TARGET},
-             handler=HANDLER, investigator=TARGET),
+        engine,
+        handle,
+        ComplaintWorkflow.assign,
+        step(directory, RECEIVER, {"handler_id": TARGET}, handler=TARGET),
         "Conflict",
     )
-    cause = await refused(engine, handle, ComplaintWorkflow.plan,
-                          step(directory, TARGET, {"plan": "I'll sort it"}), "Forbidden")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.assign,
+        step(
+            directory,
+            RECEIVER,
+            {"handler_id": HANDLER, "investigator_id": TARGET},
+            handler=HANDLER,
+            investigator=TARGET,
+        ),
+        "Conflict",
+    )
+    cause = await refused(
+        engine, handle, ComplaintWorkflow.plan, step(directory, TARGET, {"plan": "I'll sort it"}), "Forbidden"
+    )
     assert "CP-07" in cause.message
-    cause = await refused(engine, handle, ComplaintWorkflow.plan,
-                          step(directory, "sales-1", {"plan": "x"}), "Forbidden")
+    cause = await refused(
+        engine, handle, ComplaintWorkflow.plan, step(directory, "sales-1", {"plan": "x"}), "Forbidden"
+    )
     assert "CP-19" in cause.message
 
     view = await handle.execute_update(
         ComplaintWorkflow.assign,
-        step(directory, RECEIVER, {"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
-             handler=HANDLER, investigator=INVESTIGATOR),
+        step(
+            directory,
+            RECEIVER,
+            {"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
+            handler=HANDLER,
+            investigator=INVESTIGATOR,
+        ),
     )
     assert view.handler_id == HANDLER
     async with engine.connect() as conn:
         readers = set(await conn.scalars(select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == handle.id)))
     assert TARGET not in readers
     assert {RECEIVER, HANDLER, INVESTIGATOR, "ops-sup", "ops-mgr", "gm"} <= readers
-    await refused(engine, handle, ComplaintWorkflow.investigation,
-                  step(directory, TARGET, {"findings": "nothing happened"}), "Forbidden")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.investigation,
+        step(directory, TARGET, {"findings": "nothing happened"}),
+        "Forbidden",
+    )
 
 
 async def test_cp09_handler_escalates_up_the_ladder_and_complainant_is_told(
@@ -465,10 +510,10 @@ async def test_cp09_handler_escalates_up_the_ladder_and_complainant_is_told(
         notes = await notifications(engine, handle.id, ev.seq)
         assert recipients(notes, "escalated") == {to, None}  # the leader, and the complainant
         assert any(n.recipient_kind == "complainant" for n in notes)
-    await refused(engine, handle, ComplaintWorkflow.escalate,
-                  step(directory, "gm", {"reason": "again"}), "Conflict")
-    await refused(engine, handle, ComplaintWorkflow.escalate,
-                  step(directory, "cs-2", {"reason": "not mine"}), "Forbidden")
+    await refused(engine, handle, ComplaintWorkflow.escalate, step(directory, "gm", {"reason": "again"}), "Conflict")
+    await refused(
+        engine, handle, ComplaintWorkflow.escalate, step(directory, "cs-2", {"reason": "not mine"}), "Forbidden"
+    )
 
 
 async def test_cp12_cp11_compensation_needs_approval_at_the_right_level(
@@ -481,8 +526,13 @@ async def test_cp12_cp11_compensation_needs_approval_at_the_right_level(
     handle, _ = await cases.open_case()
     await _classify(handle, directory)
     await _plan(handle, directory)
-    await refused(engine, handle, ComplaintWorkflow.compensation,
-                  step(directory, INVESTIGATOR, {"amount": "100", "reason": "goodwill"}), "Forbidden")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation,
+        step(directory, INVESTIGATOR, {"amount": "100", "reason": "goodwill"}),
+        "Forbidden",
+    )
 
     view = await handle.execute_update(
         ComplaintWorkflow.compensation, step(directory, HANDLER, {"amount": "600", "reason": "late delivery"})
@@ -490,15 +540,29 @@ async def test_cp12_cp11_compensation_needs_approval_at_the_right_level(
     assert view.compensation is not None and view.compensation.required_level == "manager"
     ev = (await events(engine, handle.id))[-1]
     assert recipients(await notifications(engine, handle.id, ev.seq), "compensation_approval") == {"ops-mgr"}
-    cause = await refused(engine, handle, ComplaintWorkflow.compensation_decision,
-                          step(directory, "ops-sup", {"approved": True}), "Conflict")
+    cause = await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation_decision,
+        step(directory, "ops-sup", {"approved": True}),
+        "Conflict",
+    )
     assert "CP-12" in cause.message
-    await refused(engine, handle, ComplaintWorkflow.compensation_decision,
-                  step(directory, HANDLER, {"approved": True}), "Conflict")
-    await refused(engine, handle, ComplaintWorkflow.resolve,
-                  step(directory, HANDLER, {"result": "paid"}), "Conflict")
-    await refused(engine, handle, ComplaintWorkflow.compensation,
-                  step(directory, HANDLER, {"amount": "50", "reason": "second"}), "Conflict")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation_decision,
+        step(directory, HANDLER, {"approved": True}),
+        "Conflict",
+    )
+    await refused(engine, handle, ComplaintWorkflow.resolve, step(directory, HANDLER, {"result": "paid"}), "Conflict")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation,
+        step(directory, HANDLER, {"amount": "50", "reason": "second"}),
+        "Conflict",
+    )
     view = await handle.execute_update(
         ComplaintWorkflow.compensation_decision, step(directory, "ops-mgr", {"approved": True})
     )
@@ -508,8 +572,13 @@ async def test_cp12_cp11_compensation_needs_approval_at_the_right_level(
         ComplaintWorkflow.compensation, step(directory, HANDLER, {"amount": "6000", "reason": "damaged goods"})
     )
     assert view.compensation.required_level == "general_manager"
-    await refused(engine, handle, ComplaintWorkflow.compensation_decision,
-                  step(directory, "ops-mgr", {"approved": True}), "Conflict")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation_decision,
+        step(directory, "ops-mgr", {"approved": True}),
+        "Conflict",
+    )
     view = await handle.execute_update(
         ComplaintWorkflow.compensation_decision, step(directory, "gm", {"approved": False, "note": "too much"})
     )
@@ -527,8 +596,11 @@ async def test_cp03_cp06_known_customer_verified_and_repeat_complaint_is_major(
     complaint, major at once (level 3, the general manager told)."""
     phone, cust = new_phone(), f"C-{new_id()}"
     async with engine.begin() as conn:
-        await conn.execute(t.Customer.__table__.insert().values(
-            id=cust, name="Repeat Customer", phone=phone, created_at=datetime.now(UTC)))
+        await conn.execute(
+            t.Customer.__table__.insert().values(
+                id=cust, name="Repeat Customer", phone=phone, created_at=datetime.now(UTC)
+            )
+        )
     first, v1 = await cases.start(intake(directory, new_id(), complainant={"phone": phone}))
     assert v1.customer_verified and v1.complainant.customer_id == cust
     assert v1.repeat_of == [] and v1.severity == "general"
@@ -561,14 +633,23 @@ async def test_happy_path_intake_to_archive_with_contiguous_event_seqs(
     assert not view.customer_verified  # CP-03: unknown phone, still registered
     await handle.execute_update(
         ComplaintWorkflow.assign,
-        step(directory, RECEIVER, {"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
-             handler=HANDLER, investigator=INVESTIGATOR),
+        step(
+            directory,
+            RECEIVER,
+            {"handler_id": HANDLER, "investigator_id": INVESTIGATOR},
+            handler=HANDLER,
+            investigator=INVESTIGATOR,
+        ),
     )
     await _classify(handle, directory, {"category": "business", "subtype": "goods_discrepancy", "validity": "valid"})
     await _plan(handle, directory)
     await handle.execute_update(
         ComplaintWorkflow.investigation,
-        step(directory, INVESTIGATOR, {"findings": "Two cartons short on the waybill", "loopholes": "No count at loading"}),
+        step(
+            directory,
+            INVESTIGATOR,
+            {"findings": "Two cartons short on the waybill", "loopholes": "No count at loading"},
+        ),
     )
     view = await handle.execute_update(
         ComplaintWorkflow.compensation, step(directory, HANDLER, {"amount": "300", "reason": "short delivery"})
@@ -593,8 +674,16 @@ async def test_happy_path_intake_to_archive_with_contiguous_event_seqs(
     assert seqs == list(range(1, len(evs) + 1))
     assert len(set(seqs)) == len(seqs)
     assert [e.kind for e in evs] == [
-        "registered", "assign", "classify", "plan", "investigation", "compensation",
-        "compensation_decision", "resolve", "survey", "archived",
+        "registered",
+        "assign",
+        "classify",
+        "plan",
+        "investigation",
+        "compensation",
+        "compensation_decision",
+        "resolve",
+        "survey",
+        "archived",
     ]
     assert final.seq == len(evs)
     row = await complaint_row(engine, final.id)
@@ -630,5 +719,10 @@ async def test_cp07_cp08_escalation_never_goes_to_the_staff_member_complained_ab
     comp = (await events(engine, handle.id))[-1]
     assert recipients(await notifications(engine, handle.id, comp.seq), "compensation_approval") == {"ops-mgr"}
     assert "ops-sup" not in recipients(await notifications(engine, handle.id))
-    await refused(engine, handle, ComplaintWorkflow.compensation_decision,
-                  step(directory, "ops-sup", {"approved": True}), "Forbidden")
+    await refused(
+        engine,
+        handle,
+        ComplaintWorkflow.compensation_decision,
+        step(directory, "ops-sup", {"approved": True}),
+        "Forbidden",
+    )

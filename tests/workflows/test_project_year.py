@@ -94,18 +94,31 @@ class Projects:
         view = await self.handle(wid).execute_update(ClientProjectWorkflow.registered_project)
         return wid, view
 
-    def step_input(self, step: str, actor: str, body: dict[str, Any], expense_id: str | None = None) -> ProjectStepInput[Any]:
+    def step_input(
+        self, step: str, actor: str, body: dict[str, Any], expense_id: str | None = None
+    ) -> ProjectStepInput[Any]:
         """The step's typed input, as its update receives it."""
         a = self.directory.get(actor)
         assert a is not None, actor
         return STEPS[ProjectStep(step)].input.model_validate({"actor": a.ref, "body": body, "expense_id": expense_id})
 
-    async def act(self, wid: str, step: str, actor: str, body: dict[str, Any] | None = None, expense_id: str | None = None) -> ProjectView:
+    async def act(
+        self, wid: str, step: str, actor: str, body: dict[str, Any] | None = None, expense_id: str | None = None
+    ) -> ProjectView:
         return await self.handle(wid).execute_update(
             step, self.step_input(step, actor, body or {}, expense_id), result_type=ProjectView
         )
 
-    async def refused(self, wid: str, step: str, actor: str, body: dict[str, Any] | None = None, *, error: str, expense_id: str | None = None) -> str:
+    async def refused(
+        self,
+        wid: str,
+        step: str,
+        actor: str,
+        body: dict[str, Any] | None = None,
+        *,
+        error: str,
+        expense_id: str | None = None,
+    ) -> str:
         """The update is refused by its validator with ``error`` and nothing is written."""
         before = await event_count(self.engine, wid)
         seq = (await self.view(wid)).seq
@@ -153,14 +166,18 @@ class Projects:
         return view
 
     async def budget(self, wid: str, lines: dict[str, str], phase: str = "preliminary") -> ProjectView:
-        await self.act(wid, "budget", IMPLEMENTER, {"phase": phase, "lines": [{"name": k, "amount": v} for k, v in lines.items()]})
+        await self.act(
+            wid, "budget", IMPLEMENTER, {"phase": phase, "lines": [{"name": k, "amount": v} for k, v in lines.items()]}
+        )
         chain = [DEPUTY, LEADER] if phase == "preliminary" else [REVIEW, DEPUTY, LEADER]
         for who in chain:
             view = await self.act(wid, "budget_decision", who, {"approved": True})
         return view
 
     async def expense(self, wid: str, line: str, amount: str, approve: bool = True) -> ProjectView:
-        view = await self.act(wid, "expense", IMPLEMENTER, {"line": line, "amount": amount, "description": "dinner with the buyer"})
+        view = await self.act(
+            wid, "expense", IMPLEMENTER, {"line": line, "amount": amount, "description": "dinner with the buyer"}
+        )
         eid = view.expenses[-1].id
         if approve:
             for who in (DEPUTY, FINANCE, LEADER):
@@ -174,13 +191,18 @@ class Projects:
         for wid in self.ids:
             try:
                 await self.handle(wid).terminate(reason="test over")
-            except Exception:  # already completed
+            except Exception:  # noqa: BLE001 - already completed
                 pass
 
 
 @pytest_asyncio.fixture
 async def projects(
-    time_env: WorkflowEnvironment, task_queue: str, database_url: str, staff_file, directory: Directory, engine: AsyncEngine
+    time_env: WorkflowEnvironment,
+    task_queue: str,
+    database_url: str,
+    staff_file,
+    directory: Directory,
+    engine: AsyncEngine,
 ) -> AsyncIterator[Projects]:
     async with running_worker(time_env.client, database_url, task_queue, staff_file):
         p = Projects(time_env, task_queue, directory, engine)
@@ -195,7 +217,9 @@ async def projects(
 
 async def events(engine: AsyncEngine, wid: str) -> list[Any]:
     async with engine.connect() as conn:
-        return list(await conn.execute(select(t.CaseEvent).where(t.CaseEvent.case_ref == wid).order_by(t.CaseEvent.seq)))
+        return list(
+            await conn.execute(select(t.CaseEvent).where(t.CaseEvent.case_ref == wid).order_by(t.CaseEvent.seq))
+        )
 
 
 async def kinds(engine: AsyncEngine, wid: str) -> list[str]:
@@ -209,7 +233,9 @@ async def event_count(engine: AsyncEngine, wid: str) -> int:
 
 async def notified(engine: AsyncEngine, wid: str, kind: str) -> set[str | None]:
     async with engine.connect() as conn:
-        rows = await conn.execute(select(t.Notification).where(t.Notification.case_ref == wid, t.Notification.kind == kind))
+        rows = await conn.execute(
+            select(t.Notification).where(t.Notification.case_ref == wid, t.Notification.kind == kind)
+        )
         return {r.recipient_id for r in rows}
 
 
@@ -242,7 +268,9 @@ async def test_nd02_nd03_nd04_nd05_nd06_nd07_nd08_nd09_a_whole_year(projects: Pr
     assert view.budget_due_at == t0 + 7 * DAY
     assert view.follow_up_due_at == t0 + 30 * DAY
     assert (view.attention_due_at, view.study_due_at, view.annual_review_due_at) == (
-        t0 + 90 * DAY, t0 + 180 * DAY, t0 + 365 * DAY,
+        t0 + 90 * DAY,
+        t0 + 180 * DAY,
+        t0 + 365 * DAY,
     )
     assert view.next_clock == "budget" and view.next_due_at == t0 + 7 * DAY
     at = lambda d: t0 + d * DAY  # noqa: E731
@@ -336,11 +364,26 @@ async def test_nd02_nd03_nd04_nd05_nd06_nd07_nd08_nd09_a_whole_year(projects: Pr
     assert view.follow_up_lapses == 1
 
     history = await kinds(engine, wid)
-    for k in ("applied", "budget", "expense", "follow_up_lapsed", "suspend", "resume", "special_attention",
-              "special_study", "study_decision", "annual_review", "annual_report", "annual_report_decision"):
+    for k in (
+        "applied",
+        "budget",
+        "expense",
+        "follow_up_lapsed",
+        "suspend",
+        "resume",
+        "special_attention",
+        "special_study",
+        "study_decision",
+        "annual_review",
+        "annual_report",
+        "annual_report_decision",
+    ):
         assert k in history, k
     assert history.count("follow_up_lapsed") == 1
-    order = [history.index(k) for k in ("follow_up_lapsed", "suspend", "resume", "special_attention", "special_study", "annual_review")]
+    order = [
+        history.index(k)
+        for k in ("follow_up_lapsed", "suspend", "resume", "special_attention", "special_study", "annual_review")
+    ]
     assert order == sorted(order)
 
 
@@ -362,15 +405,23 @@ async def test_nd03_late_budget_is_flagged_and_escalated_to_the_deputy(projects:
     assert DEPUTY in await notified(engine, wid, "budget_overdue")
     assert "budget_overdue" in (await kinds(engine, wid))
     msg = await p.refused(
-        wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "30001"}]}, error="Conflict"
+        wid,
+        "budget",
+        IMPLEMENTER,
+        {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "30001"}]},
+        error="Conflict",
     )
     assert "ND-03" in msg and "30000" in msg
-    view = await p.act(wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "30000"}]})
+    view = await p.act(
+        wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "entertainment", "amount": "30000"}]}
+    )
     assert "budget_overdue" not in view.flags
     assert (await events(engine, wid))[-1].data["on_time"] is False
 
 
-async def test_nd09_continue_as_new_keeps_clocks_budget_expenses_and_follow_ups(projects: Projects, engine: AsyncEngine) -> None:
+async def test_nd09_continue_as_new_keeps_clocks_budget_expenses_and_follow_ups(
+    projects: Projects, engine: AsyncEngine
+) -> None:
     """A year-long project continues as new before its history grows large (here: a limit of
     40 events). The new run carries the whole state: the budget with spent/remaining, the
     expenses and their approvals, the follow-ups, the time suspended (ND-09), and every clock
@@ -388,7 +439,9 @@ async def test_nd09_continue_as_new_keeps_clocks_budget_expenses_and_follow_ups(
     await p.sleep_until(t0 + 20 * DAY)
     await p.act(wid, "resume", IMPLEMENTER)
     view = await p.follow_up(wid)
-    await p.refused(wid, "expense", IMPLEMENTER, {"line": "travel", "amount": "4800", "description": "x"}, error="Conflict")  # ND-04
+    await p.refused(
+        wid, "expense", IMPLEMENTER, {"line": "travel", "amount": "4800", "description": "x"}, error="Conflict"
+    )  # ND-04
 
     view = await p.settled(wid)
     assert view.runs >= 2, "the workflow should have continued as new"
@@ -446,7 +499,9 @@ async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_
     assert row.name == app.client_name
     assert (await kinds(engine, wid))[-2:] == ["supply", "handed_to_sales"]
     assert (await project_row(engine, final.id)).stage == "completed"
-    again = await ProjectActivities(engine, resources.writer).hand_over_to_sales(HandOverInput(project_id=final.id, client_name=app.client_name))
+    again = await ProjectActivities(engine, resources.writer).hand_over_to_sales(
+        HandOverInput(project_id=final.id, client_name=app.client_name)
+    )
     assert again.created is False
 
     wid2, refused = await p.start(application(client_name=f"  {app.client_name.upper()} "))
@@ -456,7 +511,9 @@ async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_
     assert "ND-01" in refusal.reason
 
 
-async def test_nd10_termination_approved_by_the_group_totals_the_expenses(projects: Projects, engine: AsyncEngine) -> None:
+async def test_nd10_termination_approved_by_the_group_totals_the_expenses(
+    projects: Projects, engine: AsyncEngine
+) -> None:
     """ND-10: the implementer requests a termination in writing, only the review group decides;
     at termination the expenses are totalled (approved, still pending, by line)."""
     p = projects
@@ -497,7 +554,9 @@ async def test_nd01_nd02_ineligible_refused_out_of_order_and_rejection_ends_the_
     wid, _ = await p.start(application(product_line="equipment", expected_annual_business="1000000"))
     await p.refused(wid, "review", LEADER, {"approved": True}, error="Conflict")
     await p.refused(wid, "review", IMPLEMENTER, {"approved": True}, error="Forbidden")
-    await p.refused(wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "a", "amount": "1"}]}, error="Conflict")
+    await p.refused(
+        wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "a", "amount": "1"}]}, error="Conflict"
+    )
     await p.act(wid, "review", REVIEW, {"approved": True, "note": "feasible"})
     view = await p.act(wid, "review", DEPUTY, {"approved": False, "note": "client credit too weak"})
     assert view.stage == "rejected" and "client credit too weak" in (view.rejection_reason or "")

@@ -1,4 +1,4 @@
-"""The worker's workflow sandbox (worker.workflow_runner): the SDK's sandbox with its default
+"""The worker's workflow sandbox (infra.sandbox.workflow_runner): the SDK's sandbox with its default
 restrictions, whose few lines of in-sandbox code are compiled once per worker (BENCHMARKS.md).
 The workflows must stay guarded: a workflow that reads the wall clock is refused, not run (it
 was not while every module was passed through the sandbox). And the speed-up must really be
@@ -13,7 +13,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-import worker
+from infra import sandbox
 from tests.workflows.sandbox_probe import ReadsTheWallClock, SleepsAndEchoes
 
 
@@ -25,9 +25,11 @@ async def test_the_worker_sandbox_still_refuses_a_non_deterministic_call(
         client,
         task_queue=task_queue,
         workflows=[ReadsTheWallClock],
-        workflow_runner=worker.workflow_runner(),
+        workflow_runner=sandbox.workflow_runner(),
     ):
-        handle = await client.start_workflow(ReadsTheWallClock.run, id=f"clock-{uuid.uuid4().hex}", task_queue=task_queue)
+        handle = await client.start_workflow(
+            ReadsTheWallClock.run, id=f"clock-{uuid.uuid4().hex}", task_queue=task_queue
+        )
         failure = ""
         for _ in range(100):
             async for event in handle.fetch_history_events():
@@ -42,18 +44,21 @@ async def test_the_worker_sandbox_still_refuses_a_non_deterministic_call(
 
 async def test_the_worker_sandbox_compiles_its_code_once(time_env: WorkflowEnvironment, task_queue: str) -> None:
     client = time_env.client
-    worker._compiled.cache_clear()
+    sandbox._compiled.cache_clear()
     async with Worker(
         client,
         task_queue=task_queue,
         workflows=[SleepsAndEchoes],
-        workflow_runner=worker.workflow_runner(),
+        workflow_runner=sandbox.workflow_runner(),
     ):
         for i in range(3):
-            assert await client.execute_workflow(
-                SleepsAndEchoes.run, f"echo {i}", id=f"echo-{uuid.uuid4().hex}", task_queue=task_queue
-            ) == f"echo {i}"
-    info = worker._compiled.cache_info()
+            assert (
+                await client.execute_workflow(
+                    SleepsAndEchoes.run, f"echo {i}", id=f"echo-{uuid.uuid4().hex}", task_queue=task_queue
+                )
+                == f"echo {i}"
+            )
+    info = sandbox._compiled.cache_info()
     # a handful of distinct lines (import the workflow, create it, activate, find a payload's
     # context), each run many times: compiled once, then found in the cache
     assert 0 < info.misses <= 10, info

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import datetime
 from pathlib import Path
 
 import structlog
 from sqlalchemy import bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from temporalio import activity
@@ -23,7 +23,7 @@ from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import BatchWriter, record_event
+from storage.writer import BatchWriter, record_event, write_step
 
 log = structlog.get_logger()
 
@@ -98,23 +98,8 @@ class ComplaintActivities:
         Keyed by (workflow id, seq): a retry, or a replayed step, finds the event there and
         writes nothing. Answers whether it wrote and when it was done (a plain bool in
         histories recorded before that time was reported: they still replay)."""
-        try:
-            wrote = await self.writer.submit(lambda db: _write_complaint_step(db, rec))
-        except IntegrityError:
-            wrote = False  # a concurrent attempt of the same step committed first
-        if wrote:
-            ref, seq = rec.case.workflow_id, rec.event.seq
-            for n in rec.notifications:
-                log.info(
-                    "notification",
-                    case=ref,
-                    seq=seq,
-                    to=n.recipient_id or n.recipient_kind,
-                    kind=n.kind,
-                    channel=n.channel,
-                )
-            log.info("case_step", case=ref, seq=seq, kind=rec.event.kind, actor=rec.event.actor_id)
-        return StepWritten(wrote=wrote, at=datetime.now(UTC))
+        job = functools.partial(_write_complaint_step, rec=rec)
+        return await write_step(self.writer, rec.case.workflow_id, rec.event, rec.notifications, job)
 
     @activity.defn(name="pick_reassignment")
     async def pick_reassignment(self, inp: ReassignInput) -> Reassignment:

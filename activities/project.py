@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import structlog
@@ -17,7 +18,7 @@ from models.project.messages import Eligibility, EligibilityInput, HandOver, Han
 from models.project.records import ProjectRecord
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import BatchWriter, record_event
+from storage.writer import BatchWriter, record_event, write_step
 
 log = structlog.get_logger()
 
@@ -57,16 +58,8 @@ class ProjectActivities:
         writer. Keyed by (workflow id, seq): a retry or a replayed step finds the event there
         and writes nothing. Answers whether it wrote and when it was done (a plain bool in
         histories recorded before that time was reported: they still replay)."""
-        try:
-            wrote = await self.writer.submit(lambda db: _write_project_step(db, rec))
-        except IntegrityError:
-            wrote = False  # a concurrent attempt of the same step committed first
-        if wrote:
-            ref, ev = rec.project.workflow_id, rec.event
-            for n in rec.notifications:
-                log.info("notification", case=ref, seq=ev.seq, to=n.recipient_id, kind=n.kind)
-            log.info("project_step", case=ref, seq=ev.seq, kind=ev.kind, actor=ev.actor_id)
-        return StepWritten(wrote=wrote, at=datetime.now(UTC))
+        job = functools.partial(_write_project_step, rec=rec)
+        return await write_step(self.writer, rec.project.workflow_id, rec.event, rec.notifications, job)
 
     @activity.defn(name="hand_over_to_sales")
     async def hand_over_to_sales(self, inp: HandOverInput) -> HandOver:

@@ -1,9 +1,10 @@
-"""The human-step routes of a family of case: one POST per step, made from the family's steps
-table, so that the routers do not each repeat the endpoint (api/routes/complaints.py,
-api/routes/projects.py)."""
+"""The human-step endpoints of a family of case, made from its steps table: one
+``POST /{case}/<path>`` per step, so that no router repeats the endpoint, the look-up, the
+update call or the refusal mapping (api/routes/complaints.py, api/routes/projects.py)."""
 
 import inspect
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -11,48 +12,65 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import HumanStepDep
-from api.steps import HumanStep
+from api.steps import Case, HumanStep
+from models.case import StepRule
+from workflows.kernel import CaseWorkflow
 
 
-def add_step_routes(
-    router: APIRouter,
-    *,
-    case_param: str,
-    name: str,
-    routes: Sequence[tuple[StrEnum, str, str]],
-    body_of: Callable[[StrEnum], type[BaseModel]],
-    take: Callable[[StrEnum, str, BaseModel, HumanStep], Awaitable[Any]],
-    response_model: type[BaseModel],
-    responses: dict[int | str, dict[str, Any]],
-    optional_body: Collection[StrEnum] = (),
-) -> None:
-    """One ``POST /{case_param}/<path>`` per human step of a family (``routes``: the step, its
-    path, its summary): the body is the step's body type (``body_of``; for a step in
-    ``optional_body`` the body may be left out and defaults to an empty one), and the endpoint
-    answers through the Idempotency-Key with ``take(step, case id, body, human)``."""
-    for step, path, summary in routes:
-        body_type = body_of(step)
-        optional = step in optional_body
+@dataclass(frozen=True)
+class StepRoutes:
+    """How a family's step endpoints reach its cases."""
 
-        async def endpoint(step: StrEnum = step, body_type: type[BaseModel] = body_type, **kw: Any) -> Any:
+    router: APIRouter
+    steps: Mapping[Any, StepRule[Any, Any]]
+    workflow: type[CaseWorkflow[Any, Any]]
+    #: the path parameter naming the case (``complaint_id``) and the operation names' prefix
+    case_param: str
+    name: str
+    responses: dict[int | str, dict[str, Any]]
+    #: the case the caller may act on (404, 403, or 409 when it no longer takes steps)
+    open_case: Callable[[HumanStep, str, Any], Awaitable[Case]]
+    #: the step's typed update input (422 for an unknown staff member it names)
+    step_input: Callable[[HumanStep, Any, BaseModel, dict[str, Any]], BaseModel]
+    #: the 409 when the workflow's run is over
+    closed: str
+    #: steps whose body may be left out (an empty one is sent)
+    optional_body: Collection[Any] = ()
+
+    async def take(self, step: Any, case_id: str, body: BaseModel, human: HumanStep, **extra: Any) -> Any:
+        """The step on the case, answered with the case as its workflow holds it after."""
+        return await human.take(
+            lambda: self.open_case(human, case_id, step),
+            lambda: self.step_input(human, step, body, extra),
+            self.workflow.update_for(step),
+            closed=self.closed,
+        )
+
+    def add(self, routes: Sequence[tuple[StrEnum, str, str]]) -> None:
+        """One endpoint per (step, path, summary), answering through the Idempotency-Key."""
+        for step, path, summary in routes:
+            self._add(step, path, summary, self.steps[step].body)
+
+    def _add(self, step: StrEnum, path: str, summary: str, body_type: type[BaseModel]) -> None:
+        async def endpoint(**kw: Any) -> Any:
             human: HumanStep = kw["human"]
             body = kw["body"] if kw["body"] is not None else body_type()
-            return await human.idem.answer(200, lambda: take(step, kw[case_param], body, human))
+            return await human.idem.answer(200, lambda: self.take(step, kw[self.case_param], body, human))
 
-        case = inspect.Parameter(case_param, inspect.Parameter.KEYWORD_ONLY, annotation=str)
-        human = inspect.Parameter("human", inspect.Parameter.KEYWORD_ONLY, annotation=HumanStepDep)
-        if optional:
-            body = inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=body_type | None, default=None)
-            params = [case, human, body]
+        kind = inspect.Parameter.KEYWORD_ONLY
+        case = inspect.Parameter(self.case_param, kind, annotation=str)
+        human = inspect.Parameter("human", kind, annotation=HumanStepDep)
+        if step in self.optional_body:
+            params = [case, human, inspect.Parameter("body", kind, annotation=body_type | None, default=None)]
         else:
-            params = [case, inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=body_type), human]
+            params = [case, inspect.Parameter("body", kind, annotation=body_type), human]
         endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        endpoint.__name__ = f"{name}_{step.value}"
-        router.add_api_route(
-            f"/{{{case_param}}}/{path}",
+        endpoint.__name__ = f"{self.name}_{step.value}"
+        self.router.add_api_route(
+            f"/{{{self.case_param}}}/{path}",
             endpoint,
             methods=["POST"],
-            response_model=response_model,
-            responses=responses,
+            response_model=self.workflow.family.view_type,
+            responses=self.responses,
             summary=summary,
         )

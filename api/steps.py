@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -20,9 +21,11 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import CLOSED_RUN, refusal_to_http
 from api.idempotency import Idempotent
+from api.schemas import EventOut
 from infra.bootstrap import Resources
 from models.staff import Staff
 from starter.intake import CaseKind, In, register
+from storage import tables as t
 
 V = TypeVar("V")
 
@@ -57,6 +60,14 @@ async def send_step(
         if e.status in CLOSED_RUN:
             raise HTTPException(409, closed) from None
         raise
+
+
+async def history_of(db: AsyncSession, case: Case) -> list[EventOut]:
+    """Every event of the case, in order (GET /complaints/{id}/history, /client-projects/…)."""
+    events = await db.scalars(
+        select(t.CaseEvent).where(t.CaseEvent.case_ref == case.workflow_id).order_by(t.CaseEvent.seq)
+    )
+    return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
 
 
 class HumanStep:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
+import structlog
 from sqlalchemy import create_engine, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.case import CaseEvent, Notification, StepWritten
 from storage import tables as t
 from storage.engine import sync_url
 
@@ -28,6 +32,8 @@ T = TypeVar("T")
 Job = Callable[[Session], Any]
 
 MAX_BATCH = 256
+
+log = structlog.get_logger()
 
 
 def _sync_engine(url: str) -> Engine:
@@ -174,3 +180,22 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
             ],
         )
     return True
+
+
+async def write_step(
+    writer: BatchWriter, case_ref: str, event_: CaseEvent, notifications: list[Notification], job: Job
+) -> StepWritten:
+    """One step's write (``job``: its statements, which start with ``record_event``) through
+    the batch writer, all or nothing. Keyed by (case_ref, seq): a retry, or a replayed step,
+    finds the event there and writes nothing; so does a concurrent attempt that committed
+    first. Logs what it wrote; answers whether it wrote and when the write ended."""
+    try:
+        wrote = bool(await writer.submit(job))
+    except IntegrityError:
+        wrote = False  # a concurrent attempt of the same step committed first
+    if wrote:
+        for n in notifications:
+            to = n.recipient_id or n.recipient_kind
+            log.info("notification", case=case_ref, seq=event_.seq, to=to, kind=n.kind, channel=n.channel)
+        log.info("case_step", case=case_ref, seq=event_.seq, kind=event_.kind, actor=event_.actor_id)
+    return StepWritten(wrote=wrote, at=datetime.now(UTC))

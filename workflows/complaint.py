@@ -7,6 +7,8 @@ workflow shares (steps as updates, the commit, the deadline clock) is in workflo
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -16,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from models.complaint.messages import IntakeInput, LookupInput, ReassignInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
-    from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, check_step, new_case
+    from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, new_case
     from models.complaint.views import ComplaintView, describe_waiting, view_of
     from models.complaint.vocabulary import Deadline, Status
     from workflows import search_attributes as sa
@@ -34,15 +36,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     """Its human steps (assign, classify, plan, …: models.complaint.steps.STEPS) are its
     updates, each named after the step, with a validator (workflows.kernel)."""
 
-    family = Family(
-        steps=STEPS,
-        check=check_step,
-        apply=apply_step,
-        view=view_of,
-        view_type=ComplaintView,
-        registration="registered_case",
-        still_registering="the complaint is still being registered",
-    )
+    family = Family(STEPS, apply_step, view_of, ComplaintView, registration="registered_case", noun="complaint")
 
     @workflow.init
     def __init__(self, inp: IntakeInput) -> None:
@@ -111,18 +105,10 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
 
     # --- the kernel's hooks -----------------------------------------------------------------
 
-    async def write(self, out: Outcome[ComplaintState]) -> StepWritten | bool:
-        s = out.state
-        return await workflow.execute_local_activity_method(
-            ComplaintActivities.record_complaint_step,
-            ComplaintRecord(
-                case=s,
-                event=CaseEvent(seq=s.seq, kind=out.kind, actor_id=out.actor_id, at=workflow.now(), data=out.data),
-                notifications=out.notifications,
-                accountability=out.accountability,
-            ),
-            **WRITE,
-        )
+    def record(self, out: Outcome[ComplaintState], event: CaseEvent) -> tuple[Any, ComplaintRecord]:
+        n, a = out.notifications, out.accountability
+        rec = ComplaintRecord(case=out.state, event=event, notifications=n, accountability=a)
+        return ComplaintActivities.record_complaint_step, rec
 
     def adopted(self, written: StepWritten | bool) -> None:
         self.clock.wrote(written)

@@ -33,7 +33,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import UpdateMethodMultiParam
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import Outcome, Refusal, StepInput, StepRule, StepWritten
+    from pydantic import BaseModel
+
+    from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, first_refusal
 
 #: Database writes: short, retried with backoff for as long as the database is away.
 WRITE: dict[str, Any] = dict(
@@ -123,14 +125,14 @@ class Family(Generic[S, V]):
 
     #: every human step: its typed input, its guards, its transition (models/<family>/steps.py)
     steps: Mapping[Any, StepRule[Any, S]]
-    check: Callable[[Any, Any, S], Refusal | None]
+    #: the family's apply_step (the transition of its table, as the family's Outcome)
     apply: Callable[[Any, Any, S, datetime], Outcome[S]]
     view: Callable[[S], V]
     view_type: type[V]
     #: the update an intake's update-with-start waits on (histories name it)
     registration: str
-    #: why a step is refused before the case is registered
-    still_registering: str
+    #: what the case is called until it is registered ("the complaint is still being registered")
+    noun: str
 
 
 class CaseWorkflow(Generic[S, V]):
@@ -174,7 +176,8 @@ class CaseWorkflow(Generic[S, V]):
     # --- the family's hooks -----------------------------------------------------------------
 
     def check(self, step: Any, inp: Any) -> Refusal | None:
-        return self.family.check(step, inp, self.state)
+        """The step's guards, in the order of the family's table: the first refusal wins."""
+        return first_refusal(self.family.steps[step].guards, inp, self.state)
 
     def apply(self, step: Any, inp: Any) -> Outcome[S]:
         return self.family.apply(step, inp, self.state, workflow.now())
@@ -182,8 +185,9 @@ class CaseWorkflow(Generic[S, V]):
     def view(self) -> V:
         return self.family.view(self.state)
 
-    async def write(self, out: Outcome[S]) -> StepWritten | bool:
-        """Write the outcome through the family's one activity (idempotent on its seq)."""
+    def record(self, out: Outcome[S], event: CaseEvent) -> tuple[Callable[..., Any], BaseModel]:
+        """The family's one write activity and what it writes for ``out`` (whose event is
+        ``event``); the kernel runs it as a local activity, idempotent on the event's seq."""
         raise NotImplementedError
 
     def show(self) -> None:
@@ -203,7 +207,7 @@ class CaseWorkflow(Generic[S, V]):
     def refuse_if_not_allowed(self, step: Any, inp: Any) -> None:
         """The validator of every step (and the check again once the lock is held)."""
         if not self.registered:
-            refuse(Refusal("conflict", self.family.still_registering))
+            refuse(Refusal("conflict", f"the {self.family.noun} is still being registered"))
         refusal = self.check(step, inp)
         if refusal is not None:
             refuse(refusal)
@@ -216,7 +220,15 @@ class CaseWorkflow(Generic[S, V]):
 
     async def commit(self, out: Outcome[S]) -> None:
         """Write the outcome, then adopt it and tell the UI."""
-        written = await self.write(out)
+        event = CaseEvent(
+            seq=out.state.seq,  # type: ignore[attr-defined]
+            kind=out.kind,
+            actor_id=out.actor_id,
+            at=workflow.now(),
+            data=out.data,
+        )
+        activity, rec = self.record(out, event)
+        written = await workflow.execute_local_activity(activity, rec, **WRITE)
         self.state = out.state
         self.adopted(written)
         self.show()

@@ -12,6 +12,7 @@ or restarted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from temporalio import workflow
 
@@ -28,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         apply_continue_as_new,
         apply_handover,
         apply_step,
-        check_step,
         new_project,
     )
     from models.project.views import ProjectView, describe_waiting, view_of
@@ -53,15 +53,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     """Its human steps (review, budget, expense, …: models.project.steps.STEPS) are its
     updates, each named after the step, with a validator (workflows.kernel)."""
 
-    family = Family(
-        steps=STEPS,
-        check=check_step,
-        apply=apply_step,
-        view=view_of,
-        view_type=ProjectView,
-        registration="registered_project",
-        still_registering="the application is still being registered",
-    )
+    family = Family(STEPS, apply_step, view_of, ProjectView, registration="registered_project", noun="application")
 
     @workflow.init
     def __init__(self, inp: ProjectInput) -> None:
@@ -149,27 +141,15 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     # --- the kernel's hooks -----------------------------------------------------------------
 
-    async def write(self, out: Outcome[ProjectState]) -> StepWritten | bool:
-        s = out.state
-        refusal = None
+    def record(self, out: Outcome[ProjectState], event: CaseEvent) -> tuple[Any, ProjectRecord]:
+        s, refusal = out.state, None
         if out.kind == "application_refused":  # ND-01: the refusal is kept with its reason
+            reason = s.rejection_reason or ""
             refusal = ProjectRefusalRecord(
-                project_id=s.id,
-                application=s.application,
-                applicant_id=s.applicant.id,
-                reason=s.rejection_reason or "",
+                project_id=s.id, application=s.application, applicant_id=s.applicant.id, reason=reason
             )
-        return await workflow.execute_local_activity_method(
-            ProjectActivities.record_project_step,
-            ProjectRecord(
-                project=s,
-                view=view_of(s),
-                event=CaseEvent(seq=s.seq, kind=out.kind, actor_id=out.actor_id, at=workflow.now(), data=out.data),
-                notifications=out.notifications,
-                refusal=refusal,
-            ),
-            **WRITE,
-        )
+        rec = ProjectRecord(project=s, view=view_of(s), event=event, notifications=out.notifications, refusal=refusal)
+        return ProjectActivities.record_project_step, rec
 
     def adopted(self, written: StepWritten | bool) -> None:
         self.version += 1

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import CurrentStaff, IntakeDep, SessionDep
 from api.errors import ERRORS
 from api.schemas import ComplaintAccepted, EventOut
-from api.step_routes import add_step_routes
-from api.steps import HumanStep, Intake
+from api.step_routes import StepRoutes
+from api.steps import HumanStep, Intake, history_of
 from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput
 from models.complaint.steps import STEPS
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Severity, Status, Step
-from models.staff import Directory, Staff
+from models.staff import Staff
 from starter.intake import COMPLAINT, intake_input, new_complaint_id
 from storage import tables as t
 from workflows.complaint import ComplaintWorkflow, workflow_id_for
@@ -118,27 +118,24 @@ async def get_complaint(complaint_id: str, staff: CurrentStaff, db: SessionDep) 
 
 @router.get("/{complaint_id}/history", response_model=list[EventOut], responses=ERRORS, summary="Every event, in order")
 async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
-    row = await _visible_case(db, complaint_id, staff)
-    events = await db.scalars(
-        select(t.CaseEvent).where(t.CaseEvent.case_ref == row.workflow_id).order_by(t.CaseEvent.seq)
-    )
-    return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
+    return await history_of(db, await _visible_case(db, complaint_id, staff))
 
 
 # --- human steps --------------------------------------------------------------------------
 
 
-async def _open_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.Complaint:
-    row = await _visible_case(db, complaint_id, staff)
+async def _open_case(human: HumanStep, complaint_id: str, step: Step) -> t.Complaint:
+    row = await _visible_case(human.db, complaint_id, human.staff)
     if row.archived:
         raise HTTPException(409, "CP-17: the complaint is archived and read-only")
     return row
 
 
-def _step_input(step: Step, body: BaseModel, staff: Staff, directory: Directory) -> ComplaintStepInput[Any]:
+def _step_input(human: HumanStep, step: Step, body: BaseModel, extra: dict[str, Any]) -> ComplaintStepInput[Any]:
     """The step's typed update input; an assignment carries the chains of the staff it names
     (422 for an unknown one)."""
-    inp = STEPS[step].input(actor=staff.ref, body=body)
+    directory = human.resources.directory
+    inp = STEPS[step].input(actor=human.staff.ref, body=body)
     if isinstance(body, AssignBody):
         handler = directory.get(body.handler_id)
         if handler is None:
@@ -152,24 +149,19 @@ def _step_input(step: Step, body: BaseModel, staff: Staff, directory: Directory)
     return inp
 
 
-async def _take_step(step: Step, complaint_id: str, body: BaseModel, human: HumanStep) -> ComplaintView:
-    return await human.take(
-        lambda: _open_case(human.db, complaint_id, human.staff),
-        lambda: _step_input(step, body, human.staff, human.resources.directory),
-        ComplaintWorkflow.update_for(step),
-        closed="the complaint is closed",
-    )
-
-
-add_step_routes(
+STEP_ROUTES = StepRoutes(
     router,
-    case_param="complaint_id",
-    name="complaint",
-    body_of=lambda step: STEPS[Step(step)].body,
-    take=lambda step, case_id, body, human: _take_step(Step(step), case_id, body, human),
-    response_model=ComplaintView,
-    responses=ERRORS,
-    routes=[
+    STEPS,
+    ComplaintWorkflow,
+    "complaint_id",
+    "complaint",
+    ERRORS,
+    _open_case,
+    _step_input,
+    closed="the complaint is closed",
+)
+STEP_ROUTES.add(
+    [
         (Step.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
         (Step.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
         (Step.plan, "plan", "Record the handling plan (CP-08)"),
@@ -180,5 +172,5 @@ add_step_routes(
         (Step.major_report, "major-report", "File the major-complaint report (CP-10)"),
         (Step.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
         (Step.survey, "survey", "Record the satisfaction survey (CP-16)"),
-    ],
+    ]
 )

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
 from api.schemas import EventOut, ExpenseDecisionOut, Problem, ProjectAccepted, Unprocessable
-from api.step_routes import add_step_routes
-from api.steps import HumanStep, Intake
+from api.step_routes import StepRoutes
+from api.steps import HumanStep, Intake, history_of
 from models.case import DecisionBody
 from models.project.guards import may_view
 from models.project.messages import ProjectCreate
@@ -130,44 +130,39 @@ async def get_project(project_id: str, staff: CurrentStaff, db: SessionDep) -> A
     "/{project_id}/history", response_model=list[EventOut], responses=PROJECT_ERRORS, summary="Every event, in order"
 )
 async def project_history(project_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
-    row = await _visible_project(db, project_id, staff)
-    events = await db.scalars(
-        select(t.CaseEvent).where(t.CaseEvent.case_ref == row.workflow_id).order_by(t.CaseEvent.seq)
-    )
-    return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
+    return await history_of(db, await _visible_project(db, project_id, staff))
 
 
 # --- human steps --------------------------------------------------------------------------
 
 
-async def _open_project(db: AsyncSession, project_id: str, staff: Staff, step: ProjectStep) -> t.ClientProject:
-    row = await _visible_project(db, project_id, staff, finance_may_act=step is ProjectStep.expense_decision)
+async def _open_project(human: HumanStep, project_id: str, step: ProjectStep) -> t.ClientProject:
+    finance_may_act = step is ProjectStep.expense_decision
+    row = await _visible_project(human.db, project_id, human.staff, finance_may_act=finance_may_act)
     if row.stage in (Stage.completed.value, Stage.terminated.value, Stage.rejected.value):
         raise HTTPException(409, f"the project is {row.stage}")
     return row
 
 
-async def _take_step(
-    step: ProjectStep, project_id: str, body: BaseModel, human: HumanStep, expense_id: str | None = None
-) -> ProjectView:
-    return await human.take(
-        lambda: _open_project(human.db, project_id, human.staff, step),
-        lambda: STEPS[step].input(actor=human.staff.ref, body=body, expense_id=expense_id),
-        ClientProjectWorkflow.update_for(step),
-        closed="the project is closed",
-    )
+def _step_input(human: HumanStep, step: ProjectStep, body: BaseModel, extra: dict[str, Any]) -> BaseModel:
+    """The step's typed update input (an expense decision names its expense)."""
+    return STEPS[step].input(actor=human.staff.ref, body=body, expense_id=extra.get("expense_id"))
 
 
-add_step_routes(
+STEP_ROUTES = StepRoutes(
     router,
-    case_param="project_id",
-    name="project",
-    body_of=lambda step: STEPS[ProjectStep(step)].body,
-    take=lambda step, case_id, body, human: _take_step(ProjectStep(step), case_id, body, human),
-    response_model=ProjectView,
-    responses=PROJECT_ERRORS,
+    STEPS,
+    ClientProjectWorkflow,
+    "project_id",
+    "project",
+    PROJECT_ERRORS,
+    _open_project,
+    _step_input,
+    closed="the project is closed",
     optional_body={ProjectStep.resume},  # no body needed
-    routes=[
+)
+STEP_ROUTES.add(
+    [
         (ProjectStep.review, "review", "Review the application: review group, then deputy leader, then leader (ND-02)"),
         (ProjectStep.budget, "budget", "Submit the budget, within 7 days of approval (ND-03)"),
         (ProjectStep.budget_decision, "budget/decision", "Decide the budget, in the chain's order (ND-03)"),
@@ -181,7 +176,7 @@ add_step_routes(
         (ProjectStep.resume, "resume", "Resume; every clock moves later by the time suspended (ND-09)"),
         (ProjectStep.terminate, "terminate", "Request a termination in writing (ND-10)"),
         (ProjectStep.terminate_decision, "terminate/decision", "The review group decides a termination (ND-10)"),
-    ],
+    ]
 )
 
 
@@ -198,7 +193,7 @@ async def expense_decision(
     human: HumanStepDep,
 ) -> Any:
     async def decide() -> ExpenseDecisionOut:
-        view = await _take_step(ProjectStep.expense_decision, project_id, body, human, expense_id)
+        view = await STEP_ROUTES.take(ProjectStep.expense_decision, project_id, body, human, expense_id=expense_id)
         decided = next(e for e in view.expenses if e.id == expense_id)
         return ExpenseDecisionOut(project_id=view.id, stage=view.stage, expense=decided)
 

@@ -28,11 +28,12 @@ PLAN_DEADLINE = timedelta(seconds=10)  # longer than the held write may take, re
 WRITE_HELD = 4.0  # seconds the intake's write waits on the lock
 
 
-def _overdue_event(db_path: str, case_ref: str) -> tuple[datetime, datetime] | None:
+def event_times(db_path: str, case_ref: str, kind: str) -> tuple[datetime, datetime] | None:
+    """When the case's ``kind`` event was written, and the due time it records."""
     with sqlite3.connect(db_path) as db:
         row = db.execute(
-            "SELECT at, json_extract(data, '$.due_at') FROM case_event WHERE case_ref = ? AND kind = 'plan_overdue'",
-            (case_ref,),
+            "SELECT at, json_extract(data, '$.due_at') FROM case_event WHERE case_ref = ? AND kind = ?",
+            (case_ref, kind),
         ).fetchone()
     if row is None:
         return None
@@ -60,7 +61,7 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
 
     found = None
     for _ in range(120):
-        found = _overdue_event(db_path, workflow_id_for(cid))
+        found = event_times(db_path, workflow_id_for(cid), "plan_overdue")
         if found:
             break
         await asyncio.sleep(0.25)

@@ -59,10 +59,10 @@ from models.complaint.messages import (
     SurveyBody,
     SurveyInput,
 )
-from models.complaint.vocabulary import Category, ReplyChannel, Step, Subtype, Validity
+from models.complaint.vocabulary import Category, ComplaintStep, ReplyChannel, Subtype, Validity
 from models.policy import ComplaintPolicy
 from models.staff import Directory
-from starter.intake import intake_input, new_complaint_id, start_complaint, static_summary
+from starter.intake import complaint_static_summary, intake_input, new_case_id, start_complaint
 from storage import tables as t
 from storage.engine import sync_url
 from workflows.complaint import ComplaintWorkflow
@@ -104,14 +104,14 @@ def _progress() -> Progress:
     )
 
 
-def _steps(handler: str = "ops-2") -> list[tuple[Step, ComplaintStepInput[Any]]]:
+def _steps(handler: str = "ops-2") -> list[tuple[ComplaintStep, ComplaintStepInput[Any]]]:
     """The steps of one lifecycle case, each with its typed input, as the API sends them."""
     h = DIRECTORY.get(handler)
     cs1, ops2 = DIRECTORY.get("cs-1"), DIRECTORY.get(handler)
     assert h and cs1 and ops2
     return [
         (
-            Step.assign,
+            ComplaintStep.assign,
             AssignInput(
                 actor=cs1.ref,
                 body=AssignBody(handler_id=handler),
@@ -120,25 +120,25 @@ def _steps(handler: str = "ops-2") -> list[tuple[Step, ComplaintStepInput[Any]]]
             ),
         ),
         (
-            Step.classify,
+            ComplaintStep.classify,
             ClassifyInput(
                 actor=ops2.ref,
                 body=ClassifyBody(category=Category.business, subtype=Subtype.timeliness, validity=Validity.valid),
             ),
         ),
-        (Step.plan, PlanInput(actor=ops2.ref, body=PlanBody(plan="Re-deliver"))),
+        (ComplaintStep.plan, PlanInput(actor=ops2.ref, body=PlanBody(plan="Re-deliver"))),
         (
-            Step.resolve,
+            ComplaintStep.resolve,
             ResolveInput(actor=ops2.ref, body=ResolveBody(result="Re-delivered", reply_channel=ReplyChannel.letter)),
         ),
-        (Step.survey, SurveyInput(actor=cs1.ref, body=SurveyBody(satisfied=True, score=5))),
+        (ComplaintStep.survey, SurveyInput(actor=cs1.ref, body=SurveyBody(satisfied=True, score=5))),
     ]
 
 
 def _intake(policy: ComplaintPolicy) -> Any:
     cs1 = DIRECTORY.get("cs-1")
     assert cs1
-    return intake_input(new_complaint_id() + uuid.uuid4().hex[:4], BODY, cs1, DIRECTORY, policy)
+    return intake_input(new_case_id() + uuid.uuid4().hex[:4], BODY, cs1, DIRECTORY, policy)
 
 
 # --- 1. lifecycle throughput --------------------------------------------------------------
@@ -194,7 +194,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
                     id=f"mirror-{intake.id}",
                     task_queue="mirror",
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    static_summary=static_summary(intake.id, intake.complaint),
+                    static_summary=complaint_static_summary(intake.id, intake.complaint),
                 )
                 await client.execute_update_with_start_workflow(
                     MirrorLifecycleWorkflow.registered_case, start_workflow_operation=op

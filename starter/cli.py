@@ -16,8 +16,8 @@ from infra.bootstrap import Resources
 from models.complaint.messages import ComplaintCreate
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Channel, TargetKind
-from starter.intake import intake_input, new_complaint_id, start_complaint
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from starter.intake import intake_input, new_case_id, start_complaint
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 app = typer.Typer(add_completion=False, help="Complaints from the command line.")
 console = Console()
@@ -64,7 +64,7 @@ def complaint(
                 }
             )
             client = await resources.temporal()
-            inp = intake_input(new_complaint_id(), body, staff, resources.directory, resources.complaint_policy())
+            inp = intake_input(new_case_id(), body, staff, resources.directory, resources.complaint_policy())
             return await start_complaint(client, resources.settings.task_queue, inp)
 
     _show(asyncio.run(go()))
@@ -77,7 +77,9 @@ def show(complaint_id: str, as_json: Annotated[bool, typer.Option("--json")] = F
     async def go() -> ComplaintView:
         async with Resources(get_settings()) as resources:
             client = await resources.temporal()
-            return await client.get_workflow_handle(workflow_id_for(complaint_id)).query(ComplaintWorkflow.get_case)
+            return await client.get_workflow_handle(complaint_workflow_id(complaint_id)).query(
+                ComplaintWorkflow.get_case
+            )
 
     view = asyncio.run(go())
     if as_json:

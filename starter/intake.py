@@ -17,14 +17,14 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from infra.logs import mask_phones
 from infra.temporal import TemporalUnavailable
-from models.complaint.messages import ComplaintCreate, IntakeInput
+from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.state import ProjectInput
 from models.project.views import ProjectView
 from models.staff import Directory, Role, Staff
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 T = TypeVar("T")
@@ -40,13 +40,13 @@ In = TypeVar("In", bound=HasId)
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
-def new_complaint_id(now: datetime | None = None) -> str:
+def new_case_id(now: datetime | None = None) -> str:
     """A readable, sortable id: ``20261124-7F3K2Q``."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
-def static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:
+def complaint_static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:
     """What the Temporal UI shows for the workflow: no name, no phone."""
     subject = f" · {mask_phones(complaint.subject_ref)}" if complaint.subject_ref else ""
     return f"Complaint {complaint_id} · {complaint.channel.value} · about a {complaint.target.kind.value}{subject}"
@@ -58,8 +58,8 @@ def intake_input(
     receiver: Staff,
     directory: Directory,
     policy: ComplaintPolicy,
-) -> IntakeInput:
-    return IntakeInput(
+) -> ComplaintInput:
+    return ComplaintInput(
         id=complaint_id,
         complaint=complaint,
         receiver=receiver.ref,
@@ -120,11 +120,11 @@ class CaseKind(Generic[In, V]):
     summary: Callable[[In], str]
 
 
-COMPLAINT: CaseKind[IntakeInput, ComplaintView] = CaseKind(
+COMPLAINT: CaseKind[ComplaintInput, ComplaintView] = CaseKind(
     ComplaintWorkflow.run,
     ComplaintWorkflow.registration(),
-    workflow_id_for,
-    lambda inp: static_summary(inp.id, inp.complaint),
+    complaint_workflow_id,
+    lambda inp: complaint_static_summary(inp.id, inp.complaint),
 )
 PROJECT: CaseKind[ProjectInput, ProjectView] = CaseKind(
     ClientProjectWorkflow.run, ClientProjectWorkflow.registration(), project_workflow_id, project_static_summary
@@ -145,7 +145,7 @@ async def start_case(client: Client, task_queue: str, kind: CaseKind[In, V], inp
     return await client.execute_update_with_start_workflow(kind.registered, start_workflow_operation=op)
 
 
-async def start_complaint(client: Client, task_queue: str, inp: IntakeInput) -> ComplaintView:
+async def start_complaint(client: Client, task_queue: str, inp: ComplaintInput) -> ComplaintView:
     return await start_case(client, task_queue, COMPLAINT, inp)
 
 

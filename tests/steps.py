@@ -9,11 +9,13 @@ from pydantic import BaseModel, Field
 
 from models.complaint.messages import ComplaintStepInput
 from models.complaint.steps import STEPS
-from models.complaint.vocabulary import Step
+from models.complaint.vocabulary import ComplaintStep
 from models.staff import StaffRef
 
 
-def complaint_step(step: Step, actor: StaffRef, body: dict[str, Any] | None, **extra: Any) -> ComplaintStepInput[Any]:
+def complaint_step(
+    step: ComplaintStep, actor: StaffRef, body: dict[str, Any] | None, **extra: Any
+) -> ComplaintStepInput[Any]:
     """The typed input of ``step``. A test that checks a refusal which does not depend on the
     body may leave it out: the input is then built unvalidated, and only the guards run."""
     input_type = STEPS[step].input

@@ -14,20 +14,20 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.complaint import ComplaintActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.complaint.clocks import apply_deadline, next_deadline
-    from models.complaint.messages import IntakeInput, LookupInput, ReassignInput
+    from models.complaint.clocks import apply_clock, next_clock
+    from models.complaint.messages import ComplaintInput, LookupInput, ReassignInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
     from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, new_case
     from models.complaint.views import ComplaintView, describe_waiting, view_of
-    from models.complaint.vocabulary import Deadline, Status
+    from models.complaint.vocabulary import Clock, Status
     from workflows import search_attributes as sa
 
 # Workflow code itself, so imported inside the sandbox (not passed through): its calls are guarded.
 from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 
-def workflow_id_for(complaint_id: str) -> str:
+def complaint_workflow_id(complaint_id: str) -> str:
     return f"complaint-{complaint_id}"
 
 
@@ -39,12 +39,12 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     family = Family(STEPS, apply_step, view_of, ComplaintView, registration="registered_case", noun="complaint")
 
     @workflow.init
-    def __init__(self, inp: IntakeInput) -> None:
+    def __init__(self, inp: ComplaintInput) -> None:
         self.start_case(new_case(inp.id, workflow.info().workflow_id, inp, workflow.now()), registered=False)
-        self.clock = DeadlineClock(lambda: next_deadline(self.state), lambda: self.state.status is Status.closed)
+        self.clock = DeadlineClock(lambda: next_clock(self.state), lambda: self.state.status is Status.closed)
 
     @workflow.run
-    async def run(self, inp: IntakeInput) -> ComplaintView:
+    async def run(self, inp: ComplaintInput) -> ComplaintView:
         s = self.state
         lookup = await workflow.execute_local_activity_method(
             ComplaintActivities.lookup_complainant,
@@ -73,7 +73,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
-    async def _run_out(self, deadline: Deadline) -> None:
+    async def _run_out(self, deadline: Clock) -> None:
         """A clock ran out: if it still stands, do what it says (CP-13 first finds another
         handler)."""
         async with self.lock:
@@ -81,7 +81,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
             if current is None or current > workflow.now():
                 return
             reassignment = None
-            if deadline is Deadline.resolution:
+            if deadline is Clock.resolution:
                 s = self.state
                 reassignment = await workflow.execute_local_activity_method(
                     ComplaintActivities.pick_reassignment,
@@ -95,7 +95,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                     ),
                     **WRITE,
                 )
-            await self.commit(apply_deadline(deadline, self.state, workflow.now(), reassignment))
+            await self.commit(apply_clock(deadline, self.state, workflow.now(), reassignment))
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
 
     def show(self) -> None:
         s = self.state
-        nxt = next_deadline(s)
+        nxt = next_clock(s)
         sa.upsert_changed(
             [
                 sa.COMPLAINT_STATUS.value_set(s.status.value),

@@ -22,11 +22,11 @@ from api.steps import HumanStep, Intake, history_of
 from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput
 from models.complaint.steps import STEPS
 from models.complaint.views import ComplaintView
-from models.complaint.vocabulary import Severity, Status, Step
+from models.complaint.vocabulary import ComplaintStep, Severity, Status
 from models.staff import Staff
-from starter.intake import COMPLAINT, intake_input, new_complaint_id
+from starter.intake import COMPLAINT, intake_input, new_case_id
 from storage import tables as t
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 log = structlog.get_logger()
 
@@ -62,7 +62,7 @@ async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.
     summary="Register a complaint (CP-01, CP-02, CP-03, CP-20)",
 )
 async def create_complaint(body: ComplaintCreate, intake: IntakeDep) -> Any:
-    return await intake.idem.answer(201, lambda: _register(body, intake, intake.idem.new_id(new_complaint_id)))
+    return await intake.idem.answer(201, lambda: _register(body, intake, intake.idem.new_id(new_case_id)))
 
 
 async def _register(body: ComplaintCreate, intake: Intake, cid: str) -> Any:
@@ -70,7 +70,7 @@ async def _register(body: ComplaintCreate, intake: Intake, cid: str) -> Any:
     if body.target.staff_id is not None and res.directory.get(body.target.staff_id) is None:
         raise HTTPException(422, f"target.staff_id: unknown staff {body.target.staff_id}")
     inp = intake_input(cid, body, staff, res.directory, res.complaint_policy())
-    accepted = {"id": cid, "workflow_id": workflow_id_for(cid), "status": Status.received.value}
+    accepted = {"id": cid, "workflow_id": complaint_workflow_id(cid), "status": Status.received.value}
     view = await intake.registered(COMPLAINT, inp, accepted)
     if isinstance(view, JSONResponse):
         return view
@@ -124,14 +124,16 @@ async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionD
 # --- human steps --------------------------------------------------------------------------
 
 
-async def _open_case(human: HumanStep, complaint_id: str, step: Step) -> t.Complaint:
+async def _open_case(human: HumanStep, complaint_id: str, step: ComplaintStep) -> t.Complaint:
     row = await _visible_case(human.db, complaint_id, human.staff)
     if row.archived:
         raise HTTPException(409, "CP-17: the complaint is archived and read-only")
     return row
 
 
-def _step_input(human: HumanStep, step: Step, body: BaseModel, extra: dict[str, Any]) -> ComplaintStepInput[Any]:
+def _step_input(
+    human: HumanStep, step: ComplaintStep, body: BaseModel, extra: dict[str, Any]
+) -> ComplaintStepInput[Any]:
     """The step's typed update input; an assignment carries the chains of the staff it names
     (422 for an unknown one)."""
     directory = human.resources.directory
@@ -162,15 +164,15 @@ STEP_ROUTES = StepRoutes(
 )
 STEP_ROUTES.add(
     [
-        (Step.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
-        (Step.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
-        (Step.plan, "plan", "Record the handling plan (CP-08)"),
-        (Step.investigation, "investigation", "Record the investigation (CP-11)"),
-        (Step.escalate, "escalate", "Escalate one level up the ladder (CP-09)"),
-        (Step.compensation, "compensation", "Request a compensation (CP-12)"),
-        (Step.compensation_decision, "compensation/decision", "Approve or refuse a compensation (CP-12)"),
-        (Step.major_report, "major-report", "File the major-complaint report (CP-10)"),
-        (Step.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
-        (Step.survey, "survey", "Record the satisfaction survey (CP-16)"),
+        (ComplaintStep.assign, "assign", "Assign a handler (and an investigator) (CP-07, CP-11, CP-20)"),
+        (ComplaintStep.classify, "classify", "Category, validity and severity (CP-04, CP-05, CP-06, CP-10)"),
+        (ComplaintStep.plan, "plan", "Record the handling plan (CP-08)"),
+        (ComplaintStep.investigation, "investigation", "Record the investigation (CP-11)"),
+        (ComplaintStep.escalate, "escalate", "Escalate one level up the ladder (CP-09)"),
+        (ComplaintStep.compensation, "compensation", "Request a compensation (CP-12)"),
+        (ComplaintStep.compensation_decision, "compensation/decision", "Approve or refuse a compensation (CP-12)"),
+        (ComplaintStep.major_report, "major-report", "File the major-complaint report (CP-10)"),
+        (ComplaintStep.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
+        (ComplaintStep.survey, "survey", "Record the satisfaction survey (CP-16)"),
     ]
 )

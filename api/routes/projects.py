@@ -27,7 +27,7 @@ from models.project.steps import STEPS
 from models.project.views import ProjectView
 from models.project.vocabulary import GROUP_ROLES, Flag, ProjectStep, Stage
 from models.staff import Role, Staff
-from starter.intake import PROJECT, new_complaint_id, project_input
+from starter.intake import PROJECT, new_case_id, project_input
 from storage import tables as t
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
@@ -74,7 +74,7 @@ def _json_list_has(column: Any, value: str) -> Any:
     summary="Apply for a new-client development project (ND-01, ND-02)",
 )
 async def create_project(body: ProjectCreate, intake: IntakeDep) -> Any:
-    return await intake.idem.answer(201, lambda: _apply(body, intake, intake.idem.new_id(new_complaint_id)))
+    return await intake.idem.answer(201, lambda: _apply(body, intake, intake.idem.new_id(new_case_id)))
 
 
 async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:

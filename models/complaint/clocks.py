@@ -10,16 +10,16 @@ from models.case import Accountability, Notification, earliest, staff_notes
 from models.complaint.messages import Reassignment
 from models.complaint.state import ComplaintState
 from models.complaint.steps import ComplaintOutcome, escalate_to
-from models.complaint.vocabulary import TOP_LEVEL, ClosedReason, Deadline, Status
+from models.complaint.vocabulary import TOP_LEVEL, Clock, ClosedReason, Status
 
 
-def next_deadline(state: ComplaintState) -> tuple[Deadline, datetime] | None:
+def next_clock(state: ComplaintState) -> tuple[Clock, datetime] | None:
     """The clock that runs out first, if any runs at all."""
-    return earliest({d: state.due(d) for d in Deadline})
+    return earliest({d: state.due(d) for d in Clock})
 
 
-def apply_deadline(
-    deadline: Deadline,
+def apply_clock(
+    deadline: Clock,
     state: ComplaintState,
     now: datetime,
     reassignment: Reassignment | None = None,
@@ -32,12 +32,12 @@ def apply_deadline(
     data: dict[str, Any] = {"due_at": due.isoformat() if due else None}
     kind = f"{deadline.value}_overdue"
 
-    if deadline is Deadline.plan:  # CP-08
+    if deadline is Clock.plan:  # CP-08
         s.plan_overdue = True
         target, notes = escalate_to(s, 1, "no handling plan within the deadline")
         notes += staff_notes([s.owner], "plan_overdue", f"Complaint {s.id}: no handling plan in time; escalated")
         data["to"] = target.id if target else None
-    elif deadline is Deadline.resolution:  # CP-13
+    elif deadline is Clock.resolution:  # CP-13
         s.resolution_overdue = True
         original = s.owner
         target, notes = escalate_to(s, 2, "not resolved within the deadline")
@@ -52,13 +52,13 @@ def apply_deadline(
             notes += staff_notes([s.handler], "assigned", f"Complaint {s.id} reassigned to you (CP-13)")
         notes += staff_notes([original], "resolution_overdue", f"Complaint {s.id}: not resolved in time; reassigned")
         data |= {"to": target.id if target else None, "new_handler": s.handler.id if s.handler else None}
-    elif deadline is Deadline.major_report:  # CP-10
+    elif deadline is Clock.major_report:  # CP-10
         s.major_report_overdue = True
         for member in s.crisis_team:
             notes += staff_notes([member], "major_report_overdue", f"Major-complaint report on {s.id} is overdue")
         _, n = escalate_to(s, TOP_LEVEL, "major-complaint report overdue")
         notes += n
-    elif deadline is Deadline.survey:  # CP-16
+    elif deadline is Clock.survey:  # CP-16
         s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.survey_unanswered, now
     s.seq += 1
     return ComplaintOutcome(s, kind, None, data, notes, accountability)

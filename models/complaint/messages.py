@@ -62,7 +62,7 @@ class ComplaintCreate(Strict):
     subject_ref: ShortText | None = None
 
 
-class IntakeInput(BaseModel):
+class ComplaintInput(BaseModel):
     """Input of ComplaintWorkflow: the complaint, the people around it, and its terms."""
 
     id: str

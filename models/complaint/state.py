@@ -12,9 +12,9 @@ from models.complaint.messages import ComplaintCreate
 from models.complaint.vocabulary import (
     ApprovalLevel,
     Category,
+    Clock,
     ClosedReason,
     CompensationStatus,
-    Deadline,
     InvalidReason,
     Motive,
     ReplyChannel,
@@ -142,10 +142,10 @@ class ComplaintState(BaseModel):
             return None
         return self.resolved_at + self.policy.survey_wait
 
-    def due(self, deadline: Deadline) -> datetime | None:
+    def due(self, deadline: Clock) -> datetime | None:
         return {
-            Deadline.plan: self.plan_due_at if not self.plan_overdue else None,
-            Deadline.resolution: self.resolution_due_at if not self.resolution_overdue else None,
-            Deadline.major_report: self.major_report_due_at if not self.major_report_overdue else None,
-            Deadline.survey: self.survey_due_at,
+            Clock.plan: self.plan_due_at if not self.plan_overdue else None,
+            Clock.resolution: self.resolution_due_at if not self.resolution_overdue else None,
+            Clock.major_report: self.major_report_due_at if not self.major_report_overdue else None,
+            Clock.survey: self.survey_due_at,
         }[deadline]

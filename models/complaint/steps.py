@@ -33,10 +33,10 @@ from models.complaint.messages import (
     ClassifyInput,
     CompensationDecisionInput,
     CompensationInput,
+    ComplaintInput,
     ComplaintStepInput,
     CustomerLookup,
     EscalateInput,
-    IntakeInput,
     InvestigationInput,
     MajorReportInput,
     PlanInput,
@@ -50,11 +50,11 @@ from models.complaint.vocabulary import (
     Category,
     ClosedReason,
     CompensationStatus,
+    ComplaintStep,
     InvalidReason,
     Severity,
     SeverityReason,
     Status,
-    Step,
     Validity,
 )
 from models.policy import ComplaintPolicy
@@ -142,7 +142,7 @@ def go_major(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
 # --- intake -------------------------------------------------------------------------------
 
 
-def new_case(inp_id: str, workflow_id: str, intake: IntakeInput, now: datetime) -> ComplaintState:
+def new_case(inp_id: str, workflow_id: str, intake: ComplaintInput, now: datetime) -> ComplaintState:
     return ComplaintState(
         id=inp_id,
         workflow_id=workflow_id,
@@ -317,28 +317,30 @@ _OPEN = (participant, still_open)
 #: ... and, but for the survey, the case is not waiting for its survey.
 _WORKING = (*_OPEN, not_resolved)
 
-STEPS: dict[Step, StepRule[Any, ComplaintState]] = {
-    Step.assign: StepRule(AssignInput, (*_WORKING, may_assign), assign),
-    Step.classify: StepRule(ClassifyInput, (*_WORKING, owner_side), classify),
-    Step.plan: StepRule(PlanInput, (*_WORKING, owner_side), plan),
-    Step.investigation: StepRule(InvestigationInput, (*_WORKING, may_investigate), investigation),
-    Step.escalate: StepRule(EscalateInput, (*_WORKING, owner_side, may_escalate), escalate),
-    Step.compensation: StepRule(CompensationInput, (*_WORKING, may_request_compensation), compensation),
-    Step.compensation_decision: StepRule(
+STEPS: dict[ComplaintStep, StepRule[Any, ComplaintState]] = {
+    ComplaintStep.assign: StepRule(AssignInput, (*_WORKING, may_assign), assign),
+    ComplaintStep.classify: StepRule(ClassifyInput, (*_WORKING, owner_side), classify),
+    ComplaintStep.plan: StepRule(PlanInput, (*_WORKING, owner_side), plan),
+    ComplaintStep.investigation: StepRule(InvestigationInput, (*_WORKING, may_investigate), investigation),
+    ComplaintStep.escalate: StepRule(EscalateInput, (*_WORKING, owner_side, may_escalate), escalate),
+    ComplaintStep.compensation: StepRule(CompensationInput, (*_WORKING, may_request_compensation), compensation),
+    ComplaintStep.compensation_decision: StepRule(
         CompensationDecisionInput, (*_WORKING, may_decide_compensation), compensation_decision
     ),
-    Step.major_report: StepRule(MajorReportInput, (*_WORKING, owner_side, may_report_major), major_report),
-    Step.resolve: StepRule(ResolveInput, (*_WORKING, owner_side, may_resolve), resolve),
-    Step.survey: StepRule(SurveyInput, (*_OPEN, may_survey), survey),
+    ComplaintStep.major_report: StepRule(MajorReportInput, (*_WORKING, owner_side, may_report_major), major_report),
+    ComplaintStep.resolve: StepRule(ResolveInput, (*_WORKING, owner_side, may_resolve), resolve),
+    ComplaintStep.survey: StepRule(SurveyInput, (*_OPEN, may_survey), survey),
 }
 
 
-def check_step(step: Step, inp: ComplaintStepInput[Any], state: ComplaintState) -> Refusal | None:
+def check_step(step: ComplaintStep, inp: ComplaintStepInput[Any], state: ComplaintState) -> Refusal | None:
     """Whether ``inp.actor`` may take ``step`` on the case now; None when allowed."""
     return first_refusal(STEPS[step].guards, inp, state)
 
 
-def apply_step(step: Step, inp: ComplaintStepInput[Any], state: ComplaintState, now: datetime) -> ComplaintOutcome:
+def apply_step(
+    step: ComplaintStep, inp: ComplaintStepInput[Any], state: ComplaintState, now: datetime
+) -> ComplaintOutcome:
     """The effect of a human step that ``check_step`` allowed."""
     out = take_step(STEPS[step], step.value, inp, state, now, ComplaintOutcome)
     assert isinstance(out, ComplaintOutcome)

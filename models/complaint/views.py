@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from models.complaint.clocks import next_deadline
+from models.complaint.clocks import next_clock
 from models.complaint.messages import Complainant, Target
 from models.complaint.state import Compensation, ComplaintState
 from models.complaint.vocabulary import (
@@ -86,7 +86,7 @@ class ComplaintView(BaseModel):
 
 def describe_waiting(state: ComplaintState) -> str:
     """Current details for the Temporal UI: what the case waits for, until when. No PII."""
-    nxt = next_deadline(state)
+    nxt = next_clock(state)
     until = f" (next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC)" if nxt else ""
     if state.archived:
         return f"Closed ({state.closed_reason}) and archived in {state.case_file}"
@@ -106,7 +106,7 @@ def describe_waiting(state: ComplaintState) -> str:
 
 def view_of(state: ComplaintState) -> ComplaintView:
     c = state.complaint
-    nxt = next_deadline(state)
+    nxt = next_clock(state)
     return ComplaintView(
         id=state.id,
         workflow_id=state.workflow_id,

@@ -122,7 +122,7 @@ class ClosedReason(StrEnum):
     survey_unanswered = "survey_unanswered"
 
 
-class Step(StrEnum):
+class ComplaintStep(StrEnum):
     """Human steps, each a Temporal update (and a POST on the API)."""
 
     assign = "assign"
@@ -137,7 +137,7 @@ class Step(StrEnum):
     survey = "survey"
 
 
-class Deadline(StrEnum):
+class Clock(StrEnum):
     """The clocks of a complaint; each is a named Temporal timer."""
 
     plan = "plan"

@@ -18,13 +18,13 @@ from temporalio.testing import ActivityEnvironment
 from activities.complaint import ComplaintActivities
 from infra.bootstrap import Resources
 from models.case import CaseEvent
-from models.complaint.clocks import apply_deadline
+from models.complaint.clocks import apply_clock
 from models.complaint.guards import viewers
 from models.complaint.messages import (
     ComplaintCreate,
+    ComplaintInput,
     ComplaintStepInput,
     CustomerLookup,
-    IntakeInput,
     LookupInput,
     ReassignInput,
     Reassignment,
@@ -34,7 +34,7 @@ from models.complaint.state import ComplaintState
 from models.complaint.steps import ComplaintOutcome as Outcome
 from models.complaint.steps import apply_archive, apply_intake, apply_step, new_case
 from models.complaint.views import view_of
-from models.complaint.vocabulary import Deadline, Step
+from models.complaint.vocabulary import Clock, ComplaintStep
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
@@ -71,7 +71,7 @@ def _case(
         complainant["phone"] = phone
     if customer_id:
         complainant["customer_id"] = customer_id
-    inp = IntakeInput(
+    inp = ComplaintInput(
         id=cid,
         complaint=ComplaintCreate(
             channel="email",
@@ -100,7 +100,7 @@ def _record(out: Outcome, at: datetime) -> ComplaintRecord:
     )
 
 
-def _step(directory: Directory, step: Step, actor: str, body: dict, **staff: str) -> ComplaintStepInput[Any]:
+def _step(directory: Directory, step: ComplaintStep, actor: str, body: dict, **staff: str) -> ComplaintStepInput[Any]:
     resolved: dict[str, Any] = {}
     for role, sid in staff.items():
         resolved[role], resolved[f"{role}_chain"] = directory.get(sid).ref, directory.chain(sid)
@@ -139,13 +139,18 @@ async def test_record_step_is_idempotent_on_retry(
     exactly once: True the first time, False after."""
     state = await _register(env, acts, _case(directory, phone=_phone()))
     state = apply_step(
-        Step.assign, _step(directory, Step.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"), state, T0
+        ComplaintStep.assign,
+        _step(directory, ComplaintStep.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1"),
+        state,
+        T0,
     ).state
-    state = apply_step(Step.plan, _step(directory, Step.plan, "ops-1", {"plan": "call back"}), state, T0).state
+    state = apply_step(
+        ComplaintStep.plan, _step(directory, ComplaintStep.plan, "ops-1", {"plan": "call back"}), state, T0
+    ).state
     # CP-13 overdue: escalation notification, reassignment, two accountability records
     later = T0 + timedelta(days=3)
     reassign = Reassignment(handler=directory.get("ops-2").ref, handler_chain=directory.chain("ops-2"))
-    out = apply_deadline(Deadline.resolution, state, later, reassign)
+    out = apply_clock(Clock.resolution, state, later, reassign)
     assert len(out.notifications) >= 3 and len(out.accountability) == 2
     rec = _record(out, later)
     ref = state.workflow_id
@@ -190,10 +195,10 @@ async def test_record_step_keeps_projection_and_viewers(
     the case's participants and their leaders, never the staff member complained about."""
     state = await _register(env, acts, _case(directory, phone=_phone()))
     out = apply_step(
-        Step.assign,
+        ComplaintStep.assign,
         _step(
             directory,
-            Step.assign,
+            ComplaintStep.assign,
             "cs-1",
             {"handler_id": "ops-1", "investigator_id": "ops-2"},
             handler="ops-1",
@@ -221,10 +226,10 @@ async def test_cp17_archived_complaint_is_read_only(
     nothing; re-running the archive itself is a no-op."""
     state = await _register(env, acts, _case(directory, phone=_phone()))
     closed = apply_step(
-        Step.classify,
+        ComplaintStep.classify,
         _step(
             directory,
-            Step.classify,
+            ComplaintStep.classify,
             "cs-1",
             {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"},
         ),

@@ -34,7 +34,7 @@ def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
 
     from models.complaint.messages import ComplaintCreate
     from models.policy import load_complaint_policy
-    from starter.intake import intake_input, new_complaint_id
+    from starter.intake import intake_input, new_case_id
 
     receiver = directory.get("cs-1")
     assert receiver is not None
@@ -46,7 +46,7 @@ def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
             "summary": "Late delivery",
         }
     )
-    return intake_input(new_complaint_id(), body, receiver, directory, policy or load_complaint_policy())
+    return intake_input(new_case_id(), body, receiver, directory, policy or load_complaint_policy())
 
 
 try:  # the session's servers encrypt payloads: a worker process needs the same key

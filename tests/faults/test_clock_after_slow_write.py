@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.policy import load_complaint_policy
 from models.staff import Directory
 from starter.intake import start_complaint
-from workflows.complaint import workflow_id_for
+from workflows.complaint import complaint_workflow_id
 
 from .conftest import WorkerFactory, phoned_in_complaint
 from .test_worker_killed import WriteLock
@@ -61,7 +61,7 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
 
     found = None
     for _ in range(120):
-        found = event_times(db_path, workflow_id_for(cid), "plan_overdue")
+        found = event_times(db_path, complaint_workflow_id(cid), "plan_overdue")
         if found:
             break
         await asyncio.sleep(0.25)

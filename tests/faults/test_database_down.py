@@ -15,8 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from models.complaint.messages import AssignBody, AssignInput, ComplaintCreate
 from models.policy import load_complaint_policy
 from models.staff import Directory
-from starter.intake import intake_input, new_complaint_id, start_complaint
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from starter.intake import intake_input, new_case_id, start_complaint
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 from .conftest import WorkerFactory, case_rows, pg_block, pg_unblock
 
@@ -39,7 +39,7 @@ async def test_database_down_during_a_step_retries_and_writes_once(
     cs1, ops2 = directory.get("cs-1"), directory.get("ops-2")
     assert cs1 is not None and ops2 is not None
     worker_process(url)
-    cid = new_complaint_id()
+    cid = new_case_id()
     body = ComplaintCreate.model_validate(
         {
             "channel": "phone",
@@ -53,7 +53,7 @@ async def test_database_down_during_a_step_retries_and_writes_once(
     await asyncio.wait_for(
         start_complaint(client, task_queue, intake_input(cid, body, cs1, directory, load_complaint_policy())), 60
     )
-    handle = client.get_workflow_handle(workflow_id_for(cid))
+    handle = client.get_workflow_handle(complaint_workflow_id(cid))
 
     pg_block(name)
     try:

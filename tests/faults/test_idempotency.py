@@ -22,7 +22,7 @@ from models.staff import Directory
 from starter.intake import intake_input, start_complaint
 from storage import tables as t
 from storage.engine import sessions
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 pytestmark = pytest.mark.faults
 
@@ -142,8 +142,8 @@ async def test_crash_after_start_a_retry_attaches_to_the_same_case(
     retry = await api.post("/complaints", json=body, headers=headers("cs-1", key))
     assert retry.status_code == 201, retry.text
     assert retry.json()["id"] == cid
-    assert await workflows_with_id(dev_env, workflow_id_for(cid)) == 1
-    assert await events(engine, workflow_id_for(cid)) == ["registered"]
+    assert await workflows_with_id(dev_env, complaint_workflow_id(cid)) == 1
+    assert await events(engine, complaint_workflow_id(cid)) == ["registered"]
 
 
 async def test_crash_after_update_a_retry_is_deduplicated_by_temporal(

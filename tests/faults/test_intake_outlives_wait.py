@@ -22,7 +22,7 @@ from config import Settings
 from storage import tables as t
 from storage.engine import sessions
 from tests.conftest import running_worker
-from workflows.complaint import workflow_id_for
+from workflows.complaint import complaint_workflow_id
 
 pytestmark = pytest.mark.faults
 
@@ -39,7 +39,9 @@ async def _rows(engine: AsyncEngine, complaint_id: str) -> tuple[int, int]:
     async with sessions(engine)() as db:
         cases = await db.scalar(select(func.count()).select_from(t.Complaint).where(t.Complaint.id == complaint_id))
         events = await db.scalar(
-            select(func.count()).select_from(t.CaseEvent).where(t.CaseEvent.case_ref == workflow_id_for(complaint_id))
+            select(func.count())
+            .select_from(t.CaseEvent)
+            .where(t.CaseEvent.case_ref == complaint_workflow_id(complaint_id))
         )
     return cases or 0, events or 0
 
@@ -59,10 +61,10 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
             assert first.status_code == 202, first.text
             accepted = first.json()
             cid = accepted["id"]
-            assert accepted == {"id": cid, "workflow_id": workflow_id_for(cid), "status": "received"}
+            assert accepted == {"id": cid, "workflow_id": complaint_workflow_id(cid), "status": "received"}
 
             # Durable: the workflow exists and runs, though nothing is written yet.
-            described = await dev_env.client.get_workflow_handle(workflow_id_for(cid)).describe()
+            described = await dev_env.client.get_workflow_handle(complaint_workflow_id(cid)).describe()
             assert described.status is WorkflowExecutionStatus.RUNNING
             assert await _rows(engine, cid) == (0, 0)
             assert (await api.get(f"/complaints/{cid}", headers=CS1)).status_code == 404
@@ -77,5 +79,5 @@ async def test_cp02_intake_answers_202_when_no_worker_registers_in_time_and_the_
                 assert retry.json()["status"] == "received"
                 read = await api.get(f"/complaints/{cid}", headers=CS1)
                 assert read.status_code == 200 and read.json()["id"] == cid
-                await dev_env.client.get_workflow_handle(workflow_id_for(cid)).terminate("test over")
+                await dev_env.client.get_workflow_handle(complaint_workflow_id(cid)).terminate("test over")
     assert await _rows(engine, cid) == (1, 1)  # one case, its intake written once

@@ -22,7 +22,7 @@ from models.project.messages import ProjectCreate, ReviewInput
 from models.project.steps import STEPS
 from models.project.vocabulary import ProjectStep
 from models.staff import Directory
-from starter.intake import new_complaint_id, project_input, start_project
+from starter.intake import new_case_id, project_input, start_project
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 from .conftest import WorkerFactory
@@ -62,7 +62,7 @@ async def test_nd03_budget_clock_fires_at_due_time_after_a_slow_approval_write(
         }
     )
     policy = load_project_policy().model_copy(update={"budget_deadline": BUDGET_DEADLINE})
-    inp = project_input(new_complaint_id(), application, applicant, directory, policy)
+    inp = project_input(new_case_id(), application, applicant, directory, policy)
     worker_process(sqlite_url)
     await asyncio.wait_for(start_project(dev_env.client, worker_process.task_queue, inp), timeout=30)  # type: ignore[attr-defined]
     handle = dev_env.client.get_workflow_handle(project_workflow_id(inp.id))

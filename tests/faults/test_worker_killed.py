@@ -15,11 +15,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.complaint.messages import ComplaintStepInput
 from models.complaint.views import ComplaintView
-from models.complaint.vocabulary import Step
+from models.complaint.vocabulary import ComplaintStep
 from models.staff import Directory
 from starter.intake import start_complaint
 from tests.steps import complaint_step
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 from .conftest import WorkerFactory, case_rows, phoned_in_complaint
 
@@ -41,7 +41,9 @@ class WriteLock:
         self.conn.close()
 
 
-def step(directory: Directory, which: Step, actor: str, body: dict, **extra: object) -> ComplaintStepInput[Any]:
+def step(
+    directory: Directory, which: ComplaintStep, actor: str, body: dict, **extra: object
+) -> ComplaintStepInput[Any]:
     staff = directory.get(actor)
     assert staff is not None
     return complaint_step(which, staff.ref, body, **extra)
@@ -76,14 +78,14 @@ async def test_worker_sigkilled_between_activities_finishes_once(
     worker = worker_process(sqlite_url)
     view = await asyncio.wait_for(intake, timeout=60)
     assert view.id == cid
-    handle: WorkflowHandle = client.get_workflow_handle(workflow_id_for(cid), result_type=ComplaintView)
+    handle: WorkflowHandle = client.get_workflow_handle(complaint_workflow_id(cid), result_type=ComplaintView)
 
     # 2. assign, classify; then the plan's write blocked and the worker SIGKILLed again
     await handle.execute_update(
         ComplaintWorkflow.assign,
         step(
             directory,
-            Step.assign,
+            ComplaintStep.assign,
             "cs-1",
             {"handler_id": "ops-2"},
             handler=directory.get("ops-2").ref,  # type: ignore[union-attr]
@@ -94,14 +96,16 @@ async def test_worker_sigkilled_between_activities_finishes_once(
         ComplaintWorkflow.classify,
         step(
             directory,
-            Step.classify,
+            ComplaintStep.classify,
             "ops-2",
             {"category": "business", "subtype": "timeliness", "validity": "valid", "severity": "general"},
         ),
     )
     with WriteLock(db_path):
         plan = asyncio.create_task(
-            handle.execute_update(ComplaintWorkflow.plan, step(directory, Step.plan, "ops-2", {"plan": "re-deliver"}))
+            handle.execute_update(
+                ComplaintWorkflow.plan, step(directory, ComplaintStep.plan, "ops-2", {"plan": "re-deliver"})
+            )
         )
         await wait_until_stuck(plan)
         worker.kill()
@@ -112,10 +116,10 @@ async def test_worker_sigkilled_between_activities_finishes_once(
     # 3. finish the case with the new worker
     await handle.execute_update(
         ComplaintWorkflow.resolve,
-        step(directory, Step.resolve, "ops-2", {"result": "re-delivered", "reply_channel": "letter"}),
+        step(directory, ComplaintStep.resolve, "ops-2", {"result": "re-delivered", "reply_channel": "letter"}),
     )
     await handle.execute_update(
-        ComplaintWorkflow.survey, step(directory, Step.survey, "cs-1", {"satisfied": True, "score": 5})
+        ComplaintWorkflow.survey, step(directory, ComplaintStep.survey, "cs-1", {"satisfied": True, "score": 5})
     )
     final = await asyncio.wait_for(handle.result(), timeout=60)
     assert final.archived

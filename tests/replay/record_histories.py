@@ -36,7 +36,7 @@ from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVIC
 from tests.workflows.test_project_year import DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects
 from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 DAY = timedelta(days=1)
 HISTORIES = ROOT / "tests" / "histories"
@@ -205,7 +205,7 @@ async def record(env: WorkflowEnvironment, database_url: str, only: dict[str, st
                 continue
             cid = new_id()
             h = await client.start_workflow(
-                ComplaintWorkflow.run, intake(DIRECTORY, cid), id=workflow_id_for(cid), task_queue="record"
+                ComplaintWorkflow.run, intake(DIRECTORY, cid), id=complaint_workflow_id(cid), task_queue="record"
             )
             await h.execute_update(ComplaintWorkflow.registered_case)
             await scenario(env, h)

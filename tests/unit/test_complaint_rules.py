@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.complaint.clocks import apply_deadline, next_deadline
+from models.complaint.clocks import apply_clock, next_clock
 from models.complaint.guards import (
     approval_level_for,
     approvers_for,
@@ -27,9 +27,9 @@ from models.complaint.guards import (
 from models.complaint.messages import (
     ClassifyBody,
     ComplaintCreate,
+    ComplaintInput,
     ComplaintStepInput,
     CustomerLookup,
-    IntakeInput,
     InvestigationBody,
     Reassignment,
     Target,
@@ -51,16 +51,16 @@ from models.complaint.vocabulary import (
     ApprovalLevel,
     Category,
     Channel,
+    Clock,
     ClosedReason,
     CompensationStatus,
-    Deadline,
+    ComplaintStep,
     InvalidReason,
     Motive,
     ReplyChannel,
     Severity,
     SeverityReason,
     Status,
-    Step,
     Subtype,
     Validity,
 )
@@ -103,8 +103,8 @@ def intake_for(
     *,
     receiver: str = "cs-1",
     body: ComplaintCreate | None = None,
-) -> IntakeInput:
-    return IntakeInput(
+) -> ComplaintInput:
+    return ComplaintInput(
         id=CASE_ID,
         complaint=body or complaint(),
         receiver=ref(directory, receiver),
@@ -131,7 +131,7 @@ def registered(
 
 def step_input(
     directory: Directory,
-    step: Step,
+    step: ComplaintStep,
     actor: str,
     body: dict[str, Any] | None = None,
     *,
@@ -152,7 +152,7 @@ def step_input(
 def act(
     directory: Directory,
     state: ComplaintState,
-    step: Step,
+    step: ComplaintStep,
     actor: str,
     body: dict[str, Any] | None = None,
     *,
@@ -170,7 +170,7 @@ def act(
 def refusal_of(
     directory: Directory,
     state: ComplaintState,
-    step: Step,
+    step: ComplaintStep,
     actor: str,
     body: dict[str, Any] | None = None,
     *,
@@ -191,7 +191,7 @@ def assigned(
 ) -> ComplaintState:
     s = registered(directory, policy, body=body)
     body_ = {"handler_id": handler} | ({"investigator_id": investigator} if investigator else {})
-    return act(directory, s, Step.assign, "cs-1", body_, handler=handler, investigator=investigator).state
+    return act(directory, s, ComplaintStep.assign, "cs-1", body_, handler=handler, investigator=investigator).state
 
 
 SERVICE_VALID = {"category": "service", "validity": "valid"}
@@ -206,8 +206,8 @@ def in_hand(
 ) -> ComplaintState:
     """Assigned to ops-1, classified (service, valid, general), plan recorded."""
     s = assigned(directory, policy, investigator=investigator, body=body)
-    s = act(directory, s, Step.classify, "ops-1", SERVICE_VALID).state
-    return act(directory, s, Step.plan, "ops-1", {"plan": "Call the customer, talk to ops-3"}).state
+    s = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID).state
+    return act(directory, s, ComplaintStep.plan, "ops-1", {"plan": "Call the customer, talk to ops-3"}).state
 
 
 def resolved(
@@ -218,7 +218,9 @@ def resolved(
     at: datetime = NOW + timedelta(hours=5),
 ) -> ComplaintState:
     s = in_hand(directory, policy, investigator=investigator)
-    return act(directory, s, Step.resolve, "ops-1", {"result": "Apologised", "reply_channel": "email"}, at=at).state
+    return act(
+        directory, s, ComplaintStep.resolve, "ops-1", {"result": "Apologised", "reply_channel": "email"}, at=at
+    ).state
 
 
 def staff_notes(out: Outcome, kind: str | None = None) -> dict[str, list[str]]:
@@ -398,7 +400,11 @@ def test_cp04_classify_step_records_category_and_subtype(directory, policy):
     """CP-04: the classification is kept on the case."""
     s = assigned(directory, policy)
     out = act(
-        directory, s, Step.classify, "ops-1", {"category": "business", "subtype": "timeliness", "validity": "valid"}
+        directory,
+        s,
+        ComplaintStep.classify,
+        "ops-1",
+        {"category": "business", "subtype": "timeliness", "validity": "valid"},
     )
     assert out.state.category is Category.business
     assert out.state.subtype is Subtype.timeliness
@@ -461,7 +467,7 @@ def test_cp05_classify_invalid_closes_and_tells_the_complainant(directory, polic
     out = act(
         directory,
         s,
-        Step.classify,
+        ComplaintStep.classify,
         "ops-1",
         {"category": "service", "validity": "invalid", "invalid_reason": "extortion", "motive": "malicious"},
     )
@@ -478,7 +484,7 @@ def test_cp05_classify_invalid_closes_and_tells_the_complainant(directory, polic
 def test_cp05_classify_valid_but_late_attitude_complaint_is_closed_invalid(directory, policy):
     """CP-05: the late-attitude rule overrides a 'valid' classification in the step."""
     s = assigned(directory, policy, body=complaint(occurred_at=NOW - timedelta(days=45)))
-    out = act(directory, s, Step.classify, "ops-1", SERVICE_VALID)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID)
     assert out.state.validity is Validity.invalid
     assert out.state.invalid_reason is InvalidReason.late_attitude_complaint
     assert out.state.status is Status.closed
@@ -489,7 +495,7 @@ def test_cp05_classify_valid_but_late_attitude_complaint_is_closed_invalid(direc
 def test_cp05_valid_complaint_stays_open(directory, policy):
     """CP-05: a valid complaint is not closed by its classification."""
     s = assigned(directory, policy)
-    out = act(directory, s, Step.classify, "ops-1", SERVICE_VALID)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID)
     assert out.state.validity is Validity.valid
     assert out.state.status is Status.in_progress
     assert out.state.closed_reason is None
@@ -578,7 +584,7 @@ def test_cp06_classify_with_a_circumstance_makes_the_case_major(directory, polic
     out = act(
         directory,
         s,
-        Step.classify,
+        ComplaintStep.classify,
         "ops-1",
         SERVICE_VALID | {"severity": "general", "severity_reasons": ["media_exposure"]},
     )
@@ -593,11 +599,11 @@ def test_cp06_classify_with_a_circumstance_makes_the_case_major(directory, polic
 @pytest.mark.parametrize(
     "step, body",
     [
-        (Step.classify, SERVICE_VALID),
-        (Step.plan, {"plan": "x"}),
-        (Step.escalate, {"reason": "x"}),
-        (Step.investigation, {"findings": "x"}),
-        (Step.resolve, {"result": "x"}),
+        (ComplaintStep.classify, SERVICE_VALID),
+        (ComplaintStep.plan, {"plan": "x"}),
+        (ComplaintStep.escalate, {"reason": "x"}),
+        (ComplaintStep.investigation, {"findings": "x"}),
+        (ComplaintStep.resolve, {"result": "x"}),
     ],
 )
 def test_cp07_staff_complained_about_cannot_act(directory, policy, step, body):
@@ -611,14 +617,14 @@ def test_cp07_staff_complained_about_cannot_act(directory, policy, step, body):
 def test_cp07_target_leader_complained_about_cannot_act_even_in_the_chain(directory, policy):
     """CP-07: a leader complained about is refused although in the handler's chain."""
     s = in_hand(directory, policy, body=complaint(target={"kind": "staff", "staff_id": "ops-sup"}))
-    r = refusal_of(directory, s, Step.escalate, "ops-sup", {"reason": "x"})
+    r = refusal_of(directory, s, ComplaintStep.escalate, "ops-sup", {"reason": "x"})
     assert r is not None and r.kind == "forbidden"
 
 
 def test_cp07_target_cannot_be_assigned_as_handler(directory, policy):
     """CP-07: the staff member complained about never handles the complaint."""
     s = registered(directory, policy)
-    r = refusal_of(directory, s, Step.assign, "cs-1", {"handler_id": "ops-3"}, handler="ops-3")
+    r = refusal_of(directory, s, ComplaintStep.assign, "cs-1", {"handler_id": "ops-3"}, handler="ops-3")
     assert r is not None and r.kind == "conflict"
     assert "CP-07" in r.reason
 
@@ -629,7 +635,7 @@ def test_cp07_target_cannot_be_assigned_as_investigator(directory, policy):
     r = refusal_of(
         directory,
         s,
-        Step.assign,
+        ComplaintStep.assign,
         "cs-1",
         {"handler_id": "ops-1", "investigator_id": "ops-3"},
         handler="ops-1",
@@ -660,7 +666,7 @@ def test_cp07_cp08_plan_escalation_skips_the_leader_complained_about(directory, 
     """CP-07 / CP-08: when the handler's direct leader is the one complained about, the
     escalation goes to the next leader up; the target is never made responsible nor told."""
     s = assigned(directory, policy, body=complaint(target={"kind": "staff", "staff_id": "ops-sup"}))
-    out = apply_deadline(Deadline.plan, s, NOW + policy.plan_deadline)
+    out = apply_clock(Clock.plan, s, NOW + policy.plan_deadline)
     assert out.data["to"] == "ops-mgr"
     assert "ops-sup" not in staff_notes(out)
     assert "ops-sup" not in out.state.escalated_to
@@ -669,7 +675,7 @@ def test_cp07_cp08_plan_escalation_skips_the_leader_complained_about(directory, 
 def test_cp07_cp12_compensation_approval_request_skips_the_leader_complained_about(directory, policy):
     """CP-07 / CP-12: the approval request never goes to the staff member complained about."""
     s = in_hand(directory, policy, body=complaint(target={"kind": "staff", "staff_id": "ops-sup"}))
-    out = act(directory, s, Step.compensation, "ops-1", {"amount": "100", "reason": "late"})
+    out = act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "100", "reason": "late"})
     approvers = staff_notes(out, "compensation_approval")
     assert "ops-sup" not in approvers
     assert approvers == {"ops-mgr": ["compensation_approval"]}
@@ -683,7 +689,7 @@ def test_cp08_plan_due_thirty_minutes_after_receipt(directory, policy):
     s = registered(directory, policy)
     assert policy.plan_deadline == timedelta(minutes=30)
     assert s.plan_due_at == NOW + timedelta(minutes=30)
-    assert s.due(Deadline.plan) == NOW + timedelta(minutes=30)
+    assert s.due(Clock.plan) == NOW + timedelta(minutes=30)
     short = registered(directory, ComplaintPolicy(plan_deadline=timedelta(minutes=5)))
     assert short.plan_due_at == NOW + timedelta(minutes=5)
 
@@ -692,14 +698,14 @@ def test_cp08_recorded_plan_stops_the_plan_clock(directory, policy):
     """CP-08: once a plan is recorded, no plan deadline runs."""
     s = in_hand(directory, policy)
     assert s.plan is not None and s.plan_recorded_at == NOW
-    assert s.due(Deadline.plan) is None
+    assert s.due(Clock.plan) is None
 
 
 def test_cp08_plan_deadline_escalates_to_direct_leader(directory, policy):
     """CP-08: no plan in time → level 1, the handler's direct leader; both notified."""
     s = assigned(directory, policy)
     assert s.owner.id == "ops-1"
-    out = apply_deadline(Deadline.plan, s, NOW + policy.plan_deadline)
+    out = apply_clock(Clock.plan, s, NOW + policy.plan_deadline)
     assert out.kind == "plan_overdue"
     assert out.state.plan_overdue is True
     assert out.state.escalation_level == 1
@@ -709,14 +715,14 @@ def test_cp08_plan_deadline_escalates_to_direct_leader(directory, policy):
     notes = staff_notes(out)
     assert "escalated" in notes["ops-sup"]
     assert "plan_overdue" in notes["ops-1"]
-    assert out.state.due(Deadline.plan) is None  # fires once
+    assert out.state.due(Clock.plan) is None  # fires once
 
 
 def test_cp08_cp20_plan_deadline_before_assignment_escalates_from_the_receiver(directory, policy):
     """CP-08 / CP-20: before assignment the receiver owns the case: their leader is told."""
     s = registered(directory, policy)
     assert s.owner.id == "cs-1"
-    out = apply_deadline(Deadline.plan, s, NOW + policy.plan_deadline)
+    out = apply_clock(Clock.plan, s, NOW + policy.plan_deadline)
     assert out.state.escalation_level == 1
     assert out.data["to"] == "cs-sup"
     notes = staff_notes(out)
@@ -727,18 +733,18 @@ def test_cp08_cp20_plan_deadline_before_assignment_escalates_from_the_receiver(d
 def test_cp08_plan_recorded_late_is_marked_not_within_deadline(directory, policy):
     """CP-08: a plan after the deadline is recorded as late (for the CP-18 share)."""
     s = assigned(directory, policy)
-    on_time = act(directory, s, Step.plan, "ops-1", {"plan": "p"}, at=NOW + timedelta(minutes=10))
+    on_time = act(directory, s, ComplaintStep.plan, "ops-1", {"plan": "p"}, at=NOW + timedelta(minutes=10))
     assert on_time.data == {"within_deadline": True}
-    late_state = apply_deadline(Deadline.plan, s, NOW + policy.plan_deadline).state
-    late = act(directory, late_state, Step.plan, "ops-1", {"plan": "p"}, at=NOW + timedelta(hours=1))
+    late_state = apply_clock(Clock.plan, s, NOW + policy.plan_deadline).state
+    late = act(directory, late_state, ComplaintStep.plan, "ops-1", {"plan": "p"}, at=NOW + timedelta(hours=1))
     assert late.data == {"within_deadline": False}
 
 
 def test_cp08_transitions_never_mutate_their_input(directory, policy):
-    """CP-08: apply_deadline returns a new state; the state it was given is unchanged."""
+    """CP-08: apply_clock returns a new state; the state it was given is unchanged."""
     s = assigned(directory, policy)
     before = s.model_dump()
-    apply_deadline(Deadline.plan, s, NOW + policy.plan_deadline)
+    apply_clock(Clock.plan, s, NOW + policy.plan_deadline)
     assert s.model_dump() == before
 
 
@@ -771,7 +777,7 @@ def test_cp09_escalate_step_climbs_one_level_and_tells_target_and_complainant(di
     s = in_hand(directory, policy)
     expected = {1: "ops-sup", 2: "ops-mgr", 3: "gm"}
     for level in (1, 2, 3):
-        out = act(directory, s, Step.escalate, "ops-1", {"reason": "beyond my authority"})
+        out = act(directory, s, ComplaintStep.escalate, "ops-1", {"reason": "beyond my authority"})
         s = out.state
         assert s.escalation_level == level
         assert out.data["level"] == level and out.data["to"] == expected[level]
@@ -786,15 +792,15 @@ def test_cp09_escalate_refused_at_the_top_of_the_ladder(directory, policy):
     """CP-09: level 3 is the top: a further escalation is a conflict."""
     s = in_hand(directory, policy)
     for _ in range(3):
-        s = act(directory, s, Step.escalate, "ops-1", {"reason": "up"}).state
-    r = refusal_of(directory, s, Step.escalate, "ops-1", {"reason": "up"})
+        s = act(directory, s, ComplaintStep.escalate, "ops-1", {"reason": "up"}).state
+    r = refusal_of(directory, s, ComplaintStep.escalate, "ops-1", {"reason": "up"})
     assert r is not None and r.kind == "conflict"
 
 
 def test_cp09_investigator_cannot_escalate(directory, policy):
     """CP-09: the handler (or a leader above) escalates, not the investigator."""
     s = in_hand(directory, policy, investigator="cs-2")
-    r = refusal_of(directory, s, Step.escalate, "cs-2", {"reason": "up"})
+    r = refusal_of(directory, s, ComplaintStep.escalate, "cs-2", {"reason": "up"})
     assert r is not None and r.kind == "forbidden"
 
 
@@ -805,7 +811,7 @@ def test_cp10_major_report_due_24h_after_becoming_major(directory, policy):
     """CP-10: major_report_due_at = major_since + major_report_deadline (24 h)."""
     s = assigned(directory, policy)
     at = NOW + timedelta(hours=2)
-    out = act(directory, s, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}, at=at)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}, at=at)
     st = out.state
     assert st.major_since == at
     assert st.major_report_due_at == at + policy.major_report_deadline == at + timedelta(hours=24)
@@ -819,41 +825,41 @@ def test_cp10_major_report_deadline_comes_from_the_policy(directory):
     """CP-10: the 24 hours are a policy default."""
     pol = ComplaintPolicy(major_report_deadline=timedelta(hours=6))
     s = assigned(directory, pol)
-    st = act(directory, s, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    st = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
     assert st.major_report_due_at == NOW + timedelta(hours=6)
 
 
 def test_cp10_missed_major_report_is_overdue_and_escalated(directory, policy):
     """CP-10: a missed report is itself escalated: overdue, crisis team told, level 3."""
     s = assigned(directory, policy)
-    s = act(directory, s, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
-    out = apply_deadline(Deadline.major_report, s, NOW + policy.major_report_deadline)
+    s = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    out = apply_clock(Clock.major_report, s, NOW + policy.major_report_deadline)
     assert out.kind == "major_report_overdue"
     assert out.state.major_report_overdue is True
     assert out.state.escalation_level == 3
     for member in s.crisis_team:
         assert "major_report_overdue" in staff_notes(out)[member.id]
-    assert out.state.due(Deadline.major_report) is None
+    assert out.state.due(Clock.major_report) is None
 
 
 def test_cp10_major_report_refused_when_not_major(directory, policy):
     """CP-10: the major-complaint report is for major complaints only."""
     s = in_hand(directory, policy)
     assert s.severity is not Severity.major
-    r = refusal_of(directory, s, Step.major_report, "ops-1", {"report": "r"})
+    r = refusal_of(directory, s, ComplaintStep.major_report, "ops-1", {"report": "r"})
     assert r is not None and r.kind == "conflict"
 
 
 def test_cp10_major_report_recorded_once_and_sent_to_the_crisis_team(directory, policy):
     """CP-10: the report stops the clock, goes to management; a second one is refused."""
     s = assigned(directory, policy)
-    s = act(directory, s, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
-    out = act(directory, s, Step.major_report, "ops-1", {"report": "What happened"})
+    s = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    out = act(directory, s, ComplaintStep.major_report, "ops-1", {"report": "What happened"})
     assert out.state.major_report == "What happened"
     assert out.state.major_report_due_at is None
     assert out.data == {"on_time": True}
     assert "major_report" in staff_notes(out)["gm"]
-    r = refusal_of(directory, out.state, Step.major_report, "ops-1", {"report": "again"})
+    r = refusal_of(directory, out.state, ComplaintStep.major_report, "ops-1", {"report": "again"})
     assert r is not None and r.kind == "conflict"
 
 
@@ -867,7 +873,7 @@ def test_cp11_investigator_records_the_investigation(directory, policy):
     out = act(
         directory,
         s,
-        Step.investigation,
+        ComplaintStep.investigation,
         "cs-2",
         {"findings": "Both sides heard", "loopholes": "No delivery checklist"},
     )
@@ -879,7 +885,7 @@ def test_cp11_investigator_records_the_investigation(directory, policy):
 def test_cp11_investigator_cannot_request_compensation(directory, policy):
     """CP-11: an investigator makes no promise to either side."""
     s = in_hand(directory, policy, investigator="cs-2")
-    r = refusal_of(directory, s, Step.compensation, "cs-2", {"amount": "100", "reason": "sorry"})
+    r = refusal_of(directory, s, ComplaintStep.compensation, "cs-2", {"amount": "100", "reason": "sorry"})
     assert r is not None and r.kind == "forbidden"
     assert "CP-11" in r.reason
 
@@ -896,14 +902,14 @@ def test_cp11_investigation_body_has_no_commitment_field():
 def test_cp11_investigation_by_someone_else_is_forbidden(directory, policy):
     """CP-11: only the assigned investigator (or the handler) records the investigation."""
     s = assigned(directory, policy, investigator="cs-2")
-    r = refusal_of(directory, s, Step.investigation, "ops-sup", {"findings": "f"})
+    r = refusal_of(directory, s, ComplaintStep.investigation, "ops-sup", {"findings": "f"})
     assert r is not None and r.kind == "forbidden"
 
 
 def test_cp11_investigation_needs_an_assignment(directory, policy):
     """CP-11: the investigation is assigned first by customer service."""
     s = registered(directory, policy)
-    r = refusal_of(directory, s, Step.investigation, "cs-1", {"findings": "f"})
+    r = refusal_of(directory, s, ComplaintStep.investigation, "cs-1", {"findings": "f"})
     assert r is not None
 
 
@@ -967,7 +973,7 @@ def test_cp12_approvers_for_each_level(directory):
 def test_cp12_compensation_request_waits_for_the_right_approver(directory, policy):
     """CP-12: a request is pending at the level its amount needs; the approver is asked."""
     s = in_hand(directory, policy)
-    out = act(directory, s, Step.compensation, "ops-1", {"amount": "1200", "reason": "damaged goods"})
+    out = act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "1200", "reason": "damaged goods"})
     comp = out.state.compensation
     assert comp.status is CompensationStatus.pending
     assert comp.required_level is ApprovalLevel.manager
@@ -979,12 +985,12 @@ def test_cp12_compensation_request_waits_for_the_right_approver(directory, polic
 def test_cp12_decision_below_the_required_level_is_refused(directory, policy):
     """CP-12: a supervisor cannot approve a compensation that needs the manager."""
     s = in_hand(directory, policy)
-    s = act(directory, s, Step.compensation, "ops-1", {"amount": "1200", "reason": "r"}).state
-    r = refusal_of(directory, s, Step.compensation_decision, "ops-sup", {"approved": True})
+    s = act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "1200", "reason": "r"}).state
+    r = refusal_of(directory, s, ComplaintStep.compensation_decision, "ops-sup", {"approved": True})
     assert r is not None and r.kind == "conflict"
-    r = refusal_of(directory, s, Step.compensation_decision, "ops-1", {"approved": True})
+    r = refusal_of(directory, s, ComplaintStep.compensation_decision, "ops-1", {"approved": True})
     assert r is not None and r.kind == "conflict"  # nobody approves their own request
-    out = act(directory, s, Step.compensation_decision, "ops-mgr", {"approved": True, "note": "ok"})
+    out = act(directory, s, ComplaintStep.compensation_decision, "ops-mgr", {"approved": True, "note": "ok"})
     assert out.state.compensation.status is CompensationStatus.approved
     assert out.state.compensation.decided_by == "ops-mgr"
     assert "compensation_decided" in staff_notes(out)["ops-1"]
@@ -993,26 +999,26 @@ def test_cp12_decision_below_the_required_level_is_refused(directory, policy):
 def test_cp12_general_manager_level_needs_the_general_manager(directory, policy):
     """CP-12: above 5,000 only the general manager approves."""
     s = in_hand(directory, policy)
-    s = act(directory, s, Step.compensation, "ops-1", {"amount": "5000.01", "reason": "r"}).state
+    s = act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "5000.01", "reason": "r"}).state
     assert s.compensation.required_level is ApprovalLevel.general_manager
-    r = refusal_of(directory, s, Step.compensation_decision, "ops-mgr", {"approved": True})
+    r = refusal_of(directory, s, ComplaintStep.compensation_decision, "ops-mgr", {"approved": True})
     assert r is not None and r.kind == "conflict"
-    assert act(directory, s, Step.compensation_decision, "gm", {"approved": False}).state.compensation.status is (
-        CompensationStatus.rejected
-    )
+    assert act(
+        directory, s, ComplaintStep.compensation_decision, "gm", {"approved": False}
+    ).state.compensation.status is (CompensationStatus.rejected)
 
 
 def test_cp12_resolve_refused_while_compensation_pending(directory, policy):
     """CP-12: no compensation is promised before approval: resolving waits for the decision."""
     s = in_hand(directory, policy)
-    s = act(directory, s, Step.compensation, "ops-1", {"amount": "300", "reason": "r"}).state
-    r = refusal_of(directory, s, Step.resolve, "ops-1", {"result": "Refunded 300"})
+    s = act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "300", "reason": "r"}).state
+    r = refusal_of(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Refunded 300"})
     assert r is not None and r.kind == "conflict"
     assert "CP-12" in r.reason
-    r = refusal_of(directory, s, Step.compensation, "ops-1", {"amount": "100", "reason": "r"})
+    r = refusal_of(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "100", "reason": "r"})
     assert r is not None and r.kind == "conflict"  # one pending request at a time
-    s = act(directory, s, Step.compensation_decision, "ops-sup", {"approved": True}).state
-    assert refusal_of(directory, s, Step.resolve, "ops-1", {"result": "Refunded 300"}) is None
+    s = act(directory, s, ComplaintStep.compensation_decision, "ops-sup", {"approved": True}).state
+    assert refusal_of(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Refunded 300"}) is None
 
 
 # --- CP-13 resolution in 3 days -------------------------------------------------------------
@@ -1029,8 +1035,8 @@ def test_cp13_resolution_deadline_escalates_reassigns_and_holds_accountable(dire
     handler and their manager."""
     s = in_hand(directory, policy)
     new = ref(directory, "ops-2")
-    out = apply_deadline(
-        Deadline.resolution,
+    out = apply_clock(
+        Clock.resolution,
         s,
         NOW + policy.resolution_deadline,
         Reassignment(handler=new, handler_chain=directory.chain("ops-2")),
@@ -1049,13 +1055,13 @@ def test_cp13_resolution_deadline_escalates_reassigns_and_holds_accountable(dire
     assert "escalated" in notes["ops-mgr"]
     assert "assigned" in notes["ops-2"]
     assert "resolution_overdue" in notes["ops-1"]
-    assert st.due(Deadline.resolution) is None  # fires once
+    assert st.due(Clock.resolution) is None  # fires once
 
 
 def test_cp13_resolution_deadline_without_candidate_still_escalates(directory, policy):
     """CP-13: with nobody to take over, the escalation and accountability still happen."""
     s = in_hand(directory, policy)
-    out = apply_deadline(Deadline.resolution, s, NOW + policy.resolution_deadline, Reassignment(handler=None))
+    out = apply_clock(Clock.resolution, s, NOW + policy.resolution_deadline, Reassignment(handler=None))
     assert out.state.escalation_level == 2
     assert out.state.handler.id == "ops-1"
     assert {a.staff_id for a in out.accountability} == {"ops-1", "ops-mgr"}
@@ -1080,7 +1086,12 @@ def test_cp14_resolve_sends_the_result_to_the_complainant(directory, policy):
     s = in_hand(directory, policy)
     at = NOW + timedelta(hours=5)
     out = act(
-        directory, s, Step.resolve, "ops-1", {"result": "Apologised and retrained", "reply_channel": "email"}, at=at
+        directory,
+        s,
+        ComplaintStep.resolve,
+        "ops-1",
+        {"result": "Apologised and retrained", "reply_channel": "email"},
+        at=at,
     )
     st = out.state
     assert st.status is Status.resolved
@@ -1096,7 +1107,7 @@ def test_cp14_resolve_sends_the_result_to_the_complainant(directory, policy):
 def test_cp14_written_reply_is_the_default(directory, policy):
     """CP-14: written form preferred: a letter unless another channel is chosen."""
     s = in_hand(directory, policy)
-    out = act(directory, s, Step.resolve, "ops-1", {"result": "Done"})
+    out = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Done"})
     assert out.state.reply_channel is ReplyChannel.letter
     assert complainant_notes(out)[0].channel == "letter"
 
@@ -1104,10 +1115,10 @@ def test_cp14_written_reply_is_the_default(directory, policy):
 def test_cp14_resolve_needs_handler_classification_and_plan(directory, policy):
     """CP-14: only a handled case (assigned, classified, planned) is resolved."""
     s = assigned(directory, policy)
-    r = refusal_of(directory, s, Step.resolve, "ops-1", {"result": "x"})
+    r = refusal_of(directory, s, ComplaintStep.resolve, "ops-1", {"result": "x"})
     assert r is not None and r.kind == "conflict"
-    s = act(directory, s, Step.classify, "ops-1", SERVICE_VALID).state
-    r = refusal_of(directory, s, Step.resolve, "ops-1", {"result": "x"})
+    s = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID).state
+    r = refusal_of(directory, s, ComplaintStep.resolve, "ops-1", {"result": "x"})
     assert r is not None and r.kind == "conflict"
 
 
@@ -1118,7 +1129,7 @@ def test_cp15_resolve_reports_to_customer_service_for_the_revisit(directory, pol
     """CP-15: the receiver (customer service) is told to revisit within 24 h."""
     s = in_hand(directory, policy)
     at = NOW + timedelta(hours=5)
-    out = act(directory, s, Step.resolve, "ops-1", {"result": "Done"}, at=at)
+    out = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Done"}, at=at)
     assert "revisit_due" in staff_notes(out)["cs-1"]
     assert out.state.revisit_due_at == at + policy.revisit_deadline == at + timedelta(hours=24)
 
@@ -1126,32 +1137,32 @@ def test_cp15_resolve_reports_to_customer_service_for_the_revisit(directory, pol
 def test_cp15_survey_refused_before_resolution(directory, policy):
     """CP-15: the survey comes after the case is resolved."""
     s = in_hand(directory, policy)
-    r = refusal_of(directory, s, Step.survey, "cs-1", {"satisfied": True})
+    r = refusal_of(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True})
     assert r is not None and r.kind == "conflict"
 
 
 def test_cp15_survey_by_handler_or_investigator_forbidden(directory, policy):
     """CP-15: customer service, not the handler, runs the survey."""
     s = resolved(directory, policy, investigator="cs-2")
-    r = refusal_of(directory, s, Step.survey, "ops-1", {"satisfied": True})
+    r = refusal_of(directory, s, ComplaintStep.survey, "ops-1", {"satisfied": True})
     assert r is not None and r.kind == "forbidden"
-    r = refusal_of(directory, s, Step.survey, "cs-2", {"satisfied": True})
+    r = refusal_of(directory, s, ComplaintStep.survey, "cs-2", {"satisfied": True})
     assert r is not None and r.kind == "forbidden"
-    assert refusal_of(directory, s, Step.survey, "cs-1", {"satisfied": True}) is None
+    assert refusal_of(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}) is None
 
 
 def test_cp15_survey_by_the_handlers_leader_is_forbidden(directory, policy):
     """CP-15: the revisit and survey are customer service's; the handling department's own
     leader cannot declare the complainant satisfied and close the case."""
     s = resolved(directory, policy)
-    r = refusal_of(directory, s, Step.survey, "ops-sup", {"satisfied": True})
+    r = refusal_of(directory, s, ComplaintStep.survey, "ops-sup", {"satisfied": True})
     assert r is not None and r.kind == "forbidden"
 
 
 def test_cp15_other_steps_wait_while_resolved(directory, policy):
     """CP-15: a resolved case waits for the survey; handling steps are refused."""
     s = resolved(directory, policy)
-    r = refusal_of(directory, s, Step.plan, "ops-1", {"plan": "x"})
+    r = refusal_of(directory, s, ComplaintStep.plan, "ops-1", {"plan": "x"})
     assert r is not None and r.kind == "conflict"
 
 
@@ -1162,7 +1173,7 @@ def test_cp16_dissatisfied_survey_reopens_with_clocks_restarted(directory, polic
     """CP-16: back to handling, reopen count +1, clocks from now, plan cleared."""
     s = resolved(directory, policy)
     later = NOW + timedelta(days=2)
-    out = act(directory, s, Step.survey, "cs-1", {"satisfied": False, "score": 2}, at=later)
+    out = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": False, "score": 2}, at=later)
     st = out.state
     assert st.status is Status.in_progress
     assert st.reopen_count == 1
@@ -1179,10 +1190,10 @@ def test_cp16_dissatisfied_survey_reopens_with_clocks_restarted(directory, polic
 def test_cp16_reopen_count_accumulates(directory, policy):
     """CP-16: each dissatisfied survey adds one reopen."""
     s = resolved(directory, policy)
-    s = act(directory, s, Step.survey, "cs-1", {"satisfied": False}).state
-    s = act(directory, s, Step.plan, "ops-1", {"plan": "try again"}).state
-    s = act(directory, s, Step.resolve, "ops-1", {"result": "again"}).state
-    s = act(directory, s, Step.survey, "cs-1", {"satisfied": False}).state
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": False}).state
+    s = act(directory, s, ComplaintStep.plan, "ops-1", {"plan": "try again"}).state
+    s = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "again"}).state
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": False}).state
     assert s.reopen_count == 2
 
 
@@ -1190,7 +1201,7 @@ def test_cp16_satisfied_survey_closes(directory, policy):
     """CP-16: a satisfied complainant lets the case close."""
     s = resolved(directory, policy)
     at = NOW + timedelta(days=1)
-    out = act(directory, s, Step.survey, "cs-1", {"satisfied": True, "score": 5}, at=at)
+    out = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True, "score": 5}, at=at)
     assert out.state.status is Status.closed
     assert out.state.closed_reason is ClosedReason.satisfied
     assert out.state.closed_at == at
@@ -1201,7 +1212,7 @@ def test_cp16_unanswered_survey_closes_after_the_wait(directory, policy):
     """CP-16: no answer within the survey wait (7 days) closes the case."""
     s = resolved(directory, policy)
     assert s.survey_due_at == s.resolved_at + timedelta(days=7) == s.resolved_at + policy.survey_wait
-    out = apply_deadline(Deadline.survey, s, s.survey_due_at)
+    out = apply_clock(Clock.survey, s, s.survey_due_at)
     assert out.kind == "survey_overdue"
     assert out.state.status is Status.closed
     assert out.state.closed_reason is ClosedReason.survey_unanswered
@@ -1214,7 +1225,7 @@ def test_cp16_unanswered_survey_closes_after_the_wait(directory, policy):
 def test_cp17_closed_case_is_archived_in_the_file_of_its_year(directory, policy):
     """CP-17: archived, in a case file per year (the year it closed)."""
     s = resolved(directory, policy)
-    s = act(directory, s, Step.survey, "cs-1", {"satisfied": True}).state
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
     out = apply_archive(s, datetime(2027, 1, 2, tzinfo=UTC))
     assert out.kind == "archived"
     assert out.state.archived is True
@@ -1226,12 +1237,12 @@ def test_cp17_closed_case_is_archived_in_the_file_of_its_year(directory, policy)
 def test_cp17_archived_case_is_read_only(directory, policy):
     """CP-17: every step on an archived case is a conflict, even for its participants."""
     s = resolved(directory, policy)
-    s = act(directory, s, Step.survey, "cs-1", {"satisfied": True}).state
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
     s = apply_archive(s, NOW).state
     for step, actor, body in [
-        (Step.survey, "cs-1", {"satisfied": False}),
-        (Step.plan, "ops-1", {"plan": "x"}),
-        (Step.escalate, "ops-sup", {"reason": "x"}),
+        (ComplaintStep.survey, "cs-1", {"satisfied": False}),
+        (ComplaintStep.plan, "ops-1", {"plan": "x"}),
+        (ComplaintStep.escalate, "ops-sup", {"reason": "x"}),
     ]:
         r = refusal_of(directory, s, step, actor, body)
         assert r is not None and r.kind == "conflict", step
@@ -1262,7 +1273,7 @@ def test_cp19_others_are_not_viewers_and_are_forbidden(directory, policy, outsid
     s = in_hand(directory, policy)
     assert outsider not in viewers(s)
     assert not may_view(outsider, viewers(s))
-    r = refusal_of(directory, s, Step.plan, outsider, {"plan": "x"})
+    r = refusal_of(directory, s, ComplaintStep.plan, outsider, {"plan": "x"})
     assert r is not None and r.kind == "forbidden"
     assert "CP-19" in r.reason
 
@@ -1296,7 +1307,7 @@ def test_cp20_receiver_may_assign_and_then_the_handler_owns(directory, policy):
     """CP-20: the first responder assigns; ownership passes to the handler."""
     s = registered(directory, policy)
     assert s.owner.id == "cs-1"
-    out = act(directory, s, Step.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1")
+    out = act(directory, s, ComplaintStep.assign, "cs-1", {"handler_id": "ops-1"}, handler="ops-1")
     assert out.state.owner.id == "ops-1"
     assert out.state.status is Status.in_progress
     assert [c.id for c in out.state.owner_chain] == ["ops-sup", "ops-mgr", "gm"]
@@ -1307,7 +1318,7 @@ def test_cp20_receiver_may_assign_and_then_the_handler_owns(directory, policy):
 def test_cp20_another_colleague_cannot_assign(directory, policy):
     """CP-20: only the first responder (or a leader above) assigns."""
     s = registered(directory, policy)
-    r = refusal_of(directory, s, Step.assign, "ops-1", {"handler_id": "ops-1"}, handler="ops-1")
+    r = refusal_of(directory, s, ComplaintStep.assign, "ops-1", {"handler_id": "ops-1"}, handler="ops-1")
     assert r is not None and r.kind == "forbidden"
 
 
@@ -1315,36 +1326,36 @@ def test_cp20_another_colleague_cannot_assign(directory, policy):
 
 
 def test_cp08_cp13_next_deadline_is_the_earliest_clock(directory, policy):
-    """CP-08 / CP-13 / CP-10 / CP-16: next_deadline picks the clock that runs out first."""
+    """CP-08 / CP-13 / CP-10 / CP-16: next_clock picks the clock that runs out first."""
     s = registered(directory, policy)
-    assert next_deadline(s) == (Deadline.plan, NOW + policy.plan_deadline)
+    assert next_clock(s) == (Clock.plan, NOW + policy.plan_deadline)
     s = in_hand(directory, policy)
-    assert next_deadline(s) == (Deadline.resolution, NOW + policy.resolution_deadline)
-    major = act(directory, s, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
-    assert next_deadline(major) == (Deadline.major_report, NOW + policy.major_report_deadline)
+    assert next_clock(s) == (Clock.resolution, NOW + policy.resolution_deadline)
+    major = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    assert next_clock(major) == (Clock.major_report, NOW + policy.major_report_deadline)
     long_report = ComplaintPolicy(major_report_deadline=timedelta(days=10))
     s2 = in_hand(directory, long_report)
-    s2 = act(directory, s2, Step.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
-    assert next_deadline(s2) == (Deadline.resolution, NOW + long_report.resolution_deadline)
+    s2 = act(directory, s2, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    assert next_clock(s2) == (Clock.resolution, NOW + long_report.resolution_deadline)
     r = resolved(directory, policy)
-    assert next_deadline(r) == (Deadline.survey, r.resolved_at + policy.survey_wait)
+    assert next_clock(r) == (Clock.survey, r.resolved_at + policy.survey_wait)
 
 
 def test_cp17_no_clock_runs_on_a_closed_case(directory, policy):
     """CP-17: a closed case has no deadline left."""
     s = resolved(directory, policy)
-    s = act(directory, s, Step.survey, "cs-1", {"satisfied": True}).state
-    assert next_deadline(s) is None
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    assert next_clock(s) is None
 
 
 def test_cp19_describe_waiting_carries_no_personal_data(directory, policy):
     """CP-19: what the Temporal UI shows never contains the complainant's name or phone."""
     states = [registered(directory, policy), assigned(directory, policy), in_hand(directory, policy)]
     s = in_hand(directory, policy)
-    states.append(act(directory, s, Step.compensation, "ops-1", {"amount": "10", "reason": "r"}).state)
+    states.append(act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "10", "reason": "r"}).state)
     r = resolved(directory, policy)
     states.append(r)
-    closed = act(directory, r, Step.survey, "cs-1", {"satisfied": True}).state
+    closed = act(directory, r, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
     states += [closed, apply_archive(closed, NOW).state]
     digits = "".join(ch for ch in COMPLAINANT_PHONE if ch.isdigit())
     texts = [describe_waiting(st) for st in states]

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from models.complaint.messages import ComplaintCreate, IntakeInput
+from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role
 from storage import tables as t
 from tests.steps import RawComplaintStepInput
-from workflows.complaint import ComplaintWorkflow, workflow_id_for
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 # Who is who in data/staff.json:
 #   customer service: cs-1, cs-2 (staff) -> cs-sup (supervisor) -> cs-mgr (manager) -> gm
@@ -53,11 +53,11 @@ def intake(
     complainant: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
     policy: ComplaintPolicy | None = None,
-) -> IntakeInput:
+) -> ComplaintInput:
     target = {"kind": "staff", "staff_id": target_staff} if target_staff else {"kind": "service", "name": "delivery"}
     rec = directory.get(receiver)
     assert rec is not None
-    return IntakeInput(
+    return ComplaintInput(
         id=cid,
         complaint=ComplaintCreate(
             channel="phone",
@@ -116,9 +116,9 @@ class Cases:
         self.directory = directory
         self.handles: list[WorkflowHandle[Any, ComplaintView]] = []
 
-    async def start(self, inp: IntakeInput) -> tuple[WorkflowHandle[Any, ComplaintView], ComplaintView]:
+    async def start(self, inp: ComplaintInput) -> tuple[WorkflowHandle[Any, ComplaintView], ComplaintView]:
         handle = await self.client.start_workflow(
-            ComplaintWorkflow.run, inp, id=workflow_id_for(inp.id), task_queue=self.task_queue
+            ComplaintWorkflow.run, inp, id=complaint_workflow_id(inp.id), task_queue=self.task_queue
         )
         self.handles.append(handle)
         view = await handle.execute_update(ComplaintWorkflow.registered_case)

@@ -12,7 +12,7 @@ import pytest
 from temporalio.workflow import _Definition
 
 from models.complaint.steps import STEPS as COMPLAINT_STEPS
-from models.complaint.vocabulary import Step
+from models.complaint.vocabulary import ComplaintStep
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.vocabulary import ProjectStep
 from workflows.complaint import ComplaintWorkflow
@@ -20,7 +20,7 @@ from workflows.kernel import CaseWorkflow
 from workflows.project import ClientProjectWorkflow
 
 FAMILIES: list[tuple[type[CaseWorkflow[Any, Any]], type[StrEnum], dict[Any, Any], set[str], set[str]]] = [
-    (ComplaintWorkflow, Step, COMPLAINT_STEPS, {"registered_case"}, {"get_case"}),
+    (ComplaintWorkflow, ComplaintStep, COMPLAINT_STEPS, {"registered_case"}, {"get_case"}),
     (ClientProjectWorkflow, ProjectStep, PROJECT_STEPS, {"registered_project"}, {"get_project"}),
 ]
 

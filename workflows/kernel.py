@@ -15,7 +15,12 @@
   updatable timer: it waits for the earliest due time, re-armed only when that changes, and it
   counts a timer armed in the task of a write from the write's end (the slow-write correction).
 
-This module runs inside the workflow sandbox (it is workflow code): no I/O, no wall clock.
+This is workflow code: no I/O, no wall clock, no randomness (``workflow.now()``,
+``workflow.uuid4()``). The workflow modules import it through the sandbox's pass-through, so it
+is imported once per worker instead of once per workflow run (each run of a sandboxed module
+costs memory for as long as the workflow is cached, and CPU at every new case: BENCHMARKS.md);
+the sandbox therefore does not check its calls at run time, and
+tests/workflows/test_kernel.py refuses any non-deterministic call in it instead.
 """
 
 from __future__ import annotations

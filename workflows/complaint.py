@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
     # Passed through (imported once per worker, not once per run): a run of this module alone
     # is what the sandbox imports afresh. The kernel is guarded by a test instead
-    # (tests/workflows/test_kernel.py); measured in BENCHMARKS.md: 52 KB less per cached case.
+    # (tests/workflows/test_kernel.py); measured in BENCHMARKS.md: 56 KB less per cached case.
     from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 

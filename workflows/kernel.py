@@ -143,7 +143,7 @@ class Family(Generic[S, V]):
 class CaseWorkflow(Generic[S, V]):
     """The base of every case workflow. A subclass sets ``family`` (its steps become its
     updates when the class is made), sets ``state`` through ``start_case`` in its
-    ``@workflow.init``, and implements ``write`` and ``show``."""
+    ``@workflow.init``, and implements ``record`` (what its one activity writes) and ``show``."""
 
     family: ClassVar[Family[Any, Any]]
     state: S

@@ -41,6 +41,16 @@ def event_times(db_path: str, case_ref: str, kind: str) -> tuple[datetime, datet
     return at, due
 
 
+async def event_written(db_path: str, case_ref: str, kind: str) -> tuple[datetime, datetime] | None:
+    """``event_times`` once the event is there (None after 30 s)."""
+    for _ in range(120):
+        found = event_times(db_path, case_ref, kind)
+        if found:
+            return found
+        await asyncio.sleep(0.25)
+    return None
+
+
 async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
     dev_env: WorkflowEnvironment, worker_process: WorkerFactory, sqlite_url: str, staff_file: Path
 ) -> None:
@@ -59,12 +69,7 @@ async def test_cp08_plan_deadline_fires_at_due_time_after_a_slow_intake_write(
     view = await asyncio.wait_for(intake, timeout=30)
     assert view.plan_due_at is not None
 
-    found = None
-    for _ in range(120):
-        found = event_times(db_path, complaint_workflow_id(cid), "plan_overdue")
-        if found:
-            break
-        await asyncio.sleep(0.25)
+    found = await event_written(db_path, complaint_workflow_id(cid), "plan_overdue")
     assert found is not None, "the plan deadline never escalated"
     at, due = found
     late = (at - due).total_seconds()

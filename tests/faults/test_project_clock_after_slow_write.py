@@ -26,7 +26,7 @@ from starter.intake import new_case_id, project_input, start_project
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 from .conftest import WorkerFactory
-from .test_clock_after_slow_write import WRITE_HELD, event_times
+from .test_clock_after_slow_write import WRITE_HELD, event_written
 from .test_worker_killed import WriteLock
 
 pytestmark = pytest.mark.faults
@@ -78,12 +78,7 @@ async def test_nd03_budget_clock_fires_at_due_time_after_a_slow_approval_write(
     view = await asyncio.wait_for(approval, timeout=30)
     assert view.budget_due_at is not None
 
-    found = None
-    for _ in range(120):
-        found = event_times(db_path, project_workflow_id(inp.id), "budget_overdue")
-        if found:
-            break
-        await asyncio.sleep(0.25)
+    found = await event_written(db_path, project_workflow_id(inp.id), "budget_overdue")
     assert found is not None, "the budget clock never ran out"
     at, due = found
     late = (at - due).total_seconds()

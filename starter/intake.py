@@ -154,8 +154,8 @@ async def start_project(client: Client, task_queue: str, inp: ProjectInput) -> P
 
 
 async def register(client: Client, task_queue: str, kind: CaseKind[In, V], inp: In, wait: float) -> V | None:
-    """The intake of every case (API, command line, benchmarks): start it and wait at most
-    ``wait`` seconds for its registration (registered_or_accepted: None when it was started
+    """The API's intake of every case: start it and wait at most ``wait`` seconds for its
+    registration (registered_or_accepted: None when it was started
     durably but is not registered yet; TemporalUnavailable when nothing was started)."""
     start = start_case(client, task_queue, kind, inp)
     return await registered_or_accepted(client, kind.workflow_id(inp.id), start, wait)

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the first key encrypts, every key decrypts
     #: (rotation). Empty: payloads are stored in plaintext (tests and tools that opt out).
     payload_key: str = ""
+    #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the key that proves a person's step came
+    #: through the API (infra/proofs.py), held by the API and the workers only; the first key
+    #: signs, every key verifies (rotation). Empty: the API's steps carry no proof, and the
+    #: workers refuse every person's step.
+    step_key: str = ""
+    #: How long a step's proof stays valid (between the API sending it and the worker's
+    #: validator checking it: seconds are enough; a retry is proven anew).
+    step_proof_seconds: int = 300
     #: Origins allowed to call POST /codec/* from a browser (the Temporal Web UI).
     codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
     #: Largest request body the API accepts (bytes); larger ones get 413.

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
 from config import get_settings
+from infra import proofs
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
 from infra.process import settle_heap
@@ -32,6 +33,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     closes them once the worker has stopped."""
     settings = resources.settings
     compile_workflow_modules()
+    proofs.configure(settings.step_key)  # what the steps' validators verify with
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
     return Worker(

@@ -103,6 +103,8 @@ class Stack:
     stopped: list[subprocess.Popen[bytes]] = field(default_factory=list)
     #: as under `make run`: the complaint system's payloads are encrypted (the bare reference's not)
     payload_key: str = field(default_factory=new_payload_key)
+    #: the key that proves a person's steps (the API, the load generator's clients, the worker)
+    step_key: str = field(default_factory=new_payload_key)
     client: Client | None = None
     bare_client: Client | None = None
 
@@ -118,6 +120,7 @@ class Stack:
             temporal_namespace="default",
             database_url=self.database_url,
             payload_key=self.payload_key,
+            step_key=self.step_key,
         )
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -128,6 +131,7 @@ class Stack:
                 "DATABASE_URL": self.database_url,
                 "LOG_LEVEL": "WARNING",
                 "PAYLOAD_KEY": self.payload_key,
+                "STEP_KEY": self.step_key,
             }
             | extra
         )

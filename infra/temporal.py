@@ -5,15 +5,25 @@ benchmarks all connect here."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 
 from config import Settings
 from infra.codec import data_converter
+from infra.proofs import StepKeys, StepSigner
 
 
 class TemporalUnavailable(Exception):
     """Temporal cannot be reached, or did not take a request in time (the API answers 503)."""
+
+
+def step_signers(settings: Settings) -> list[Interceptor]:
+    """The client interceptor that proves a person's steps (infra/proofs.py), when this process
+    holds ``STEP_KEY``."""
+    if not settings.step_key.strip():
+        return []
+    return [StepSigner(StepKeys(settings.step_key), timedelta(seconds=settings.step_proof_seconds))]
 
 
 async def connect(settings: Settings, *, key: str | None = None, timeout: float | None = None) -> Client:
@@ -27,6 +37,7 @@ async def connect(settings: Settings, *, key: str | None = None, timeout: float 
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=data_converter(settings, key),
+            interceptors=step_signers(settings),
         )
         return await (attempt if timeout is None else asyncio.wait_for(attempt, timeout=timeout))
     except Exception as e:  # noqa: BLE001 - any failure to connect is "unavailable"

@@ -42,13 +42,26 @@ class DecisionBody(Strict):
 B = TypeVar("B", bound=BaseModel)
 
 
+class StepProof(BaseModel):
+    """Proof that a step came through the API (infra/proofs.py): an HMAC under the step key
+    ``key_id`` over the workflow id, the update id, the step, the actor and the body, valid
+    until ``expires_at``."""
+
+    key_id: str
+    expires_at: datetime
+    mac: str
+
+
 class StepInput(BaseModel, Generic[B]):
     """What a step's update carries: who acts and the step's typed body. Each family adds what
     its steps resolve before they reach the workflow (staff chains, an expense's id). The same
-    type is the API's, the update handler's and its validator's."""
+    type is the API's, the update handler's and its validator's. ``proof``: added by the API's
+    Temporal client; a step without a valid one is refused (histories recorded before proofs
+    have none: validators do not run on replay)."""
 
     actor: StaffRef
     body: B
+    proof: StepProof | None = None
 
 
 # --- what a step or a clock produces ------------------------------------------------------

@@ -50,10 +50,20 @@ def wait_for_temporal(settings: Settings, timeout: float = 60) -> None:
 def payload_key(var: Path) -> str:
     """PAYLOAD_KEY, or the key of VAR_DIR/payload.key, generated once (owner-only) when neither
     exists: payloads on the Temporal server are always encrypted under `make run`."""
-    env = os.environ.get("PAYLOAD_KEY", "").strip()
+    return _key("PAYLOAD_KEY", var / "payload.key")
+
+
+def step_key(var: Path) -> str:
+    """STEP_KEY, or the key of VAR_DIR/step.key, generated once (owner-only) when neither
+    exists: the API proves every person's step with it, the worker refuses steps without a
+    proof (infra/proofs.py). Only the API and the worker get it, never the Temporal server."""
+    return _key("STEP_KEY", var / "step.key")
+
+
+def _key(name: str, path: Path) -> str:
+    env = os.environ.get(name, "").strip()
     if env:
         return env
-    path = var / "payload.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -159,7 +169,7 @@ def main() -> None:
         print(f"loaded {added} demo customers", flush=True)
 
     py = sys.executable
-    env = os.environ | {"PAYLOAD_KEY": key}
+    env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
     if "CODEC_CORS_ORIGINS" not in os.environ:  # the UI on its port may call the codec
         env["CODEC_CORS_ORIGINS"] = json.dumps([f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"])
     children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))

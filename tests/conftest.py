@@ -3,6 +3,7 @@ the two real Temporal servers (time-skipping, and ``temporal server start-dev``)
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from infra.codec import data_converter, new_payload_key
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage.migrate import upgrade
+from tests.steps import TEST_STEP_KEY, step_signer_for_tests
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -62,6 +64,9 @@ async def served_app(
 #: Every test server, client and worker of the session encrypts its payloads with this key
 #: (the same converter as production: infra.codec.data_converter).
 TEST_PAYLOAD_KEY = new_payload_key("test-k1")
+#: ... and proves the steps it sends with this one (infra/proofs.py): workers in this process
+#: and the worker processes tests start read it from the environment, as Settings does.
+os.environ["STEP_KEY"] = TEST_STEP_KEY
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +110,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
         data_converter=data_converter(key=TEST_PAYLOAD_KEY),
+        interceptors=[step_signer_for_tests()],
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
@@ -122,6 +128,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
         data_converter=data_converter(key=TEST_PAYLOAD_KEY),
+        interceptors=[step_signer_for_tests()],
         dev_server_extra_args=sa.dev_server_args(),
         ui=False,
     )

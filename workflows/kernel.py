@@ -40,6 +40,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
+    from infra import proofs
     from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, first_refusal
 
 #: Database writes: short, retried with backoff for as long as the database is away.
@@ -239,6 +240,16 @@ class CaseWorkflow(Generic[S, V]):
         self.show()
 
 
+def refuse_unproven(step: StrEnum, inp: StepInput[Any]) -> None:
+    """A person's step must prove it came through the API (infra/proofs.py); checked in the
+    validator only, which never runs on replay."""
+    update = workflow.current_update_info()
+    assert update is not None
+    reason = proofs.VERIFYING.refusal(workflow.info().workflow_id, update.id, step.value, inp, workflow.now())
+    if reason is not None:
+        refuse(Refusal("forbidden", reason))
+
+
 def step_update(step: StrEnum, input_type: type[In], view_type: type[V]) -> UpdateMethodMultiParam[[Any, In], V]:
     """One human step as a Temporal update named after the step, taking ``input_type``, with a
     validator that refuses what the rules refuse before anything enters the history."""
@@ -247,6 +258,7 @@ def step_update(step: StrEnum, input_type: type[In], view_type: type[V]) -> Upda
         return await self.take_step(step, inp)
 
     def validator(self: CaseWorkflow[Any, V], inp: In) -> None:
+        refuse_unproven(step, inp)
         self.refuse_if_not_allowed(step, inp)
 
     handler.__name__ = step.value

@@ -17,6 +17,7 @@ older one of the same path.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -32,6 +33,7 @@ from infra.binaries import binary
 from infra.bootstrap import Resources
 from models.staff import Directory
 from storage.migrate import upgrade
+from tests.steps import TEST_STEP_KEY, step_signer_for_tests
 from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
 from tests.workflows.test_project_year import DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects
 from worker import build_worker
@@ -221,8 +223,11 @@ async def main(only: dict[str, str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'app.db'}"
         upgrade(url)
+        os.environ.setdefault("STEP_KEY", TEST_STEP_KEY)  # the worker verifies, the client proves
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+            test_server_existing_path=binary("temporal-test-server"),
+            data_converter=pydantic_data_converter,
+            interceptors=[step_signer_for_tests()],
         )
         async with env:
             await env.client.operator_service.add_search_attributes(

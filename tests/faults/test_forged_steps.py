@@ -1,0 +1,162 @@
+"""Steps only the API can send (issue 12, first part): a step sent straight to Temporal (as the
+``temporal`` CLI or the Web UI's "Send an Update" would send it) with a forged actor, or with a
+proof taken from another case or another step, or expired, is refused by the step's validator
+and writes nothing; the same steps through the API work (tests/api, tests/e2e)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from infra.codec import data_converter
+from infra.proofs import StepKeys
+from models.complaint.steps import STEPS as COMPLAINT_STEPS
+from models.complaint.vocabulary import ComplaintStep
+from models.project.steps import STEPS as PROJECT_STEPS
+from models.project.vocabulary import ProjectStep
+from models.staff import Directory
+from tests.conftest import TEST_PAYLOAD_KEY
+from tests.steps import TEST_STEP_KEY
+from tests.workflows.helpers import event_count
+from workflows.complaint import ComplaintWorkflow
+from workflows.project import ClientProjectWorkflow
+
+pytestmark = pytest.mark.faults
+
+#: A valid body for every step (what a forger would send; the validator refuses before the
+#: body matters).
+COMPLAINT_BODIES: dict[ComplaintStep, dict[str, Any]] = {
+    ComplaintStep.assign: {"handler_id": "ops-2"},
+    ComplaintStep.classify: {"category": "service", "validity": "valid"},
+    ComplaintStep.plan: {"plan": "forged plan"},
+    ComplaintStep.investigation: {"findings": "forged findings"},
+    ComplaintStep.escalate: {"reason": "forged"},
+    ComplaintStep.compensation: {"amount": "100", "reason": "forged"},
+    ComplaintStep.compensation_decision: {"approved": True},
+    ComplaintStep.major_report: {"report": "forged"},
+    ComplaintStep.resolve: {"result": "forged"},
+    ComplaintStep.survey: {"satisfied": True},
+}
+PROJECT_BODIES: dict[ProjectStep, dict[str, Any]] = {
+    ProjectStep.review: {"approved": True},
+    ProjectStep.budget: {"phase": "preliminary", "lines": [{"name": "travel", "amount": "100"}]},
+    ProjectStep.budget_decision: {"approved": True},
+    ProjectStep.expense: {"line": "travel", "amount": "10", "description": "forged"},
+    ProjectStep.expense_decision: {"approved": True},
+    ProjectStep.follow_up: {"note": "forged"},
+    ProjectStep.supply: {"month": "2026-11", "amount": "10"},
+    ProjectStep.study_decision: {"continue": True},
+    ProjectStep.annual_report: {"report": "forged"},
+    ProjectStep.annual_report_decision: {"continue": True},
+    ProjectStep.suspend: {"reason": "forged"},
+    ProjectStep.resume: {},
+    ProjectStep.terminate: {"reason": "forged"},
+    ProjectStep.terminate_decision: {"approved": True},
+}
+
+
+def headers(staff_id: str) -> dict[str, str]:
+    return {"X-API-Key": f"demo-{staff_id}"}
+
+
+async def forger(dev_env: WorkflowEnvironment) -> Client:
+    """A client of the same server, with the payload key (as a signed-in supervisor's Web UI
+    would encode) but without the step key: what the CLI or the Web UI send."""
+    return await Client.connect(
+        dev_env.client.service_client.config.target_host, data_converter=data_converter(key=TEST_PAYLOAD_KEY)
+    )
+
+
+async def refused_with_nothing_written(
+    engine: AsyncEngine, client: Client, workflow_id: str, update: Any, inp: Any, update_id: str | None = None
+) -> str:
+    before = await event_count(engine, workflow_id)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await client.get_workflow_handle(workflow_id).execute_update(update, inp, id=update_id)
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError), repr(cause)
+    assert cause.type == "Forbidden", f"{cause.type}: {cause.message}"
+    assert await event_count(engine, workflow_id) == before
+    return cause.message
+
+
+async def new_complaint(api: httpx.AsyncClient) -> str:
+    body = {
+        "channel": "phone",
+        "complainant": {"name": "Li Lei", "phone": f"+86 136{secrets.randbelow(10**8):08d}"},
+        "target": {"kind": "service", "name": "delivery"},
+        "summary": "The delivery came two days late",
+    }
+    r = await api.post("/complaints", json=body, headers=headers("cs-1"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["workflow_id"])
+
+
+async def new_project(api: httpx.AsyncClient) -> str:
+    body = {
+        "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
+        "background": "Ball mill operator",
+        "contact_channel": "trade fair",
+        "approach": "plant visit",
+        "product_line": "cast_ball",
+        "expected_annual_business": "3500000",
+        "implementer_ids": ["sales-1"],
+    }
+    r = await api.post("/client-projects", json=body, headers=headers("sales-1"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["workflow_id"])
+
+
+async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """CP-07, CP-12, CP-19, ND-02, ND-13 … hold only if nobody can act as someone else: each
+    kind of step, sent straight to Temporal claiming the general manager (or the development
+    group's leader), is refused by its validator; nothing is written."""
+    client = await forger(dev_env)
+    complaint, project = await new_complaint(api), await new_project(api)
+    gm, leader = directory.get("gm"), directory.get("dev-lead")
+    assert gm is not None and leader is not None
+    for step, body in COMPLAINT_BODIES.items():
+        inp = COMPLAINT_STEPS[step].input.model_validate({"actor": gm.ref, "body": body})
+        reason = await refused_with_nothing_written(engine, client, complaint, ComplaintWorkflow.update_for(step), inp)
+        assert "through the API" in reason and TEST_STEP_KEY.split(":")[1] not in reason
+    for pstep, body in PROJECT_BODIES.items():
+        inp = PROJECT_STEPS[pstep].input.model_validate({"actor": leader.ref, "body": body, "expense_id": "E1"})
+        await refused_with_nothing_written(engine, client, project, ClientProjectWorkflow.update_for(pstep), inp)
+
+
+async def test_a_proof_from_another_case_another_step_or_expired_is_refused(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """A proof copied from one case's history works nowhere else: not on another case, not as
+    another update, not once expired; the untouched proof is accepted (and then used up)."""
+    client = await forger(dev_env)
+    first, second = await new_complaint(api), await new_complaint(api)
+    cs1 = directory.get("cs-1")
+    assert cs1 is not None
+    plan = ComplaintWorkflow.update_for(ComplaintStep.escalate)
+    inp = COMPLAINT_STEPS[ComplaintStep.escalate].input.model_validate({"actor": cs1.ref, "body": {"reason": "x"}})
+    keys, soon = StepKeys(TEST_STEP_KEY), datetime.now(UTC) + timedelta(minutes=5)
+    proven = inp.model_copy(update={"proof": keys.sign(first, "u-1", "escalate", inp, soon)})
+
+    await refused_with_nothing_written(engine, client, second, plan, proven, "u-1")  # another case
+    await refused_with_nothing_written(engine, client, first, plan, proven, "u-2")  # another update
+    tampered = proven.model_copy(update={"body": proven.body.model_copy(update={"reason": "other"})})
+    await refused_with_nothing_written(engine, client, first, plan, tampered, "u-1")  # another body
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    expired = inp.model_copy(update={"proof": keys.sign(first, "u-3", "escalate", inp, past)})
+    await refused_with_nothing_written(engine, client, first, plan, expired, "u-3")
+
+    before = await event_count(engine, first)
+    view = await client.get_workflow_handle(first).execute_update(plan, proven, id="u-1")
+    assert view.escalation_level == 1 and await event_count(engine, first) == before + 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from infra.proofs import start_refusal
 from models.case import StepWritten
 from models.complaint.guards import reassignment_candidate, viewers
 from models.complaint.messages import CustomerLookup, LookupInput, ReassignInput, Reassignment
@@ -60,6 +61,9 @@ class ComplaintActivities:
     async def lookup_complainant(self, inp: LookupInput) -> CustomerLookup:
         """CP-03: look the complainant up in the customer registry; CP-06: find the same
         customer's earlier complaints inside the repeat window. Reads only."""
+        refusal = start_refusal(inp.start, inp.started_at)
+        if refusal is not None:  # a start sent around the API: nothing is looked up or written
+            return CustomerLookup(customer_verified=False, customer_id=None, refusal=refusal)
         async with self.sessions() as db:
             customer = None
             if inp.customer_id:

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from infra.proofs import start_refusal
 from models.case import StepWritten
 from models.project.guards import eligibility
-from models.project.messages import Eligibility, EligibilityInput, HandOver, HandOverInput
+from models.project.messages import Eligibility, HandOver, HandOverInput
 from models.project.records import ProjectRecord
+from models.project.state import EligibilityInput
 from storage import tables as t
 from storage.engine import sessions
 from storage.writer import BatchWriter, record_event, write_step
@@ -41,6 +43,9 @@ class ProjectActivities:
     async def check_eligibility(self, inp: EligibilityInput) -> Eligibility:
         """ND-01: is the client already in the customer registry (name, case-insensitive), and
         does the expected business reach the product line's threshold? Reads only."""
+        refusal = start_refusal(inp.start, inp.started_at)
+        if refusal is not None:  # a start sent around the API: nothing is looked up or written
+            return Eligibility(eligible=False, refusal=refusal)
         name = inp.client_name.strip()
         async with self.sessions() as db:
             rows = await db.execute(

@@ -28,10 +28,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.client import Interceptor, OutboundInterceptor, StartWorkflowUpdateInput, WorkflowUpdateHandle
+from temporalio import activity
+from temporalio.client import (
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowInput,
+    StartWorkflowUpdateInput,
+    StartWorkflowUpdateWithStartInput,
+    WorkflowHandle,
+    WorkflowUpdateHandle,
+)
 
 from infra.codec import parse_payload_keys
-from models.case import StepInput, StepProof
+from models.case import CaseInput, StepInput, StepProof
 
 
 def statement(workflow_id: str, update_id: str, step: str, actor_id: str, body: Any, expires_at: datetime) -> bytes:
@@ -53,6 +62,13 @@ def statement(workflow_id: str, update_id: str, step: str, actor_id: str, body: 
     ).encode()
 
 
+def start_statement(workflow_id: str, inp: CaseInput, expires_at: datetime) -> bytes:
+    """What a start's proof signs: the whole workflow input (who starts it, the case, its
+    terms), in canonical JSON."""
+    body = inp.model_dump(mode="json", exclude={"proof"})
+    return statement(workflow_id, "start", "start", inp.acting_staff_id(), body, expires_at)
+
+
 def _mac(key: bytes, message: bytes) -> str:
     return base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
 
@@ -68,20 +84,36 @@ class StepKeys:
         message = statement(workflow_id, update_id, step, inp.actor.id, inp.body, expires_at)
         return StepProof(key_id=key_id, expires_at=expires_at, mac=_mac(key, message))
 
+    def sign_start(self, workflow_id: str, inp: CaseInput, expires_at: datetime) -> StepProof:
+        key_id, key = self.keys[0]
+        message = start_statement(workflow_id, inp, expires_at)
+        return StepProof(key_id=key_id, expires_at=expires_at, mac=_mac(key, message))
+
     def refusal(self, workflow_id: str, update_id: str, step: str, inp: StepInput[Any], now: datetime) -> str | None:
         """Why ``inp`` is not proven to come through the API (None when it is). The reason
         names no secret."""
-        proof = inp.proof
+        message = (
+            statement(workflow_id, update_id, step, inp.actor.id, inp.body, inp.proof.expires_at) if inp.proof else b""
+        )
+        return self._refusal("steps", inp.proof, message, now)
+
+    def start_refusal(self, workflow_id: str, inp: CaseInput, started_at: datetime) -> str | None:
+        """Why the start ``inp`` is not proven to come through the API (None when it is): its
+        proof must have been valid when the workflow started (a start that waited for a worker
+        stays valid)."""
+        message = start_statement(workflow_id, inp, inp.proof.expires_at) if inp.proof else b""
+        return self._refusal("cases are started", inp.proof, message, started_at)
+
+    def _refusal(self, what: str, proof: StepProof | None, message: bytes, now: datetime) -> str | None:
         if proof is None:
-            return "steps are taken through the API: this one carries no proof of it"
+            return f"{what} through the API: this one carries no proof of it"
         key = dict(self.keys).get(proof.key_id)
         if key is None:
-            return "steps are taken through the API: the proof's key is not known here"
+            return f"{what} through the API: the proof's key is not known here"
         if proof.expires_at <= now:
-            return "steps are taken through the API: the proof has expired; send the step again"
-        message = statement(workflow_id, update_id, step, inp.actor.id, inp.body, proof.expires_at)
+            return f"{what} through the API: the proof has expired; send it again"
         if not hmac.compare_digest(_mac(key, message), proof.mac):
-            return "steps are taken through the API: the proof does not match this step"
+            return f"{what} through the API: the proof does not match"
         return None
 
 
@@ -89,6 +121,14 @@ class StepKeys:
 #: (worker.build_worker). Workflow code reads them only in validators, which never run on
 #: replay, so a rotated key never changes what a history replays to.
 VERIFYING = StepKeys("")
+
+
+def start_refusal(inp: CaseInput | None, started_at: datetime | None) -> str | None:
+    """For the first activity of a case workflow: why its start is not proven (None when it
+    is). ``inp`` None: a history recorded before starts were proven, replaying."""
+    if inp is None or started_at is None:
+        return None
+    return VERIFYING.start_refusal(activity.info().workflow_id or "", inp, started_at)
 
 
 def configure(spec: str) -> None:
@@ -108,6 +148,13 @@ class StepSigner(Interceptor):
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
         return _Signing(next, self)
 
+    def prove_start(self, workflow_id: str, args: Sequence[Any]) -> Sequence[Any]:
+        """``args`` with its case input proven (unchanged when it holds none)."""
+        if len(args) != 1 or not isinstance(args[0], CaseInput) or args[0].proof is not None:
+            return args
+        expires_at = datetime.now(UTC) + self.ttl
+        return [args[0].model_copy(update={"proof": self.keys.sign_start(workflow_id, args[0], expires_at)})]
+
     def prove(self, workflow_id: str, update_id: str, step: str, args: Sequence[Any]) -> Sequence[Any]:
         """``args`` with its step input proven (unchanged when it holds none)."""
         if len(args) != 1 or not isinstance(args[0], StepInput) or not isinstance(args[0].body, BaseModel):
@@ -121,6 +168,19 @@ class _Signing(OutboundInterceptor):
     def __init__(self, next: OutboundInterceptor, signer: StepSigner) -> None:
         super().__init__(next)
         self.signer = signer
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        if self.signer.keys.keys:
+            input.args = self.signer.prove_start(input.id, input.args)
+        return await super().start_workflow(input)
+
+    async def start_update_with_start_workflow(
+        self, input: StartWorkflowUpdateWithStartInput
+    ) -> WorkflowUpdateHandle[Any]:
+        if self.signer.keys.keys:
+            start = input.start_workflow_input
+            start.args = self.signer.prove_start(start.id, start.args)
+        return await super().start_update_with_start_workflow(input)
 
     async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
         if self.signer.keys.keys:

@@ -52,6 +52,18 @@ class StepProof(BaseModel):
     mac: str
 
 
+class CaseInput(BaseModel):
+    """A case workflow's input. ``proof``: the API's Temporal client proves that the person
+    starting the case (``acting_staff_id``) came through it; the workflow's first activity
+    checks the proof, and a start without a valid one registers nothing (infra/proofs.py)."""
+
+    id: str
+    proof: StepProof | None = None
+
+    def acting_staff_id(self) -> str:
+        raise NotImplementedError
+
+
 class StepInput(BaseModel, Generic[B]):
     """What a step's update carries: who acts and the step's typed body. Each family adds what
     its steps resolve before they reach the workflow (staff chains, an expense's id). The same

@@ -56,9 +56,13 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                 phone=s.complaint.complainant.phone,
                 received_at=s.received_at,
                 repeat_window=s.policy.repeat_window,
+                start=inp,
+                started_at=workflow.info().workflow_start_time,
             ),
             **WRITE,
         )
+        if lookup.refusal is not None:  # started around the API: nothing registered, nothing written
+            return await self.refuse_start(lookup.refusal)
         async with self.lock:
             await self.commit(apply_intake(self.state, lookup, workflow.now()))
         self.registered = True

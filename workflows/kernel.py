@@ -177,6 +177,8 @@ class CaseWorkflow(Generic[S, V]):
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered
+        #: why the start is refused (not proven to come through the API: infra/proofs.py)
+        self.refused: str | None = None
         self.lock = asyncio.Lock()
 
     # --- the family's hooks -----------------------------------------------------------------
@@ -206,8 +208,18 @@ class CaseWorkflow(Generic[S, V]):
     # --- shared behaviour -------------------------------------------------------------------
 
     async def registered_view(self) -> V:
-        """Returns once the case is registered: the intake's update-with-start waits on this."""
-        await workflow.wait_condition(lambda: self.registered)
+        """Returns once the case is registered: the intake's update-with-start waits on this.
+        A start refused (``refuse_start``) fails it with the reason."""
+        await workflow.wait_condition(lambda: self.registered or self.refused is not None)
+        if self.refused is not None:
+            refuse(Refusal("forbidden", self.refused))
+        return self.view()
+
+    async def refuse_start(self, reason: str) -> V:
+        """End a run whose start is not proven to come through the API: nothing was registered
+        or written; whoever waits for the registration is refused with ``reason``."""
+        self.refused = reason
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
     def refuse_if_not_allowed(self, step: Any, inp: Any) -> None:

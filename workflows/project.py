@@ -20,9 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.project import ProjectActivities
     from models.case import CaseEvent, Outcome, StepWritten
     from models.project.clocks import apply_clock, clock_due, next_clock
-    from models.project.messages import EligibilityInput, HandOverInput
+    from models.project.messages import HandOverInput
     from models.project.records import ProjectRecord, ProjectRefusalRecord
-    from models.project.state import ProjectInput, ProjectState
+    from models.project.state import EligibilityInput, ProjectInput, ProjectState
     from models.project.steps import (
         STEPS,
         apply_application,
@@ -59,7 +59,11 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     @workflow.init
     def __init__(self, inp: ProjectInput) -> None:
-        if inp.state is not None:  # continued as new: the same project goes on
+        if inp.state is not None and workflow.info().continued_run_id is None:
+            # a "continued" project started from outside: only a project continues itself
+            self.start_case(inp.state, registered=False)
+            self.refused = "projects are started through the API, and continue only by themselves"
+        elif inp.state is not None:  # continued as new: the same project goes on
             self.start_case(inp.state, registered=True)
         else:
             self.start_case(new_project(inp, workflow.info().workflow_id, workflow.now()), registered=False)
@@ -70,8 +74,12 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     @workflow.run
     async def run(self, inp: ProjectInput) -> ProjectView:
+        if self.refused is not None:
+            return await self.refuse_start(self.refused)
         if not self.registered:
-            await self._apply_for()
+            await self._apply_for(inp)
+            if self.refused is not None:
+                return await self.refuse_start(self.refused)
         else:
             self.show()
 
@@ -107,7 +115,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
                 return
             await self.commit(apply_clock(clock, self.state, workflow.now()))
 
-    async def _apply_for(self) -> None:
+    async def _apply_for(self, inp: ProjectInput) -> None:
         """ND-01: the application is checked against the customer registry and the product
         line's threshold; an ineligible one is refused with the reason (and recorded)."""
         app = self.state.application
@@ -118,9 +126,14 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
                 product_line=app.product_line,
                 expected_annual_business=app.expected_annual_business,
                 policy=self.state.policy,
+                start=inp,
+                started_at=workflow.info().workflow_start_time,
             ),
             **WRITE,
         )
+        if found.refusal is not None:  # started around the API: nothing registered, nothing written
+            self.refused = found.refusal
+            return
         async with self.lock:
             await self.commit(apply_application(self.state, found, workflow.now()))
         self.registered = True

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from models.case import DecisionBody, ShortText, StepInput, Strict, Text
+from models.case import CaseInput, DecisionBody, ShortText, StepInput, Strict, Text
 from models.complaint.vocabulary import (
     Category,
     Channel,
@@ -62,7 +62,7 @@ class ComplaintCreate(Strict):
     subject_ref: ShortText | None = None
 
 
-class ComplaintInput(BaseModel):
+class ComplaintInput(CaseInput):
     """Input of ComplaintWorkflow: the complaint, the people around it, and its terms."""
 
     id: str
@@ -71,6 +71,9 @@ class ComplaintInput(BaseModel):
     receiver_chain: list[StaffRef]
     crisis_team: list[StaffRef]
     policy: ComplaintPolicy
+
+    def acting_staff_id(self) -> str:
+        return self.receiver.id
 
 
 # --- human steps: the bodies people send --------------------------------------------------
@@ -173,6 +176,9 @@ class CustomerLookup(BaseModel):
     customer_verified: bool
     customer_id: str | None
     repeat_of: list[str] = Field(default_factory=list)
+    #: why the start is not proven to come through the API (None: it is, or was recorded
+    #: before starts were proven)
+    refusal: str | None = None
 
 
 class LookupInput(BaseModel):
@@ -181,6 +187,9 @@ class LookupInput(BaseModel):
     phone: str | None
     received_at: datetime
     repeat_window: timedelta
+    #: the workflow's input, whose proof the look-up checks, and when the workflow started
+    start: ComplaintInput | None = None
+    started_at: datetime | None = None
 
 
 class ReassignInput(BaseModel):

@@ -9,7 +9,6 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from models.case import DecisionBody, ShortText, StepInput, Strict, Text
-from models.policy import ProjectPolicy
 from models.project.vocabulary import BudgetPhase, Progress
 
 LineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -140,13 +139,9 @@ class Eligibility(BaseModel):
     eligible: bool
     reason: str | None = None
     existing_customer_id: str | None = None
-
-
-class EligibilityInput(BaseModel):
-    client_name: str
-    product_line: str
-    expected_annual_business: Decimal
-    policy: ProjectPolicy
+    #: why the start is not proven to come through the API (None: it is, or was recorded
+    #: before starts were proven)
+    refusal: str | None = None
 
 
 class HandOverInput(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from models.case import CaseInput
 from models.policy import ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.vocabulary import TERMINAL_STAGES, BudgetPhase, Decision, Flag, Progress, Stage
@@ -138,7 +139,7 @@ class ProjectState(BaseModel):
         return self.stage not in TERMINAL_STAGES
 
 
-class ProjectInput(BaseModel):
+class ProjectInput(CaseInput):
     """Input of ClientProjectWorkflow. ``state`` is set when the workflow continues as new."""
 
     id: str
@@ -151,6 +152,9 @@ class ProjectInput(BaseModel):
     #: continue as new once the history holds this many events (or the server suggests it)
     history_limit: int = Field(2000, ge=10)
     state: ProjectState | None = None
+
+    def acting_staff_id(self) -> str:
+        return self.applicant.id
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -239,3 +243,13 @@ def set_flag(s: ProjectState, flag: Flag, on: bool) -> None:
         s.flags.append(flag)
     if not on and flag in s.flags:
         s.flags.remove(flag)
+
+
+class EligibilityInput(BaseModel):
+    client_name: str
+    product_line: str
+    expected_annual_business: Decimal
+    policy: ProjectPolicy
+    #: the workflow's input (its proof is checked here), and when the workflow started
+    start: ProjectInput | None = None
+    started_at: datetime | None = None

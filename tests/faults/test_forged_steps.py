@@ -1,4 +1,4 @@
-"""Steps only the API can send (issue 12, first part): a step sent straight to Temporal (as the
+"""Steps only the API can send (issue 12, first part): a step or a start sent straight to Temporal (as the
 ``temporal`` CLI or the Web UI's "Send an Update" would send it) with a forged actor, or with a
 proof taken from another case or another step, or expired, is refused by the step's validator
 and writes nothing; the same steps through the API work (tests/api, tests/e2e)."""
@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -19,15 +20,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.codec import data_converter
 from infra.proofs import StepKeys
+from models.complaint.messages import ComplaintCreate
 from models.complaint.steps import STEPS as COMPLAINT_STEPS
 from models.complaint.vocabulary import ComplaintStep
+from models.policy import load_complaint_policy, load_project_policy
+from models.project.messages import ProjectCreate
 from models.project.steps import STEPS as PROJECT_STEPS
-from models.project.vocabulary import ProjectStep
+from models.project.steps import new_project as new_project_state
+from models.project.vocabulary import ProjectStep, Stage
 from models.staff import Directory
+from starter.intake import COMPLAINT, PROJECT, CaseKind, intake_input, new_case_id, project_input, start_case
+from storage import tables as t
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
-from workflows.complaint import ComplaintWorkflow
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.project import ClientProjectWorkflow
 
 pytestmark = pytest.mark.faults
@@ -160,3 +167,75 @@ async def test_a_proof_from_another_case_another_step_or_expired_is_refused(
     before = await event_count(engine, first)
     view = await client.get_workflow_handle(first).execute_update(plan, proven, id="u-1")
     assert view.escalation_level == 1 and await event_count(engine, first) == before + 1
+
+
+async def rows_of(engine: AsyncEngine, workflow_id: str) -> int:
+    """Events and projection rows the case has in the database."""
+    async with engine.connect() as conn:
+        events = await conn.scalar(
+            select(func.count()).select_from(t.CaseEvent).where(t.CaseEvent.case_ref == workflow_id)
+        )
+        cases = await conn.scalar(
+            select(func.count()).select_from(t.Complaint).where(t.Complaint.workflow_id == workflow_id)
+        )
+        projects = await conn.scalar(
+            select(func.count()).select_from(t.ClientProject).where(t.ClientProject.workflow_id == workflow_id)
+        )
+    return int(events or 0) + int(cases or 0) + int(projects or 0)
+
+
+async def start_refused(
+    engine: AsyncEngine, client: Client, kind: CaseKind[Any, Any], inp: Any, task_queue: str
+) -> str:
+    """The start is answered with a refusal and leaves nothing in the database."""
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await start_case(client, task_queue, kind, inp)
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "Forbidden", repr(cause)
+    assert await rows_of(engine, kind.workflow_id(inp.id)) == 0
+    return cause.message
+
+
+async def test_a_case_started_around_the_api_registers_nothing(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory, task_queue: str
+) -> None:
+    """A complaint or a project started straight through Temporal (claiming a receiver or an
+    applicant), a proven start whose input was changed afterwards (other terms), and a
+    "continued" project started from outside are refused; nothing is registered or written."""
+    client = await forger(dev_env)
+    gm, sales = directory.get("gm"), directory.get("sales-1")
+    assert gm is not None and sales is not None
+    body = ComplaintCreate.model_validate(
+        {"channel": "phone", "target": {"kind": "service"}, "summary": "Forged complaint"}
+    )
+    forged = intake_input(new_case_id(), body, gm, directory, load_complaint_policy())
+    assert "through the API" in await start_refused(engine, client, COMPLAINT, forged, task_queue)
+
+    proven = intake_input(new_case_id(), body, gm, directory, load_complaint_policy())
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    proof = StepKeys(TEST_STEP_KEY).sign_start(complaint_workflow_id(proven.id), proven, soon)
+    cheaper = proven.model_copy(
+        update={"proof": proof, "policy": proven.policy.model_copy(update={"plan_deadline": timedelta(days=30)})}
+    )
+    assert "does not match" in await start_refused(engine, client, COMPLAINT, cheaper, task_queue)
+
+    app = ProjectCreate.model_validate(
+        {
+            "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
+            "background": "Ball mill operator",
+            "contact_channel": "trade fair",
+            "approach": "plant visit",
+            "product_line": "cast_ball",
+            "expected_annual_business": "3500000",
+            "implementer_ids": ["sales-1"],
+        }
+    )
+    project = project_input(new_case_id(), app, sales, directory, load_project_policy())
+    await start_refused(engine, client, PROJECT, project, task_queue)
+    continued = project.model_copy(
+        update={
+            "id": new_case_id(),
+            "state": new_project_state(project, "x", datetime.now(UTC)).model_copy(update={"stage": Stage.active}),
+        }
+    )
+    assert "continue only by themselves" in await start_refused(engine, client, PROJECT, continued, task_queue)

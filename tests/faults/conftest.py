@@ -49,6 +49,24 @@ def phoned_in_complaint(directory: Any, policy: Any = None) -> Any:
     return intake_input(new_case_id(), body, receiver, directory, policy or load_complaint_policy())
 
 
+def project_application() -> Any:
+    """An eligible application for a new-client project (ND-01), sales-1 implementing it, for
+    a client nobody has applied for yet."""
+    from models.project.messages import ProjectCreate
+
+    return ProjectCreate.model_validate(
+        {
+            "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
+            "background": "Ball mill operator",
+            "contact_channel": "trade fair",
+            "approach": "plant visit",
+            "product_line": "cast_ball",
+            "expected_annual_business": "3500000",
+            "implementer_ids": ["sales-1"],
+        }
+    )
+
+
 try:  # the session's servers encrypt payloads: a worker process needs the same key
     from tests.conftest import TEST_PAYLOAD_KEY
 except ImportError:  # pragma: no cover - no payload encryption

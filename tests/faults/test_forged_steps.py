@@ -6,7 +6,6 @@ and writes nothing; the same steps through the API work (tests/api, tests/e2e)."
 from __future__ import annotations
 
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from models.complaint.messages import ComplaintCreate
 from models.complaint.steps import STEPS as COMPLAINT_STEPS
 from models.complaint.vocabulary import ComplaintStep
 from models.policy import load_complaint_policy, load_project_policy
-from models.project.messages import ProjectCreate
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.steps import new_project as new_project_state
 from models.project.vocabulary import ProjectStep, Stage
@@ -36,6 +34,8 @@ from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.project import ClientProjectWorkflow
+
+from .conftest import project_application
 
 pytestmark = pytest.mark.faults
 
@@ -109,15 +109,7 @@ async def new_complaint(api: httpx.AsyncClient) -> str:
 
 
 async def new_project(api: httpx.AsyncClient) -> str:
-    body = {
-        "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
-        "background": "Ball mill operator",
-        "contact_channel": "trade fair",
-        "approach": "plant visit",
-        "product_line": "cast_ball",
-        "expected_annual_business": "3500000",
-        "implementer_ids": ["sales-1"],
-    }
+    body = project_application().model_dump(mode="json")
     r = await api.post("/client-projects", json=body, headers=headers("sales-1"))
     assert r.status_code == 201, r.text
     return str(r.json()["workflow_id"])
@@ -219,18 +211,7 @@ async def test_a_case_started_around_the_api_registers_nothing(
     )
     assert "does not match" in await start_refused(engine, client, COMPLAINT, cheaper, task_queue)
 
-    app = ProjectCreate.model_validate(
-        {
-            "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
-            "background": "Ball mill operator",
-            "contact_channel": "trade fair",
-            "approach": "plant visit",
-            "product_line": "cast_ball",
-            "expected_annual_business": "3500000",
-            "implementer_ids": ["sales-1"],
-        }
-    )
-    project = project_input(new_case_id(), app, sales, directory, load_project_policy())
+    project = project_input(new_case_id(), project_application(), sales, directory, load_project_policy())
     await start_refused(engine, client, PROJECT, project, task_queue)
     continued = project.model_copy(
         update={

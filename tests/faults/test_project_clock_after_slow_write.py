@@ -10,7 +10,6 @@ outcome, on time, whichever mechanism provides it."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,14 +17,14 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from models.policy import load_project_policy
-from models.project.messages import ProjectCreate, ReviewInput
+from models.project.messages import ReviewInput
 from models.project.steps import STEPS
 from models.project.vocabulary import ProjectStep
 from models.staff import Directory
 from starter.intake import new_case_id, project_input, start_project
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
-from .conftest import WorkerFactory
+from .conftest import WorkerFactory, project_application
 from .test_clock_after_slow_write import WRITE_HELD, event_written
 from .test_worker_killed import WriteLock
 
@@ -50,17 +49,7 @@ async def test_nd03_budget_clock_fires_at_due_time_after_a_slow_approval_write(
     directory = Directory.from_file(staff_file)
     applicant = directory.get("sales-1")
     assert applicant is not None
-    application = ProjectCreate.model_validate(
-        {
-            "client_name": f"Foundry {uuid.uuid4().hex[:8]}",
-            "background": "Ball mill operator",
-            "contact_channel": "trade fair",
-            "approach": "plant visit",
-            "product_line": "cast_ball",
-            "expected_annual_business": "3500000",
-            "implementer_ids": ["sales-1"],
-        }
-    )
+    application = project_application()
     policy = load_project_policy().model_copy(update={"budget_deadline": BUDGET_DEADLINE})
     inp = project_input(new_case_id(), application, applicant, directory, policy)
     worker_process(sqlite_url)

@@ -11,13 +11,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import get_settings
+from config import Settings, get_settings
 from infra.bootstrap import Resources
 from models.complaint.messages import ComplaintCreate
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import Channel, TargetKind
 from starter.intake import intake_input, new_case_id, start_complaint
+from starter.run import payload_key, step_key
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
+
+
+def _settings() -> Settings:
+    """The settings, with the keys `make run` keeps under VAR_DIR when the environment has none:
+    the command line encrypts what it sends as the worker expects, and proves the case it
+    starts (infra/proofs.py: a start without a proof registers nothing)."""
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return settings.model_copy(
+        update={"payload_key": payload_key(settings.var_dir), "step_key": step_key(settings.var_dir)}
+    )
+
 
 app = typer.Typer(add_completion=False, help="Complaints from the command line.")
 console = Console()
@@ -51,7 +64,7 @@ def complaint(
     """Register a complaint (CP-01: the same intake as the API)."""
 
     async def go() -> ComplaintView:
-        async with Resources(get_settings()) as resources:
+        async with Resources(_settings()) as resources:
             staff = resources.directory.get(receiver)
             if staff is None:
                 raise typer.BadParameter(f"unknown staff {receiver}", param_hint="--as")
@@ -75,7 +88,7 @@ def show(complaint_id: str, as_json: Annotated[bool, typer.Option("--json")] = F
     """The case as its workflow holds it now (a Temporal query)."""
 
     async def go() -> ComplaintView:
-        async with Resources(get_settings()) as resources:
+        async with Resources(_settings()) as resources:
             client = await resources.temporal()
             return await client.get_workflow_handle(complaint_workflow_id(complaint_id)).query(
                 ComplaintWorkflow.get_case

@@ -8,6 +8,7 @@ proves that the policy is read from it; everything else keeps the seeds' values.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -34,7 +35,9 @@ class System:
     def __init__(self, var: Path) -> None:
         self.var = var
         self.api_port = _free_port()
-        self.env = os.environ | {
+        # as on a fresh machine: no keys in the environment, `make run` makes them in VAR_DIR
+        inherited = {k: v for k, v in os.environ.items() if k not in ("STEP_KEY", "PAYLOAD_KEY")}
+        self.env = inherited | {
             "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
             "TEMPORAL_UI_PORT": str(_free_port()),
             "API_PORT": str(self.api_port),
@@ -159,3 +162,24 @@ def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: S
         "survey",
         "archived",
     ]
+
+
+def test_cp01_the_command_line_registers_a_complaint_with_the_keys_make_run_keeps(system: System) -> None:
+    """CP-01: the command line's intake (straight through Temporal, no API) registers a case:
+    it uses the payload and step keys `make run` keeps in VAR_DIR, so what it sends is
+    encrypted as the worker expects and its start is proven (an unproven start registers
+    nothing, tests/faults/test_forged_steps.py)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "starter.cli", "complaint", "--as", "cs-1", "--summary", "Typed in at the command line"],
+        cwd=ROOT,
+        env=system.env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    found = re.search(r"\b(\d{8}-[0-9A-Z]{6})\b", out.stdout)
+    assert found is not None, out.stdout
+    r = system.call("GET", f"/complaints/{found.group(1)}", "demo-cs-1")
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"] == "Typed in at the command line"

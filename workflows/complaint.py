@@ -14,8 +14,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.complaint import ComplaintActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.complaint.clocks import apply_clock, next_clock
-    from models.complaint.messages import ComplaintInput, LookupInput, ReassignInput
+    from models.complaint.clocks import apply_clock, next_clock, reassignment_request
+    from models.complaint.messages import ComplaintInput, LookupInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
     from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, new_case
@@ -88,18 +88,8 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                 return
             reassignment = None
             if deadline is Clock.resolution:
-                s = self.state
                 reassignment = await workflow.execute_local_activity_method(
-                    ComplaintActivities.pick_reassignment,
-                    ReassignInput(
-                        department=s.owner.department,
-                        exclude=[
-                            s.owner.id,
-                            *s.former_handler_ids,
-                            *([s.target_staff_id] if s.target_staff_id else []),
-                        ],
-                    ),
-                    **WRITE,
+                    ComplaintActivities.pick_reassignment, reassignment_request(self.state), **WRITE
                 )
             await self.commit(apply_clock(deadline, self.state, workflow.now(), reassignment))
 

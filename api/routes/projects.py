@@ -21,12 +21,12 @@ from api.schemas import EventOut, ExpenseDecisionOut, Problem, ProjectAccepted, 
 from api.step_routes import StepRoutes
 from api.steps import HumanStep, Intake, history_of
 from models.case import DecisionBody
-from models.project.guards import may_view
+from models.project.guards import may_reach
 from models.project.messages import ProjectCreate
 from models.project.steps import STEPS
 from models.project.views import ProjectView
-from models.project.vocabulary import GROUP_ROLES, Flag, ProjectStep, Stage
-from models.staff import Role, Staff
+from models.project.vocabulary import GROUP_ROLES, TERMINAL_STAGES, Flag, ProjectStep, Stage
+from models.staff import Staff
 from starter.intake import PROJECT, new_case_id, project_input
 from storage import tables as t
 from workflows.project import ClientProjectWorkflow, project_workflow_id
@@ -47,12 +47,12 @@ router = APIRouter(prefix="/client-projects", tags=["client projects"])
 
 
 async def _visible_project(
-    db: AsyncSession, project_id: str, staff: Staff, finance_may_act: bool = False
+    db: AsyncSession, project_id: str, staff: Staff, step: ProjectStep | None = None
 ) -> t.ClientProject:
     row = await db.get(t.ClientProject, project_id)
     if row is None:
         raise HTTPException(404, f"project {project_id} not found")
-    if not (may_view(staff.ref, row.implementer_ids) or (finance_may_act and staff.role is Role.finance)):
+    if not may_reach(staff.ref, row.implementer_ids, step):
         raise HTTPException(403, "ND-13: a project is visible to the review group, the leaders and its implementers")
     return row
 
@@ -137,9 +137,8 @@ async def project_history(project_id: str, staff: CurrentStaff, db: SessionDep) 
 
 
 async def _open_project(human: HumanStep, project_id: str, step: ProjectStep) -> t.ClientProject:
-    finance_may_act = step is ProjectStep.expense_decision
-    row = await _visible_project(human.db, project_id, human.staff, finance_may_act=finance_may_act)
-    if row.stage in (Stage.completed.value, Stage.terminated.value, Stage.rejected.value):
+    row = await _visible_project(human.db, project_id, human.staff, step)
+    if Stage(row.stage) in TERMINAL_STAGES:
         raise HTTPException(409, f"the project is {row.stage}")
     return row
 

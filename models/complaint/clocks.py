@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Accountability, Notification, earliest, staff_notes
-from models.complaint.messages import Reassignment
+from models.complaint.messages import ReassignInput, Reassignment
 from models.complaint.state import ComplaintState
 from models.complaint.steps import ComplaintOutcome, escalate_to
 from models.complaint.vocabulary import TOP_LEVEL, Clock, ClosedReason, Status
@@ -16,6 +16,15 @@ from models.complaint.vocabulary import TOP_LEVEL, Clock, ClosedReason, Status
 def next_clock(state: ComplaintState) -> tuple[Clock, datetime] | None:
     """The clock that runs out first, if any runs at all."""
     return earliest({d: state.due(d) for d in Clock})
+
+
+def reassignment_request(state: ComplaintState) -> ReassignInput:
+    """CP-13: who may take over a case whose resolution clock ran out: another staff member of
+    the owner's department, never the owner, a former handler or the one complained about."""
+    exclude = [state.owner.id, *state.former_handler_ids]
+    if state.target_staff_id:
+        exclude.append(state.target_staff_id)
+    return ReassignInput(department=state.owner.department, exclude=exclude)
 
 
 def apply_clock(

@@ -21,6 +21,7 @@ from models.project.vocabulary import (
     REVIEW_CHAIN,
     BudgetPhase,
     Decision,
+    ProjectStep,
     Stage,
 )
 from models.staff import Role, StaffRef
@@ -117,10 +118,18 @@ def visible(inp: Input, s: ProjectState) -> Refusal | None:
     return None
 
 
+def may_reach(actor: StaffRef, implementer_ids: Sequence[str], step: ProjectStep | None = None) -> bool:
+    """ND-13, ND-04: who may reach a project (to read it, or to take ``step`` on it): the review
+    group, the leaders and its implementers; finance, for an expense decision only (it decides
+    a reimbursement without seeing the project)."""
+    finance_on_expense = step is ProjectStep.expense_decision and actor.role is Role.finance
+    return finance_on_expense or may_view(actor, implementer_ids)
+
+
 def visible_or_finance(inp: Input, s: ProjectState) -> Refusal | None:
     """ND-13, ND-04: as ``visible``, but finance may act on an expense without seeing the
-    project."""
-    if inp.actor.role is Role.finance:
+    project (the step's row in the table uses this guard)."""
+    if may_reach(inp.actor, s.implementer_ids, ProjectStep.expense_decision):
         return None
     return visible(inp, s)
 

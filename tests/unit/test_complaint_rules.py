@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.complaint.clocks import apply_clock, next_clock
+from models.complaint.clocks import apply_clock, next_clock, reassignment_request
 from models.complaint.guards import (
     approval_level_for,
     approvers_for,
@@ -1366,3 +1366,12 @@ def test_cp19_describe_waiting_carries_no_personal_data(directory, policy):
         assert COMPLAINANT_PHONE not in text
         assert digits not in "".join(ch for ch in text if ch.isdigit())
     assert "cs-1" in texts[0]  # it does say who the case waits for
+
+
+def test_cp13_reassignment_goes_to_another_of_the_department_never_back_or_to_the_target(directory, policy):
+    """CP-13: the take-over is looked for in the owner's department, excluding the owner, every
+    former handler and the staff member complained about (ops-3)."""
+    s = in_hand(directory, policy).model_copy(update={"former_handler_ids": ["ops-9"]})
+    req = reassignment_request(s)
+    assert req.department == s.owner.department
+    assert set(req.exclude) == {s.owner.id, "ops-9", "ops-3"}

@@ -11,7 +11,14 @@ import pytest
 
 from models.policy import PolicySettings, ProjectPolicy, load_project_policy
 from models.project.clocks import apply_clock, next_clock, shift_clocks
-from models.project.guards import budget_within_cap, eligibility, expense_within_tolerance, may_view, same_client
+from models.project.guards import (
+    budget_within_cap,
+    eligibility,
+    expense_within_tolerance,
+    may_reach,
+    may_view,
+    same_client,
+)
 from models.project.messages import ContinueBody, ProjectCreate, ProjectStepInput
 from models.project.state import ProjectInput, ProjectState, consecutive_supply_months, standard_reached
 from models.project.steps import STEPS, apply_step, check_step, new_project
@@ -415,3 +422,19 @@ def test_nd07_continue_body_reads_continue_on_the_wire():
     """ND-07/ND-08: the decision body's field is ``continue`` in JSON."""
     b = ContinueBody.model_validate({"continue": True})
     assert b.continue_ is True and b.model_dump(by_alias=True)["continue"] is True
+
+
+@pytest.mark.parametrize(
+    ("who", "step", "reaches"),
+    [
+        ("finance-1", ProjectStep.expense_decision, True),
+        ("finance-1", ProjectStep.follow_up, False),
+        ("finance-1", None, False),
+        ("sales-1", None, True),
+        ("sales-2", ProjectStep.expense_decision, False),
+    ],
+)
+def test_nd13_nd04_finance_reaches_a_project_only_to_decide_an_expense(directory, who, step, reaches):
+    """ND-13 / ND-04: finance decides reimbursements without seeing the project: it reaches a
+    project for an expense decision and for nothing else."""
+    assert may_reach(directory.get(who).ref, ["sales-1"], step) is reaches

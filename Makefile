@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Chromium for the headless browser test of the Temporal Web UI (tests/e2e/test_temporal_ui.py):
+# Debian's package, installed as root when it is missing (Playwright drives it; no download).
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): $(STAMP)
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || { echo "install Debian's chromium (as root: apt-get install chromium)"; exit 1; }
+	touch $(CHROMIUM_STAMP)
+
+install: $(STAMP) $(CHROMIUM_STAMP)
 
 run: $(STAMP)  ## Temporal dev server (var/temporal.db), migrations, worker and API
 	$(BIN)/python -m starter.run
@@ -28,7 +35,7 @@ lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops he
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## the lint gate, then the whole suite: unit, activities, workflows (time skipping), api, e2e
+test: lint $(CHROMIUM_STAMP)  ## the lint gate, then the whole suite: unit, activities, workflows (time skipping), api, e2e
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
@@ -40,7 +47,7 @@ test-workflows: $(STAMP)
 test-api: $(STAMP)
 	$(BIN)/python -m pytest tests/api
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
 $(VENV)/.bench: $(STAMP)

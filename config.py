@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = 100
     log_level: str = "INFO"
     log_json: bool = False
-    #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the first key encrypts, every key decrypts
-    #: (rotation). Empty: payloads are stored in plaintext (tests and tools that opt out).
+    #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the key that seals each confidential field of a
+    #: Temporal payload (infra/codec.py), held by the API and the workers only; the first key
+    #: seals, every key opens (rotation). Empty: this process cannot send a case to Temporal.
     payload_key: str = ""
     #: "k1:<base64 of 32 bytes>[,k0:<base64>]": the key that proves a person's step came
     #: through the API (infra/proofs.py), held by the API and the workers only; the first key
@@ -44,17 +45,11 @@ class Settings(BaseSettings):
     #: How long a step's proof stays valid (between the API sending it and the worker's
     #: validator checking it: seconds are enough; a retry is proven anew).
     step_proof_seconds: int = 300
-    #: Origins allowed to call POST /codec/* from a browser (the Temporal Web UI).
-    codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
     #: Largest request body the API accepts (bytes); larger ones get 413.
     max_body_bytes: int = 64 * 1024
-    #: The same for /codec/* (the Web UI sends whole histories' payloads to decode).
-    max_codec_body_bytes: int = 8 * 1024 * 1024
     #: How long POST /complaints and /client-projects wait for the worker to register the case
     #: before answering 202 (started durably, registration still running).
     intake_wait_seconds: float = 15.0
-    #: How long a Web UI sign-in (POST /codec/session) lasts.
-    codec_session_seconds: int = 8 * 3600
     #: The worker and the API freeze what start-up made out of the garbage collector's sight
     #: (shorter full-collection pauses: tail latency, BENCHMARKS.md).
     gc_freeze: bool = True

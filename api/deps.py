@@ -8,17 +8,14 @@ lifespan (api/main.py) and kept on ``app.state.resources``.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Cookie, Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
-from temporalio.converter import PayloadCodec
 
 from api.idempotency import KEY_HEADER, Idempotent
-from api.security import codec_reader, key_of, session_secret, session_staff_id
 from api.steps import HumanStep, Intake
 from config import Settings
 from infra.bootstrap import Resources
-from infra.codec import payload_codec
 from models.staff import Staff
 
 
@@ -103,52 +100,3 @@ def human_step(
 
 
 HumanStepDep = Annotated[HumanStep, Depends(human_step)]
-
-
-# --- the codec (/codec/*, the Temporal Web UI) ---------------------------------------------
-
-
-def codec_session_secret(request: Request, res: ResourcesDep) -> bytes:
-    """The key that signs the codec's session cookies, made once per app (api/security.py)."""
-    secret = getattr(request.app.state, "codec_session_secret", None)
-    if secret is None:
-        secret = request.app.state.codec_session_secret = session_secret(res.settings)
-    return secret
-
-
-CodecSecretDep = Annotated[bytes, Depends(codec_session_secret)]
-
-
-def codec_staff(
-    res: ResourcesDep,
-    secret: CodecSecretDep,
-    x_api_key: Annotated[str | None, Header(description="the caller's API key")] = None,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-    codec_session: Annotated[str | None, Cookie(description="the session of GET /codec/login")] = None,
-) -> Staff:
-    """A caller who may read payloads: by API key, or by the session cookie of /codec/login."""
-    key = key_of(x_api_key, authorization)
-    if key is not None or codec_session is None:
-        return codec_reader(res.directory.authenticate(key), "missing or unknown API key")
-    sid = session_staff_id(secret, codec_session)
-    return codec_reader(res.directory.get(sid) if sid else None, "session expired or not valid: sign in again")
-
-
-CodecStaff = Annotated[Staff, Depends(codec_staff)]
-
-
-def codec_of(request: Request, res: ResourcesDep) -> PayloadCodec | None:
-    """The payload codec of /codec/*: PAYLOAD_KEY's, else that of the API's own client (a
-    client given to create_app may carry the key); None: payloads pass unchanged."""
-    cached: PayloadCodec | None | bool = getattr(request.app.state, "payload_codec", False)
-    if cached is False:
-        cached = payload_codec(res.settings)
-        if cached is None and res.client is not None:
-            cached = res.client.data_converter.payload_codec
-        if cached is not None or res.client is not None:
-            request.app.state.payload_codec = cached
-    assert cached is None or isinstance(cached, PayloadCodec)
-    return cached
-
-
-PayloadCodecDep = Annotated[PayloadCodec | None, Depends(codec_of)]

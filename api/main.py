@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.errors import add_exception_handlers
-from api.middleware import BodyLimit, CodecCORS
-from api.routes import codec, complaints, health, inbox, projects
+from api.middleware import BodyLimit
+from api.routes import complaints, health, inbox, projects
 from config import Settings, get_settings
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
@@ -54,13 +54,7 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(health.router)
     app.include_router(projects.router)
-    app.include_router(codec.router)
-    app.add_middleware(CodecCORS, origins=settings.codec_cors_origins)
-    app.add_middleware(
-        BodyLimit,
-        limit=settings.max_body_bytes,
-        codec_limit=max(settings.max_body_bytes, settings.max_codec_body_bytes),
-    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     add_exception_handlers(app)
     return app
 

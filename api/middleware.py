@@ -1,13 +1,8 @@
-"""The API's ASGI middlewares: the request body limit (413) and CORS for the codec paths
-(the Temporal Web UI calls /codec/* from the browser)."""
+"""The API's ASGI middleware: the request body limit (413)."""
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-
-from starlette.middleware.cors import CORSMiddleware
-
-from api.security import CODEC_PREFIX
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -16,34 +11,13 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class CodecCORS:
-    """CORS for the codec paths only (the Web UI's origin calls them from the browser)."""
-
-    def __init__(self, app: ASGIApp, origins: Sequence[str]):
-        self.app = app
-        self.cors = CORSMiddleware(
-            app,
-            allow_origins=list(origins),
-            allow_methods=["POST", "OPTIONS"],
-            allow_headers=["content-type", "x-namespace", "authorization", "x-api-key"],
-            allow_credentials=True,
-            max_age=600,
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(CODEC_PREFIX + "/"):
-            await self.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-
 class BodyLimit:
-    """413 for a request body above ``limit`` bytes (``codec_limit`` on /codec/), whether
+    """413 for a request body above ``limit`` bytes, whether
     announced by Content-Length or streamed: the body is read up to the limit before the app
     sees it."""
 
-    def __init__(self, app: ASGIApp, limit: int, codec_limit: int):
-        self.app, self.limit, self.codec_limit = app, limit, codec_limit
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
 
     async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps({"detail": f"request body too large: the limit is {limit} bytes"}).encode()
@@ -60,7 +34,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.codec_limit if scope["path"].startswith(CODEC_PREFIX + "/") else self.limit
+        limit = self.limit
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:

@@ -13,7 +13,7 @@ from infra.temporal import connect
 
 async def main() -> None:
     settings = get_settings()
-    # the bare reference: no payload encryption, whatever PAYLOAD_KEY says
+    # the bare reference: the plain pydantic converter, whatever PAYLOAD_KEY says
     client = await connect(settings, key="")
     await Worker(
         client,

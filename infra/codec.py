@@ -1,43 +1,75 @@
-"""Payload encryption: workflow inputs, results and update payloads are AES-256-GCM
-ciphertext on the Temporal server (``PAYLOAD_KEY``), and ``data_converter`` is the one data
-converter of every Client, worker, WorkflowEnvironment and Replayer."""
+"""The data converter of every Client, worker, WorkflowEnvironment and Replayer (issue 12).
+
+Temporal payloads are plain JSON: ids, enums, amounts, dates and clocks read as they are in
+the Web UI, with no codec server and no sign-in. Each confidential field (models.confidential)
+is sealed inside them, one by one, with ``PAYLOAD_KEY`` (AES-256-GCM):
+
+- ``PayloadConverter`` serializes with the ``TEMPORAL`` context, in which a confidential field
+  becomes ``{"$confidential": "..."}`` (deterministic: this runs inside the workflow sandbox);
+- ``SealingCodec`` (outside the sandbox) turns each such object into
+  ``{"$sealed": "<key id>.<base64url of nonce + ciphertext>"}`` before the payload leaves the
+  process, and back when a payload comes in. Payloads of the earlier design, sealed whole
+  (``binary/encrypted``), are still opened, so every recorded history replays.
+
+The Temporal server, the Web UI and anything else without the key hold ciphertext where a
+confidential field was, and everything else in plain. The first key seals; every key opens (by
+the id written in each sealed field), so keys rotate.
+"""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import TypeAdapter
+from pydantic_core import to_json
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, pydantic_data_converter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+    PayloadCodec,
+)
 
 from config import Settings, get_settings
+from models.confidential import MARK, SEALED, TEMPORAL
 
+#: The encoding of a payload sealed whole (the earlier design): opened, never written.
 ENCODING_ENCRYPTED = b"binary/encrypted"
+_JSON = b"json/plain"
 _META_ENCODING = "encoding"
 _META_KEY_ID = "encryption-key-id"
 _NONCE_BYTES = 12
+_MARK_BYTES = json.dumps(MARK).encode()
+_SEALED_BYTES = json.dumps(SEALED).encode()
 
 
 def parse_payload_keys(spec: str) -> list[tuple[str, bytes]]:
-    """``"k1:<base64 32 bytes>,k0:<base64>"`` → [(key id, key)], the encrypting key first."""
+    """``"k1:<base64 32 bytes>,k0:<base64>"`` → [(key id, key)], the sealing key first."""
     keys: list[tuple[str, bytes]] = []
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
         key_id, sep, b64 = part.partition(":")
-        if not sep or not key_id.strip():
+        key_id = key_id.strip()
+        if not sep or not key_id:
             raise ValueError("PAYLOAD_KEY: each key is <id>:<base64 of 32 bytes>")
+        if "." in key_id:
+            raise ValueError(f"PAYLOAD_KEY: key id {key_id} may not contain '.'")
         try:
             key = base64.b64decode(b64.strip(), validate=True)
         except ValueError:
-            raise ValueError(f"PAYLOAD_KEY: key {key_id.strip()} is not valid base64") from None
+            raise ValueError(f"PAYLOAD_KEY: key {key_id} is not valid base64") from None
         if len(key) != 32:
-            raise ValueError(f"PAYLOAD_KEY: key {key_id.strip()} must be 32 bytes (AES-256), got {len(key)}")
-        keys.append((key_id.strip(), key))
+            raise ValueError(f"PAYLOAD_KEY: key {key_id} must be 32 bytes (AES-256), got {len(key)}")
+        keys.append((key_id, key))
     if not keys:
         raise ValueError("PAYLOAD_KEY holds no key")
     if len({k for k, _ in keys}) != len(keys):
@@ -50,38 +82,57 @@ def new_payload_key(key_id: str = "k1") -> str:
     return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
 
 
-class EncryptionCodec(PayloadCodec):
-    """AES-256-GCM over each whole payload. The first key encrypts; any known key decrypts,
-    chosen by the key id kept in the (plaintext) metadata, so keys can rotate. Payloads not
-    marked ``binary/encrypted`` pass through unchanged: histories recorded before encryption
-    still replay and old cases still read."""
+def _walk(node: Any, key: str, change: Callable[[Any], Any]) -> Any:
+    """``node`` with every one-entry object ``{key: value}`` replaced by ``change(value)``."""
+    if isinstance(node, dict):
+        if len(node) == 1 and key in node:
+            return change(node[key])
+        return {k: _walk(v, key, change) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_walk(v, key, change) for v in node]
+    return node
 
-    def __init__(self, keys: Sequence[tuple[str, bytes]]):
-        if not keys:
-            raise ValueError("EncryptionCodec needs at least one key")
-        self._key_id, _ = keys[0]
+
+class SealingCodec(PayloadCodec):
+    """Seals each confidential field of a JSON payload (AES-256-GCM, a fresh nonce each, the key
+    id as associated data) and opens it again; everything else passes unchanged. Without a
+    key it refuses to let a confidential field out, and to open a sealed one."""
+
+    def __init__(self, keys: Sequence[tuple[str, bytes]] = ()):
+        self._key_id = keys[0][0] if keys else None
         self._ciphers = {kid: AESGCM(key) for kid, key in keys}
 
     @classmethod
-    def from_spec(cls, spec: str) -> EncryptionCodec:
-        return cls(parse_payload_keys(spec))
+    def from_spec(cls, spec: str) -> SealingCodec:
+        return cls(parse_payload_keys(spec) if spec.strip() else [])
 
     @property
-    def key_id(self) -> str:
+    def key_id(self) -> str | None:
         return self._key_id
 
-    def encrypt(self, payload: Payload) -> Payload:
-        nonce = os.urandom(_NONCE_BYTES)
-        key_id = self._key_id
-        sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
-        return Payload(
-            metadata={_META_ENCODING: ENCODING_ENCRYPTED, _META_KEY_ID: key_id.encode()},
-            data=nonce + sealed,
-        )
+    # --- one field ------------------------------------------------------------------------
 
-    def decrypt(self, payload: Payload) -> Payload:
-        if payload.metadata.get(_META_ENCODING) != ENCODING_ENCRYPTED:
-            return payload  # written before encryption (or by a client without it)
+    def seal(self, text: Any) -> dict[str, str]:
+        if self._key_id is None:
+            raise ValueError("PAYLOAD_KEY is not set: a confidential field cannot be sent to Temporal")
+        if not isinstance(text, str):
+            raise ValueError("a confidential field must be a string")
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[self._key_id].encrypt(nonce, text.encode(), self._key_id.encode())
+        return {SEALED: f"{self._key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"}
+
+    def open(self, sealed: Any) -> dict[str, str]:
+        key_id, _, b64 = str(sealed).partition(".")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise ValueError(f"a field sealed with key id {key_id!r}, which PAYLOAD_KEY does not hold")
+        data = base64.urlsafe_b64decode(b64)
+        return {MARK: cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], key_id.encode()).decode()}
+
+    # --- whole payloads ---------------------------------------------------------------------
+
+    def _open_whole(self, payload: Payload) -> Payload:
+        """A payload of the earlier design, encrypted whole."""
         key_id = payload.metadata.get(_META_KEY_ID, b"").decode()
         cipher = self._ciphers.get(key_id)
         if cipher is None:
@@ -91,19 +142,69 @@ class EncryptionCodec(PayloadCodec):
         out.ParseFromString(cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], key_id.encode()))
         return out
 
+    @staticmethod
+    def _rewrite(payload: Payload, key: str, change: Callable[[Any], Any]) -> Payload:
+        doc = _walk(json.loads(payload.data), key, change)
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        return Payload(metadata=dict(payload.metadata), data=data)
+
+    def encode_one(self, payload: Payload) -> Payload:
+        if payload.metadata.get(_META_ENCODING) == _JSON and _MARK_BYTES in payload.data:
+            return self._rewrite(payload, MARK, self.seal)
+        return payload
+
+    def decode_one(self, payload: Payload) -> Payload:
+        encoding = payload.metadata.get(_META_ENCODING)
+        if encoding == ENCODING_ENCRYPTED:
+            return self._open_whole(payload)
+        if encoding == _JSON and _SEALED_BYTES in payload.data:
+            return self._rewrite(payload, SEALED, self.open)
+        return payload
+
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.encrypt(p) for p in payloads]
+        return [self.encode_one(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.decrypt(p) for p in payloads]
+        return [self.decode_one(p) for p in payloads]
 
 
-def payload_codec(settings: Settings | None = None, key: str | None = None) -> EncryptionCodec | None:
+class _TemporalJSON(PydanticJSONPlainPayloadConverter):
+    """Pydantic JSON in the ``TEMPORAL`` context: confidential fields marked on the way out,
+    their marks taken off on the way in."""
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return Payload(metadata={_META_ENCODING: _JSON}, data=to_json(value, context=TEMPORAL))
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        hint: Any = type_hint if type_hint is not None else Any
+        try:
+            adapter = self._type_adapter(hint)
+        except TypeError:  # an unhashable hint: not cached
+            adapter = TypeAdapter(hint)
+        return adapter.validate_json(payload.data, context=TEMPORAL)
+
+
+class PayloadConverter(CompositePayloadConverter):
+    """The default converters, with pydantic JSON in the ``TEMPORAL`` context for JSON."""
+
+    def __init__(self) -> None:
+        json_converter = _TemporalJSON()
+        super().__init__(
+            *(
+                json_converter if isinstance(c, JSONPlainPayloadConverter) else c
+                for c in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
+def payload_codec(settings: Settings | None = None, key: str | None = None) -> SealingCodec:
     spec = key if key is not None else (settings or get_settings()).payload_key
-    return EncryptionCodec.from_spec(spec) if spec.strip() else None
+    return SealingCodec.from_spec(spec)
 
 
 def data_converter(settings: Settings | None = None, key: str | None = None) -> DataConverter:
-    """THE data converter of every Client, worker, WorkflowEnvironment and Replayer: pydantic
-    payloads, encrypted with ``PAYLOAD_KEY`` when one is set (``key`` overrides it)."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=payload_codec(settings, key))
+    """THE data converter: pydantic payloads whose confidential fields are sealed with
+    ``PAYLOAD_KEY`` (``key`` overrides it; without any, a confidential field cannot leave)."""
+    return dataclasses.replace(
+        pydantic_data_converter, payload_converter_class=PayloadConverter, payload_codec=payload_codec(settings, key)
+    )

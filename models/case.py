@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, Protocol, Self, TypeVar
+from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from models.confidential import Confidential, Text
 from models.staff import StaffRef
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
@@ -80,12 +78,13 @@ class StepInput(BaseModel, Generic[B]):
 
 
 class Notification(BaseModel):
-    """A message to a staff member's inbox, or to the complainant (recipient_id None)."""
+    """A message to a staff member's inbox, or to the complainant (recipient_id None). Its
+    text may quote people: confidential."""
 
     recipient_kind: str  # "staff" | "complainant"
     recipient_id: str | None
     kind: str
-    message: str
+    message: Confidential
     channel: str | None = None
 
 
@@ -98,13 +97,20 @@ class Accountability(BaseModel):
 
 
 class CaseEvent(BaseModel):
-    """One line of a case's history: what happened, who did it, when."""
+    """One line of a case's history: what happened, who did it, when. ``data`` is plain (ids,
+    enums, amounts, dates); what people wrote goes in ``texts``, confidential (the database
+    keeps both in the event's data)."""
 
     seq: int
     kind: str
     actor_id: str | None
     at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
+    texts: dict[str, Confidential | None] = Field(default_factory=dict)
+
+    def stored_data(self) -> dict[str, Any]:
+        """What the database keeps of the event: its data and its texts."""
+        return self.data | self.texts
 
 
 class StepWritten(BaseModel):
@@ -138,6 +144,8 @@ class Outcome(Generic[S]):
     data: dict[str, Any] = field(default_factory=dict)
     notifications: list[Notification] = field(default_factory=list)
     accountability: list[Accountability] = field(default_factory=list)
+    #: what people wrote, recorded with the event (confidential: CaseEvent.texts)
+    texts: dict[str, str | None] = field(default_factory=dict)
 
 
 def staff_notes(people: Iterable[StaffRef | str | None], kind: str, message: str) -> list[Notification]:
@@ -160,10 +168,12 @@ St = TypeVar("St")
 
 @dataclass(frozen=True)
 class Change:
-    """What a step's transition says beyond the state it changed in place."""
+    """What a step's transition says beyond the state it changed in place: plain ``data``, the
+    notifications, and ``texts``, what people wrote that the event keeps (confidential)."""
 
     data: dict[str, Any] = field(default_factory=dict)
     notifications: list[Notification] = field(default_factory=list)
+    texts: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -218,7 +228,9 @@ def take_step(
     s = state.model_copy(deep=True)
     change = rule.transition(inp, s, now)
     s.seq += 1
-    return outcome(s, kind, inp.actor.id, change.data, change.notifications)
+    out = outcome(s, kind, inp.actor.id, change.data, change.notifications)
+    out.texts = dict(change.texts)
+    return out
 
 
 def earliest(dues: Mapping[Any, datetime | None]) -> tuple[Any, datetime] | None:

@@ -15,7 +15,6 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from infra.logs import mask_phones
 from infra.temporal import TemporalUnavailable
 from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
@@ -47,9 +46,8 @@ def new_case_id(now: datetime | None = None) -> str:
 
 
 def complaint_static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:
-    """What the Temporal UI shows for the workflow: no name, no phone."""
-    subject = f" · {mask_phones(complaint.subject_ref)}" if complaint.subject_ref else ""
-    return f"Complaint {complaint_id} · {complaint.channel.value} · about a {complaint.target.kind.value}{subject}"
+    """What the Temporal UI shows for the workflow: ids and kinds, no text anyone wrote."""
+    return f"Complaint {complaint_id} · {complaint.channel.value} · about a {complaint.target.kind.value}"
 
 
 def intake_input(
@@ -73,8 +71,8 @@ def intake_input(
 
 
 def project_static_summary(inp: ProjectInput) -> str:
-    """What the Temporal UI shows for a project's workflow."""
-    return f"New client {inp.application.client_name} · {inp.application.product_line} · project {inp.id}"
+    """What the Temporal UI shows for a project's workflow: no client name (confidential)."""
+    return f"New-client project {inp.id} · {inp.application.product_line}"
 
 
 def project_input(

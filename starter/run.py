@@ -9,7 +9,6 @@ is, and stops all of it cleanly on Ctrl-C. Running it again resumes every open c
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -49,7 +48,7 @@ def wait_for_temporal(settings: Settings, timeout: float = 60) -> None:
 
 def payload_key(var: Path) -> str:
     """PAYLOAD_KEY, or the key of VAR_DIR/payload.key, generated once (owner-only) when neither
-    exists: payloads on the Temporal server are always encrypted under `make run`."""
+    exists: every confidential field is sealed on the Temporal server under `make run`."""
     return _key("PAYLOAD_KEY", var / "payload.key")
 
 
@@ -94,9 +93,13 @@ def dev_server_storage_args() -> list[str]:
     return [arg for pragma in DEV_SERVER_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
 
 
-def start_dev_server(
-    address: str, ui_port: int, db_file: Path, log_file: Path, codec_endpoint: str | None = None
-) -> subprocess.Popen[bytes]:
+#: What the dev server lets us take from the Web UI's write power (README, "Deploying"): no
+#: batch operations (terminate, cancel, signal or reset many cases at once). The UI has no
+#: codec: it reads cases with no sign-in, and every confidential field is sealed for it.
+DEV_SERVER_UI_LIMITS = ("--dynamic-config-value", "frontend.enableBatcher=false")
+
+
+def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) -> subprocess.Popen[bytes]:
     host, _, port = address.rpartition(":")
     cmd = [
         binary("temporal"),
@@ -114,10 +117,8 @@ def start_dev_server(
         "warn",
         *dev_server_args(),
         *dev_server_storage_args(),
+        *DEV_SERVER_UI_LIMITS,
     ]
-    codec = codec_endpoint or os.environ.get("UI_CODEC_ENDPOINT")
-    if codec:
-        cmd += ["--ui-codec-endpoint", codec]
     return subprocess.Popen(cmd, stdout=log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -146,10 +147,6 @@ def main() -> None:
     key = payload_key(var)
     api_host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
     base = f"http://{api_host}:{settings.api_port}"
-    # The UI runs on localhost: the codec under the same host name is the same site, so the
-    # browser sends its codec session cookie (GET /codec/login) with the UI's decode calls.
-    codec_host = "localhost" if api_host in ("127.0.0.1", "localhost") else api_host
-    codec = f"http://{codec_host}:{settings.api_port}/codec"
     if asyncio.run(_answers(settings)):
         print(f"Temporal already answers at {settings.temporal_address}: using it", flush=True)
     else:
@@ -157,7 +154,7 @@ def main() -> None:
         children.append(
             (
                 "temporal",
-                start_dev_server(settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log", codec),
+                start_dev_server(settings.temporal_address, ui_port, var / "temporal.db", var / "temporal.log"),
             )
         )
         wait_for_temporal(settings)
@@ -170,8 +167,6 @@ def main() -> None:
 
     py = sys.executable
     env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
-    if "CODEC_CORS_ORIGINS" not in os.environ:  # the UI on its port may call the codec
-        env["CODEC_CORS_ORIGINS"] = json.dumps([f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"])
     children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
     # each child is a process of its own and opens its own infra.bootstrap.Resources
     children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
@@ -183,8 +178,7 @@ def main() -> None:
                 "",
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
-                f"  UI decoding  sign in at {codec}/login, then tick 'Include cross-origin credentials'",
-                "               in the UI's Codec Server settings (payloads are encrypted on the server)",
+                "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
                 f"  staff file   {settings.staff_file}",
                 "",
                 "  demo staff (X-API-Key):",

@@ -37,7 +37,9 @@ log = structlog.get_logger()
 
 
 def _sync_engine(url: str) -> Engine:
-    engine = create_engine(sync_url(url), pool_pre_ping=True)
+    # hide_parameters: a failed write's message (an activity failure, stored in Temporal's
+    # history in plain) never quotes the values it wrote
+    engine = create_engine(sync_url(url), pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -156,7 +158,7 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
                 "kind": event_.kind,
                 "actor_id": event_.actor_id,
                 "at": event_.at,
-                "data": event_.data,
+                "data": event_.stored_data(),
             },
         ),
     ).rowcount

@@ -61,7 +61,7 @@ async def served_app(
             yield client, app
 
 
-#: Every test server, client and worker of the session encrypts its payloads with this key
+#: Every test server, client and worker of the session seals confidential fields with this key
 #: (the same converter as production: infra.codec.data_converter).
 TEST_PAYLOAD_KEY = new_payload_key("test-k1")
 #: ... and proves the steps it sends with this one (infra/proofs.py): workers in this process

@@ -244,6 +244,7 @@ class CaseWorkflow(Generic[S, V]):
             actor_id=out.actor_id,
             at=workflow.now(),
             data=out.data,
+            texts=out.texts,
         )
         activity, rec = self.record(out, event)
         written = await workflow.execute_local_activity(activity, rec, **WRITE)

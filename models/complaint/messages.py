@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from models.case import CaseInput, DecisionBody, ShortText, StepInput, Strict, Text
+from models.case import CaseInput, DecisionBody, StepInput, Strict
 from models.complaint.vocabulary import (
     Category,
     Channel,
@@ -22,10 +22,11 @@ from models.complaint.vocabulary import (
     TargetKind,
     Validity,
 )
+from models.confidential import CONFIDENTIAL, Confidential, ShortId, ShortText, Text
 from models.policy import ComplaintPolicy
 from models.staff import StaffRef
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{5,32}$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{5,32}$"), CONFIDENTIAL]
 
 # --- intake -------------------------------------------------------------------------------
 
@@ -35,12 +36,12 @@ class Complainant(Strict):
 
     name: ShortText | None = None
     phone: Phone | None = None
-    customer_id: ShortText | None = None
+    customer_id: ShortId | None = None
 
 
 class Target(Strict):
     kind: TargetKind
-    staff_id: ShortText | None = None
+    staff_id: ShortId | None = None
     name: ShortText | None = None
 
     @model_validator(mode="after")
@@ -80,8 +81,8 @@ class ComplaintInput(CaseInput):
 
 
 class AssignBody(Strict):
-    handler_id: ShortText
-    investigator_id: ShortText | None = None
+    handler_id: ShortId
+    investigator_id: ShortId | None = None
 
 
 class ClassifyBody(Strict):
@@ -184,7 +185,7 @@ class CustomerLookup(BaseModel):
 class LookupInput(BaseModel):
     complaint_id: str
     customer_id: str | None
-    phone: str | None
+    phone: Confidential | None
     received_at: datetime
     repeat_window: timedelta
     #: the workflow's input, whose proof the look-up checks, and when the workflow started

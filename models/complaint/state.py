@@ -24,18 +24,19 @@ from models.complaint.vocabulary import (
     Subtype,
     Validity,
 )
+from models.confidential import Confidential
 from models.policy import ComplaintPolicy
 from models.staff import StaffRef
 
 
 class Compensation(BaseModel):
     amount: Decimal
-    reason: str
+    reason: Confidential
     required_level: ApprovalLevel
     status: CompensationStatus = CompensationStatus.pending
     requested_by: str
     decided_by: str | None = None
-    note: str | None = None
+    note: Confidential | None = None
 
 
 class ComplaintState(BaseModel):
@@ -74,17 +75,17 @@ class ComplaintState(BaseModel):
     escalated_to: list[str] = Field(default_factory=list)
 
     clock_started_at: datetime
-    plan: str | None = None
+    plan: Confidential | None = None
     plan_recorded_at: datetime | None = None
     plan_overdue: bool = False
     resolution_overdue: bool = False
-    findings: str | None = None
-    loopholes: str | None = None
+    findings: Confidential | None = None
+    loopholes: Confidential | None = None
     compensation: Compensation | None = None
     major_since: datetime | None = None
-    major_report: str | None = None
+    major_report: Confidential | None = None
     major_report_overdue: bool = False
-    result: str | None = None
+    result: Confidential | None = None
     reply_channel: ReplyChannel | None = None
     resolved_at: datetime | None = None
     reply_sent_at: datetime | None = None

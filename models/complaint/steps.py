@@ -239,7 +239,8 @@ def escalate(inp: EscalateInput, s: ComplaintState, now: datetime) -> Change:
     """CP-09: one level up the ladder; the complainant is told to wait for the answer."""
     target, notes = escalate_to(s, s.escalation_level + 1, inp.body.reason)
     notes.append(complainant_note("escalated", f"Complaint {s.id} has been passed up; please wait for our answer"))
-    return Change({"level": s.escalation_level, "to": target.id if target else None, "reason": inp.body.reason}, notes)
+    data = {"level": s.escalation_level, "to": target.id if target else None}
+    return Change(data, notes, {"reason": inp.body.reason})
 
 
 def compensation(inp: CompensationInput, s: ComplaintState, now: datetime) -> Change:
@@ -265,7 +266,7 @@ def compensation_decision(inp: CompensationDecisionInput, s: ComplaintState, now
     notes = staff_notes(
         [s.handler], "compensation_decided", f"Complaint {s.id}: compensation {s.compensation.status.value}"
     )
-    return Change({"approved": body.approved, "note": body.note}, notes)
+    return Change({"approved": body.approved}, notes, {"note": body.note})
 
 
 def major_report(inp: MajorReportInput, s: ComplaintState, now: datetime) -> Change:
@@ -294,7 +295,7 @@ def survey(inp: SurveyInput, s: ComplaintState, now: datetime) -> Change:
     """CP-16: satisfied closes the case; dissatisfied reopens it with its clocks restarted."""
     body = inp.body
     s.satisfied, s.score = body.satisfied, body.score
-    data: dict[str, Any] = body.model_dump(mode="json")
+    data: dict[str, Any] = body.model_dump(mode="json", exclude={"comment"})
     notes: list[Notification] = []
     if body.satisfied:
         s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.satisfied, now
@@ -307,7 +308,7 @@ def survey(inp: SurveyInput, s: ComplaintState, now: datetime) -> Change:
         s.result = s.resolved_at = s.reply_sent_at = s.reply_channel = None
         notes += staff_notes([s.handler], "reopened", f"Complaint {s.id} reopened: complainant dissatisfied")
         data["reopen_count"] = s.reopen_count
-    return Change(data, notes)
+    return Change(data, notes, {"comment": body.comment})
 
 
 # --- the table ----------------------------------------------------------------------------

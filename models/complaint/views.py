@@ -24,6 +24,7 @@ from models.complaint.vocabulary import (
     Subtype,
     Validity,
 )
+from models.confidential import Confidential
 
 
 class ComplaintView(BaseModel):
@@ -36,10 +37,10 @@ class ComplaintView(BaseModel):
     channel: Channel
     complainant: Complainant
     target: Target
-    summary: str
-    description: str | None
+    summary: Confidential
+    description: Confidential | None
     occurred_at: datetime | None
-    subject_ref: str | None
+    subject_ref: Confidential | None
     received_at: datetime
     receiver_id: str
     first_responder_id: str
@@ -56,7 +57,7 @@ class ComplaintView(BaseModel):
     investigator_id: str | None
     escalation_level: int
     escalated_to: list[str]
-    plan: str | None
+    plan: Confidential | None
     plan_recorded_at: datetime | None
     plan_due_at: datetime | None
     resolution_due_at: datetime | None
@@ -67,11 +68,11 @@ class ComplaintView(BaseModel):
     plan_overdue: bool
     resolution_overdue: bool
     major_report_overdue: bool
-    findings: str | None
-    loopholes: str | None
+    findings: Confidential | None
+    loopholes: Confidential | None
     compensation: Compensation | None
-    major_report: str | None
-    result: str | None
+    major_report: Confidential | None
+    result: Confidential | None
     reply_channel: ReplyChannel | None
     reply_sent_at: datetime | None
     resolved_at: datetime | None

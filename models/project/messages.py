@@ -8,9 +8,12 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from models.case import DecisionBody, ShortText, StepInput, Strict, Text
+from models.case import DecisionBody, StepInput, Strict
+from models.confidential import Confidential, ShortId, ShortText, Text
 from models.project.vocabulary import BudgetPhase, Progress
 
+#: A budget line's label ("travel", "samples"): plain, like an id (it keys the totals of the
+#: project's view); the README asks that no one put a person in it.
 LineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 ProductLine = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Money = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000000"), decimal_places=2)]
@@ -29,7 +32,7 @@ class ProjectCreate(Strict):
     approach: Text
     product_line: ProductLine
     expected_annual_business: Money
-    implementer_ids: list[ShortText] = Field(min_length=1, max_length=10)
+    implementer_ids: list[ShortId] = Field(min_length=1, max_length=10)
 
     @field_validator("implementer_ids")
     @classmethod
@@ -134,10 +137,10 @@ TerminateDecisionInput = ProjectStepInput[DecisionBody]
 
 
 class Eligibility(BaseModel):
-    """What the check_eligibility activity found (ND-01)."""
+    """What the check_eligibility activity found (ND-01); its reason may name the client."""
 
     eligible: bool
-    reason: str | None = None
+    reason: Confidential | None = None
     existing_customer_id: str | None = None
     #: why the start is not proven to come through the API (None: it is, or was recorded
     #: before starts were proven)
@@ -148,7 +151,7 @@ class HandOverInput(BaseModel):
     """ND-11: the client becomes a regular customer."""
 
     project_id: str
-    client_name: str
+    client_name: Confidential
 
 
 class HandOver(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from models.case import CaseEvent, Notification
+from models.confidential import Confidential
 from models.project.messages import ProjectCreate
 from models.project.state import ProjectState
 from models.project.views import ProjectView
@@ -17,7 +18,7 @@ class ProjectRefusalRecord(BaseModel):
     project_id: str
     application: ProjectCreate
     applicant_id: str
-    reason: str
+    reason: Confidential
 
 
 class ProjectRecord(BaseModel):

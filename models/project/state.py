@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models.case import CaseInput
+from models.confidential import Confidential
 from models.policy import ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.vocabulary import TERMINAL_STAGES, BudgetPhase, Decision, Flag, Progress, Stage
@@ -23,7 +24,7 @@ class Approval(BaseModel):
     role: Role
     staff_id: str
     approved: bool
-    note: str | None = None
+    note: Confidential | None = None
     at: datetime
 
 
@@ -49,7 +50,7 @@ class Expense(BaseModel):
     id: str
     line: str
     amount: Decimal
-    description: str
+    description: Confidential
     submitted_by: str
     submitted_at: datetime
     status: Decision = Decision.pending
@@ -59,7 +60,7 @@ class Expense(BaseModel):
 class FollowUp(BaseModel):
     at: datetime
     by: str
-    note: str
+    note: Confidential
     progress: Progress
 
 
@@ -71,12 +72,12 @@ class Supply(BaseModel):
 
 
 class Termination(BaseModel):
-    reason: str
+    reason: Confidential
     requested_by: str
     requested_at: datetime
     status: Decision = Decision.pending
     decided_by: str | None = None
-    note: str | None = None
+    note: Confidential | None = None
 
 
 class ProjectState(BaseModel):
@@ -97,7 +98,7 @@ class ProjectState(BaseModel):
     stage: Stage = Stage.under_review
     flags: list[Flag] = Field(default_factory=list)
     reviews: list[Approval] = Field(default_factory=list)
-    rejection_reason: str | None = None
+    rejection_reason: Confidential | None = None
     refused: bool = False  # ND-01: the application was ineligible
     approved_at: datetime | None = None
 
@@ -117,12 +118,12 @@ class ProjectState(BaseModel):
 
     suspended_since: datetime | None = None
     suspended_seconds: float = 0.0  # accumulated over every suspension
-    suspension_reason: str | None = None
+    suspension_reason: Confidential | None = None
 
     study_pending: bool = False
     study_decisions: list[Approval] = Field(default_factory=list)
     annual_pending: bool = False
-    annual_report: str | None = None
+    annual_report: Confidential | None = None
     annual_decisions: list[Approval] = Field(default_factory=list)
     termination: Termination | None = None
     expense_total_at_close: Decimal | None = None
@@ -246,7 +247,7 @@ def set_flag(s: ProjectState, flag: Flag, on: bool) -> None:
 
 
 class EligibilityInput(BaseModel):
-    client_name: str
+    client_name: Confidential
     product_line: str
     expected_annual_business: Decimal
     policy: ProjectPolicy

@@ -153,12 +153,13 @@ def apply_application(state: ProjectState, found: Eligibility, now: datetime) ->
             s,
             "application_refused",
             s.applicant.id,
-            {"reason": found.reason, "existing_customer_id": found.existing_customer_id},
+            {"existing_customer_id": found.existing_customer_id},
             staff_notes(
                 [s.applicant],
                 "application_refused",
                 f"Project application for {app.client_name} refused: {found.reason}",
             ),
+            texts={"reason": found.reason},
         )
     return ProjectOutcome(
         s,
@@ -185,7 +186,7 @@ def review(inp: ReviewInput, s: ProjectState, now: datetime) -> Change:
     starts it."""
     actor, body = inp.actor, inp.body
     _decide(s.reviews, actor, body.approved, body.note, now)
-    data: dict[str, Any] = {"role": actor.role.value, "approved": body.approved, "note": body.note}
+    data: dict[str, Any] = {"role": actor.role.value, "approved": body.approved}
     if not body.approved:
         s.rejection_reason = f"ND-02: rejected by the {actor.role.value}: {body.note or 'no reason given'}"
         _close(s, Stage.rejected, now)
@@ -196,7 +197,7 @@ def review(inp: ReviewInput, s: ProjectState, now: datetime) -> Change:
         data["approved_at"] = now.isoformat()
     else:
         notes = staff_notes(officers_in_role(s, nxt), "review_due", f"Project {s.id}: your review ({nxt.value}) is due")
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note})
 
 
 def budget(inp: BudgetInput, s: ProjectState, now: datetime) -> Change:
@@ -233,7 +234,7 @@ def budget_decision(inp: BudgetDecisionInput, s: ProjectState, now: datetime) ->
     b = pending_budget(s)
     assert b is not None
     _decide(b.approvals, actor, body.approved, body.note, now)
-    data = {"role": actor.role.value, "approved": body.approved, "note": body.note, "phase": b.phase.value}
+    data = {"role": actor.role.value, "approved": body.approved, "phase": b.phase.value}
     chain = BUDGET_CHAIN[b.phase]
     if not body.approved:
         b.status = Decision.rejected
@@ -250,7 +251,7 @@ def budget_decision(inp: BudgetDecisionInput, s: ProjectState, now: datetime) ->
             officers_in_role(s, nxt), "budget_decision_due", f"Project {s.id}: decide the budget of {b.total}"
         )
     data["status"] = b.status.value
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note})
 
 
 def expense_claim(inp: ExpenseInput, s: ProjectState, now: datetime) -> Change:
@@ -270,7 +271,7 @@ def expense_claim(inp: ExpenseInput, s: ProjectState, now: datetime) -> Change:
         "expense_decision_due",
         f"Project {s.id}: decide expense {e.id} of {e.amount}",
     )
-    return Change({"expense_id": e.id, "line": e.line, "amount": str(e.amount)}, notes)
+    return Change({"expense_id": e.id, "line": e.line, "amount": str(e.amount)}, notes, {"description": e.description})
 
 
 def expense_decision(inp: ExpenseDecisionInput, s: ProjectState, now: datetime) -> Change:
@@ -295,10 +296,9 @@ def expense_decision(inp: ExpenseDecisionInput, s: ProjectState, now: datetime) 
         "expense_id": e.id,
         "role": actor.role.value,
         "approved": body.approved,
-        "note": body.note,
         "status": e.status.value,
     }
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note})
 
 
 def follow_up(inp: FollowUpInput, s: ProjectState, now: datetime) -> Change:
@@ -320,7 +320,8 @@ def follow_up(inp: FollowUpInput, s: ProjectState, now: datetime) -> Change:
             "breakthrough",
             f"Project {s.id}: substantive breakthrough recorded",
         )
-    return Change({"progress": body.progress.value, "next_due_at": s.follow_up_due_at.isoformat()}, notes)
+    data = {"progress": body.progress.value, "next_due_at": s.follow_up_due_at.isoformat()}
+    return Change(data, notes, {"note": body.note})
 
 
 def supply(inp: SupplyInput, s: ProjectState, now: datetime) -> Change:
@@ -348,12 +349,12 @@ def study_decision(inp: StudyDecisionInput, s: ProjectState, now: datetime) -> C
     _decide(s.study_decisions, inp.actor, body.continue_, body.note, now)
     s.study_pending = False
     set_flag(s, Flag.special_study, False)
-    data: dict[str, Any] = {"continue": body.continue_, "note": body.note}
+    data: dict[str, Any] = {"continue": body.continue_}
     notes: list[Notification] = []
     if not body.continue_:
         data |= _close(s, Stage.terminated, now)
         notes = staff_notes(s.implementers, "project_terminated", f"Project {s.id} terminated after the special study")
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note})
 
 
 def annual_report(inp: AnnualReportInput, s: ProjectState, now: datetime) -> Change:
@@ -362,14 +363,14 @@ def annual_report(inp: AnnualReportInput, s: ProjectState, now: datetime) -> Cha
     notes = staff_notes(
         officers_in_role(s, ANNUAL_CHAIN[0]), "annual_review_due", f"Project {s.id}: evaluate the annual report"
     )
-    return Change({}, notes)
+    return Change({}, notes, {"report": inp.body.report})
 
 
 def annual_report_decision(inp: AnnualReportDecisionInput, s: ProjectState, now: datetime) -> Change:
     """ND-08: the group's evaluation and the deputy's opinion advise; the leader decides."""
     actor, body = inp.actor, inp.body
     _decide(s.annual_decisions, actor, body.continue_, body.note, now)
-    data: dict[str, Any] = {"role": actor.role.value, "continue": body.continue_, "note": body.note}
+    data: dict[str, Any] = {"role": actor.role.value, "continue": body.continue_}
     nxt = next_in_chain(ANNUAL_CHAIN, s.annual_decisions)
     if nxt is not None:  # the group's evaluation, the deputy's opinion: advice to the leader
         notes = staff_notes(
@@ -385,7 +386,7 @@ def annual_report_decision(inp: AnnualReportDecisionInput, s: ProjectState, now:
     else:
         data |= {"decided": "terminate", **_close(s, Stage.terminated, now)}
         notes = staff_notes(s.implementers, "project_terminated", f"Project {s.id} terminated after the annual review")
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note})
 
 
 def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
@@ -397,7 +398,7 @@ def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
         "project_suspended",
         f"Project {s.id} suspended: {reason}",
     )
-    return Change({"reason": reason}, notes)
+    return Change({}, notes, {"reason": reason})
 
 
 def resume(inp: ResumeInput, s: ProjectState, now: datetime) -> Change:
@@ -429,7 +430,7 @@ def terminate(inp: TerminateInput, s: ProjectState, now: datetime) -> Change:
         "termination_requested",
         f"Project {s.id}: termination requested: {reason}",
     )
-    return Change({"reason": reason}, notes)
+    return Change({}, notes, {"reason": reason})
 
 
 def terminate_decision(inp: TerminateDecisionInput, s: ProjectState, now: datetime) -> Change:
@@ -438,7 +439,7 @@ def terminate_decision(inp: TerminateDecisionInput, s: ProjectState, now: dateti
     assert s.termination is not None
     s.termination.status = Decision.approved if body.approved else Decision.rejected
     s.termination.decided_by, s.termination.note = inp.actor.id, body.note
-    data: dict[str, Any] = {"approved": body.approved, "note": body.note, "reason": s.termination.reason}
+    data: dict[str, Any] = {"approved": body.approved}
     if body.approved:
         data |= _close(s, Stage.terminated, now)
         notes = staff_notes(
@@ -448,7 +449,7 @@ def terminate_decision(inp: TerminateDecisionInput, s: ProjectState, now: dateti
         )
     else:
         notes = staff_notes(s.implementers, "termination_refused", f"Project {s.id}: termination refused")
-    return Change(data, notes)
+    return Change(data, notes, {"note": body.note, "reason": s.termination.reason})
 
 
 # --- the table ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from models.confidential import Confidential
 from models.project.clocks import next_clock
 from models.project.state import (
     Approval,
@@ -68,10 +69,10 @@ class ProjectView(BaseModel):
     workflow_id: str
     stage: Stage
     flags: list[Flag]
-    client_name: str
-    background: str
-    contact_channel: str
-    approach: str
+    client_name: Confidential
+    background: Confidential
+    contact_channel: Confidential
+    approach: Confidential
     product_line: str
     expected_annual_business: Decimal
     implementer_ids: list[str]
@@ -79,7 +80,7 @@ class ProjectView(BaseModel):
     created_at: datetime
     reviews: list[Approval]
     review_waiting_for: Role | None
-    rejection_reason: str | None
+    rejection_reason: Confidential | None
     approved_at: datetime | None
     budget_due_at: datetime | None
     follow_up_due_at: datetime | None
@@ -100,11 +101,11 @@ class ProjectView(BaseModel):
     consecutive_supply_months: int
     suspended_since: datetime | None
     suspended_seconds: float
-    suspension_reason: str | None
+    suspension_reason: Confidential | None
     study_pending: bool
     study_decisions: list[Approval]
     annual_pending: bool
-    annual_report: str | None
+    annual_report: Confidential | None
     annual_decisions: list[Approval]
     annual_waiting_for: Role | None
     termination: Termination | None
@@ -135,12 +136,13 @@ def _budget_view(state: ProjectState, b: Budget | None) -> BudgetView | None:
 
 
 def describe_waiting(state: ProjectState) -> str:
-    """Current details for the Temporal UI: what the project waits for, until when."""
+    """Current details for the Temporal UI: what the project waits for, until when. Ids,
+    roles and times only: never a reason or a note (confidential)."""
     nxt = next_clock(state)
     until = f" (next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC)" if nxt else ""
     who = ", ".join(state.implementer_ids)
     if state.stage is Stage.rejected:
-        return f"Rejected: {state.rejection_reason}"
+        return "Refused: not eligible (ND-01)" if state.refused else "Rejected on review (ND-02)"
     if state.stage is Stage.completed:
         return f"Completed: handed to sales as customer {state.customer_id or '(pending)'}"
     if state.stage is Stage.terminated:
@@ -149,7 +151,7 @@ def describe_waiting(state: ProjectState) -> str:
         role = next_in_chain(REVIEW_CHAIN, state.reviews)
         return f"Waiting for the {role.value if role else '?'} review of the application"
     if state.stage is Stage.suspended:
-        return f"Suspended since {state.suspended_since:%Y-%m-%d %H:%M} UTC: {state.suspension_reason}; clocks stopped"
+        return f"Suspended since {state.suspended_since:%Y-%m-%d %H:%M} UTC; clocks stopped"
     if state.termination and state.termination.status is Decision.pending:
         return f"Waiting for the review group to decide the termination request{until}"
     if state.annual_pending:

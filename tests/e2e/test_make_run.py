@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,12 +80,21 @@ class System:
         return httpx.request(method, f"{self.base}{path}", headers={"X-API-Key": key}, timeout=30, **kw)  # type: ignore[arg-type]
 
 
+@contextmanager
+def running_system(var: Path) -> Iterator[System]:
+    """The `make run` system on ``var``, stopped with Ctrl-C when the block ends."""
+    s = System(var)
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    s = System(tmp_path_factory.mktemp("var"))
-    s.start()
-    yield s
-    s.stop()
+    with running_system(tmp_path_factory.mktemp("var")) as s:
+        yield s
 
 
 def _poll(fn, until, timeout: float = 20.0):  # type: ignore[no-untyped-def]
@@ -167,7 +177,7 @@ def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: S
 def test_cp01_the_command_line_registers_a_complaint_with_the_keys_make_run_keeps(system: System) -> None:
     """CP-01: the command line's intake (straight through Temporal, no API) registers a case:
     it uses the payload and step keys `make run` keeps in VAR_DIR, so what it sends is
-    encrypted as the worker expects and its start is proven (an unproven start registers
+    sealed as the worker expects and its start is proven (an unproven start registers
     nothing, tests/faults/test_forged_steps.py)."""
     out = subprocess.run(
         [sys.executable, "-m", "starter.cli", "complaint", "--as", "cs-1", "--summary", "Typed in at the command line"],

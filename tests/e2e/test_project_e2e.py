@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_make_run import System
+from tests.e2e.test_make_run import System, running_system
 
 
 @pytest.fixture(scope="module")
 def project_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    s = System(tmp_path_factory.mktemp("var-projects"))
-    s.start()
-    yield s
-    s.stop()
+    with running_system(tmp_path_factory.mktemp("var-projects")) as s:
+        yield s
 
 
 def _ok(system: System, path: str, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

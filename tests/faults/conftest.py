@@ -67,9 +67,9 @@ def project_application() -> Any:
     )
 
 
-try:  # the session's servers encrypt payloads: a worker process needs the same key
+try:  # the session seals confidential fields: a worker process needs the same key
     from tests.conftest import TEST_PAYLOAD_KEY
-except ImportError:  # pragma: no cover - no payload encryption
+except ImportError:  # pragma: no cover - no key
     TEST_PAYLOAD_KEY = ""
 
 

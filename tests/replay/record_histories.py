@@ -12,6 +12,12 @@ only when a change is *meant* to alter the command sequence, and guard that chan
 records only the paths named (complaint or project), each into the file named after ``=``
 (a project's runs as ``<name>_run<N>``): a history of the code as it is now, kept beside the
 older one of the same path.
+
+    .venv/bin/python -m tests.replay.record_histories --sealed complaint_happy_path=complaint_happy_path_sealed
+
+records with the production data converter, each confidential field sealed with
+``REPLAY_PAYLOAD_KEY`` (a key for these test histories only), as the Temporal server of a real
+deployment stores them; without ``--sealed`` the histories are plain JSON.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from pathlib import Path
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from config import ROOT, Settings
 from infra.binaries import binary
 from infra.bootstrap import Resources
+from infra.codec import data_converter
 from models.staff import Directory
 from storage.migrate import upgrade
 from tests.steps import TEST_STEP_KEY, step_signer_for_tests
@@ -40,10 +48,17 @@ from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
+#: Seals the confidential fields of the histories recorded with ``--sealed`` (test data only:
+#: never a key of a real deployment).
+REPLAY_PAYLOAD_KEY = "replay-k1:cmVwbGF5LWhpc3Rvcmllcy1vbmx5LW5vdC1hLXJlYWw="
 DAY = timedelta(days=1)
 HISTORIES = ROOT / "tests" / "histories"
 DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
 BUSINESS = {"category": "business", "subtype": "timeliness", "validity": "valid"}
+
+
+#: the plain converter the first histories were recorded with
+_PLAIN: DataConverter = pydantic_data_converter
 
 
 def s(actor: str, body: dict, **kw: str) -> object:
@@ -218,7 +233,7 @@ async def record(env: WorkflowEnvironment, database_url: str, only: dict[str, st
             print(f"recorded {stem}: {len(history.events)} events")
 
 
-async def main(only: dict[str, str] | None = None) -> None:
+async def main(only: dict[str, str] | None = None, sealed: bool = False) -> None:
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'app.db'}"
@@ -226,7 +241,7 @@ async def main(only: dict[str, str] | None = None) -> None:
         os.environ.setdefault("STEP_KEY", TEST_STEP_KEY)  # the worker verifies, the client proves
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(key=REPLAY_PAYLOAD_KEY) if sealed else _PLAIN,
             interceptors=[step_signer_for_tests()],
         )
         async with env:
@@ -245,5 +260,6 @@ async def main(only: dict[str, str] | None = None) -> None:
 if __name__ == "__main__":
     import sys
 
-    names = dict(arg.partition("=")[::2] for arg in sys.argv[1:])
-    asyncio.run(main({k: v or k for k, v in names.items()} or None))
+    args = [a for a in sys.argv[1:] if a != "--sealed"]
+    names = dict(arg.partition("=")[::2] for arg in args)
+    asyncio.run(main({k: v or k for k, v in names.items()} or None, sealed="--sealed" in sys.argv))

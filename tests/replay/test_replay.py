@@ -11,8 +11,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from config import ROOT
-from infra.codec import data_converter, new_payload_key
+from infra.codec import data_converter
 from infra.sandbox import workflow_runner
+from tests.replay.record_histories import REPLAY_PAYLOAD_KEY
 from worker import WORKFLOWS
 
 HISTORIES = sorted((ROOT / "tests" / "histories").glob("*.json"))
@@ -40,18 +41,21 @@ def test_histories_cover_every_path_of_every_workflow_type() -> None:
         "project_continue_as_new_kernel_run1",
         "project_continue_as_new_kernel_run2",
         "project_rejected_kernel_run1",
+        # recorded with the production converter: each confidential field sealed (issue 12)
+        "complaint_happy_path_sealed",
+        "project_year_sealed_run1",
     } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    # The production converter, encryption on: the stored histories were recorded without it
-    # and still decode (payloads not marked encrypted pass through the codec). The worker's own
-    # sandbox runner, so that replay runs the workflows exactly as the worker does.
+    # The production converter with the key of the sealed histories: it opens their sealed
+    # fields, and the plain histories pass through it unchanged. The worker's own sandbox
+    # runner, so that replay runs the workflows exactly as the worker does.
     replayer = Replayer(
         workflows=WORKFLOWS,
-        data_converter=data_converter(key=new_payload_key()),
+        data_converter=data_converter(key=REPLAY_PAYLOAD_KEY),
         workflow_runner=workflow_runner(),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)

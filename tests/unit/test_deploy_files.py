@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from config import ROOT, Settings
-from starter.run import DEV_SERVER_PRAGMAS
+from starter.run import DEV_SERVER_PRAGMAS, DEV_SERVER_UI_LIMITS
 from workflows.search_attributes import dev_server_args
 
 
@@ -42,3 +42,20 @@ def test_compose_persists_temporal_as_make_run_does() -> None:
     assert [c.removeprefix("--sqlite-pragma=") for c in command if c.startswith("--sqlite-pragma=")] == list(
         DEV_SERVER_PRAGMAS
     )
+
+
+def test_compose_web_ui_is_read_only_with_no_codec_and_the_frontend_stays_local() -> None:
+    """Issue 12: the Web UI runs read-only (no terminate, cancel, signal, reset, update or
+    start), with no codec (confidential fields are sealed in the payloads), no batch
+    operations on the server (as under `make run`), and the frontend, which takes any
+    client's calls, is published on the host's loopback only."""
+    services = _compose()["services"]
+    ui = services["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true" and "TEMPORAL_CODEC_ENDPOINT" not in ui
+    command = services["temporal"]["command"]
+    assert "--headless" in command and not any("codec" in c for c in command)
+    assert "=".join(DEV_SERVER_UI_LIMITS) in command
+    assert services["temporal"]["ports"] == ["127.0.0.1:7233:7233"]
+    for name in ("temporal", "temporal-ui", "postgres"):
+        env = services[name].get("environment", {})
+        assert "PAYLOAD_KEY" not in env and "STEP_KEY" not in env

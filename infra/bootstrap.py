@@ -46,6 +46,8 @@ class Resources:
         temporal_timeout: float | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        # the policy is checked at start: an invalid one stops the process with its reason
+        self.complaint_policy(), self.project_policy()
         self.directory = directory or Directory.from_file(self.settings.staff_file)
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)

@@ -13,8 +13,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.calendar import DEFAULT_TIMEZONE, Timezone
 
 
 def _seconds_or_iso(value: Any) -> Any:
@@ -47,6 +49,18 @@ class ComplaintPolicy(BaseModel):
     attitude_complaint_window: Duration = Field(timedelta(days=30), description="CP-05 late service-attitude complaint")
     compensation_leader_limit: Amount = Field(Decimal(500), description="CP-12 leader approves")
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
+    timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (case files, ids)")
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> ComplaintPolicy:
+        """CP-12: the leader's limit is below the manager's, or the manager level is unreachable."""
+        if self.compensation_leader_limit > self.compensation_manager_limit:
+            raise ValueError(
+                f"CP-12: compensation_leader_limit ({self.compensation_leader_limit}) is above "
+                f"compensation_manager_limit ({self.compensation_manager_limit}): no compensation "
+                "would ever go to the department manager"
+            )
+        return self
 
 
 class ProjectPolicy(BaseModel):
@@ -76,6 +90,7 @@ class ProjectPolicy(BaseModel):
     supply_months_to_complete: int = Field(
         3, ge=1, le=24, description="ND-08/ND-11 consecutive months of supply: the standard"
     )
+    timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (months of supply)")
 
     def thresholds(self) -> dict[str, Decimal]:
         """ND-01: every configured product line and its threshold."""

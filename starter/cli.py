@@ -77,7 +77,13 @@ def complaint(
                 }
             )
             client = await resources.temporal()
-            inp = intake_input(new_case_id(), body, staff, resources.directory, resources.complaint_policy())
+            inp = intake_input(
+                new_case_id(timezone=resources.complaint_policy().timezone),
+                body,
+                staff,
+                resources.directory,
+                resources.complaint_policy(),
+            )
             return await start_complaint(client, resources.settings.task_queue, inp)
 
     _show(asyncio.run(go()))

@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from infra.temporal import TemporalUnavailable
+from models.calendar import DEFAULT_TIMEZONE, local_date
 from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy, ProjectPolicy
@@ -39,10 +40,10 @@ In = TypeVar("In", bound=HasId)
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
-def new_case_id(now: datetime | None = None) -> str:
-    """A readable, sortable id: ``20261124-7F3K2Q``."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+def new_case_id(now: datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """A readable, sortable id: ``20261124-7F3K2Q``, dated by the company's calendar."""
+    day = local_date(now or datetime.now(UTC), timezone)
+    return f"{day:%Y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
 def complaint_static_summary(complaint_id: str, complaint: ComplaintCreate) -> str:

@@ -16,10 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from config import ROOT, Settings, get_settings
 from infra.binaries import binary
 from infra.codec import new_payload_key, parse_payload_keys
 from infra.temporal import connect
+from models.policy import PolicySettings
 from models.staff import Directory
 from storage.migrate import upgrade
 from storage.seed import seed_customers
@@ -122,7 +125,20 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
     return subprocess.Popen(cmd, stdout=log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def check_policy() -> None:
+    """Refuse to start on an invalid policy (POLICY_*), naming what is wrong."""
+    try:
+        PolicySettings()
+    except ValidationError as e:
+        problems = "; ".join(
+            (f"POLICY_{'_'.join(map(str, err['loc'])).upper()}: " if err["loc"] else "") + err["msg"]
+            for err in e.errors()
+        )
+        raise SystemExit(f"invalid policy: {problems}") from None
+
+
 def main() -> None:
+    check_policy()
     settings = get_settings()
     var = settings.var_dir
     var.mkdir(parents=True, exist_ok=True)

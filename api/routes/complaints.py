@@ -62,7 +62,12 @@ async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.
     summary="Register a complaint (CP-01, CP-02, CP-03, CP-20)",
 )
 async def create_complaint(body: ComplaintCreate, intake: IntakeDep) -> Any:
-    return await intake.idem.answer(201, lambda: _register(body, intake, intake.idem.new_id(new_case_id)))
+    return await intake.idem.answer(
+        201,
+        lambda: _register(
+            body, intake, intake.idem.new_id(lambda: new_case_id(timezone=intake.resources.complaint_policy().timezone))
+        ),
+    )
 
 
 async def _register(body: ComplaintCreate, intake: Intake, cid: str) -> Any:

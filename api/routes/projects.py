@@ -74,7 +74,12 @@ def _json_list_has(column: Any, value: str) -> Any:
     summary="Apply for a new-client development project (ND-01, ND-02)",
 )
 async def create_project(body: ProjectCreate, intake: IntakeDep) -> Any:
-    return await intake.idem.answer(201, lambda: _apply(body, intake, intake.idem.new_id(new_case_id)))
+    return await intake.idem.answer(
+        201,
+        lambda: _apply(
+            body, intake, intake.idem.new_id(lambda: new_case_id(timezone=intake.resources.project_policy().timezone))
+        ),
+    )
 
 
 async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:

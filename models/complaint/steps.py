@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from models.calendar import local_year
 from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
 from models.complaint.guards import (
     approval_level_for,
@@ -352,6 +353,6 @@ def apply_archive(state: ComplaintState, now: datetime) -> ComplaintOutcome:
     """CP-17: a closed case goes into the case file of its year and becomes read-only."""
     s = state.model_copy(deep=True)
     s.archived = True
-    s.case_file = f"complaints-{(s.closed_at or now).year}"
+    s.case_file = f"complaints-{local_year(s.closed_at or now, s.policy.timezone)}"
     s.seq += 1
     return ComplaintOutcome(s, "archived", None, {"case_file": s.case_file})

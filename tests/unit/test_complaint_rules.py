@@ -66,6 +66,7 @@ from models.complaint.vocabulary import (
 )
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, StaffRef
+from starter.intake import new_case_id
 from tests.steps import complaint_step
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -1232,6 +1233,27 @@ def test_cp17_closed_case_is_archived_in_the_file_of_its_year(directory, policy)
     assert out.state.case_file is not None and "2026" in out.state.case_file
     assert out.data["case_file"] == out.state.case_file
     assert s.archived is False  # the input is untouched
+
+
+def test_cp17_times_a_case_closed_on_new_years_night_in_beijing_goes_to_the_new_years_file(directory, policy):
+    """CP-17 with "Times and calendars": the year of a case file is the company's (Asia/Shanghai
+    by default), not UTC's: closed at 01:30 on 1 January Beijing time (17:30 UTC on 31
+    December) it goes to the new year's file; in a company on UTC, to the old year's."""
+    s = resolved(directory, policy)
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    new_years_night = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+    s = s.model_copy(update={"closed_at": new_years_night})
+    assert apply_archive(s, new_years_night).state.case_file == "complaints-2027"
+    on_utc = s.model_copy(update={"policy": s.policy.model_copy(update={"timezone": "UTC"})})
+    assert apply_archive(on_utc, new_years_night).state.case_file == "complaints-2026"
+
+
+def test_times_a_case_id_is_dated_by_the_company_calendar():
+    """Times and calendars: a complaint received at 01:30 on 1 January Beijing time has an id of
+    1 January (the date a person there would write), whatever UTC says."""
+    new_years_night = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+    assert new_case_id(new_years_night).startswith("20270101-")
+    assert new_case_id(new_years_night, timezone="UTC").startswith("20261231-")
 
 
 def test_cp17_archived_case_is_read_only(directory, policy):

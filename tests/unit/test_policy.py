@@ -9,7 +9,10 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from models.policy import ComplaintPolicy, PolicySettings, load_complaint_policy
+from config import Settings
+from infra.bootstrap import Resources
+from models.policy import ComplaintPolicy, PolicySettings, load_complaint_policy, load_project_policy
+from starter.run import check_policy
 
 
 @pytest.fixture
@@ -96,3 +99,28 @@ def test_cp08_complaint_policy_is_frozen_and_round_trips():
     again = ComplaintPolicy.model_validate_json(p.model_dump_json())
     assert again == p
     assert again.plan_deadline == timedelta(minutes=5)
+
+
+def test_cp12_a_leader_limit_above_the_manager_limit_is_refused_at_start(clean_env, monkeypatch):
+    """CP-12: with the leader's limit above the manager's, no compensation would ever reach the
+    department manager: the policy is refused, and `make run` stops before starting anything,
+    naming the rule and both limits."""
+    with pytest.raises(ValidationError, match="CP-12"):
+        ComplaintPolicy(compensation_leader_limit=Decimal(6000), compensation_manager_limit=Decimal(5000))
+    ComplaintPolicy(compensation_leader_limit=Decimal(5000), compensation_manager_limit=Decimal(5000))  # equal: fine
+    monkeypatch.setenv("POLICY_COMPENSATION_LEADER_LIMIT", "9000")
+    with pytest.raises(SystemExit, match=r"invalid policy: .*CP-12.*9000.*5000"):
+        check_policy()
+    with pytest.raises(ValidationError, match="CP-12"):
+        Resources(Settings())
+
+
+def test_times_the_company_timezone_is_a_checked_iana_name(clean_env, monkeypatch):
+    """Times and calendars: the company's timezone is Asia/Shanghai by default, set by
+    POLICY_TIMEZONE for both families, and an unknown zone is refused at start."""
+    assert load_complaint_policy().timezone == load_project_policy().timezone == "Asia/Shanghai"
+    monkeypatch.setenv("POLICY_TIMEZONE", "Europe/Berlin")
+    assert load_complaint_policy().timezone == load_project_policy().timezone == "Europe/Berlin"
+    monkeypatch.setenv("POLICY_TIMEZONE", "Mars/Olympus_Mons")
+    with pytest.raises(SystemExit, match="POLICY_TIMEZONE: .*unknown timezone"):
+        check_policy()

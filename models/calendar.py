@@ -1,0 +1,53 @@
+"""Times and calendars (RULES.md): every due time is kept in UTC; the company's timezone
+(``POLICY_TIMEZONE``, default Asia/Shanghai) decides what a day, a month and a year are, for
+case files, case ids, reports, cadences and months of supply."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@lru_cache
+def zone(name: str) -> ZoneInfo:
+    """The zone named ``name`` (read once per process)."""
+    return ZoneInfo(name)
+
+
+def _known_zone(name: str) -> str:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (an IANA name such as Asia/Shanghai)") from None
+    return name
+
+
+#: An IANA timezone name, checked when the policy is read.
+Timezone = Annotated[str, AfterValidator(_known_zone)]
+
+
+def local(at: datetime, timezone: str) -> datetime:
+    """``at`` (an aware time) on the company's clock."""
+    return at.astimezone(zone(timezone))
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The company's calendar day of ``at``."""
+    return local(at, timezone).date()
+
+
+def local_month(at: datetime, timezone: str) -> str:
+    """The company's calendar month of ``at``: ``"2026-11"``."""
+    return f"{local(at, timezone):%Y-%m}"
+
+
+def local_year(at: datetime, timezone: str) -> int:
+    """The company's calendar year of ``at`` (a case closed at 01:00 on 1 January Beijing time
+    belongs to the new year)."""
+    return local(at, timezone).year

@@ -656,7 +656,7 @@ async def test_health_reports_api_database_and_temporal(api: httpx.AsyncClient) 
     assert r.json() == {"api": "ok", "database": "ok", "temporal": "ok"}
 
 
-async def test_openapi_lists_every_route_cp01_to_cp20(api: httpx.AsyncClient) -> None:
+async def test_openapi_lists_every_complaint_route(api: httpx.AsyncClient) -> None:
     """The OpenAPI document has every route of the issue, with its method."""
     r = await api.get("/openapi.json")
     assert r.status_code == 200, r.text

@@ -741,8 +741,8 @@ def test_cp08_plan_recorded_late_is_marked_not_within_deadline(directory, policy
     assert late.data == {"within_deadline": False}
 
 
-def test_cp08_transitions_never_mutate_their_input(directory, policy):
-    """CP-08: apply_clock returns a new state; the state it was given is unchanged."""
+def test_transitions_never_mutate_their_input(directory, policy):
+    """Rules are pure: apply_clock returns a new state; the state it was given is unchanged."""
     s = assigned(directory, policy)
     before = s.model_dump()
     apply_clock(Clock.plan, s, NOW + policy.plan_deadline)

@@ -42,22 +42,22 @@ def test_cp05_cp06_cp08_cp10_cp12_cp13_cp15_cp16_policy_defaults_are_the_seed_va
     assert getattr(ComplaintPolicy(), field) == value
 
 
-def test_cp08_plan_deadline_from_env_as_iso8601(clean_env):
-    """CP-08: POLICY_PLAN_DEADLINE=PT5M sets the plan deadline to 5 minutes."""
+def test_policy_duration_from_env_as_iso8601(clean_env):
+    """POLICY_PLAN_DEADLINE=PT5M sets the plan deadline to 5 minutes."""
     clean_env.setenv("POLICY_PLAN_DEADLINE", "PT5M")
     assert PolicySettings().plan_deadline == timedelta(minutes=5)
     assert load_complaint_policy().plan_deadline == timedelta(minutes=5)
 
 
 @pytest.mark.parametrize("raw, expected", [("300", timedelta(seconds=300)), ("90.5", timedelta(seconds=90.5))])
-def test_cp08_plan_deadline_from_env_as_seconds(clean_env, raw, expected):
-    """CP-08: POLICY_PLAN_DEADLINE=300 is read as seconds."""
+def test_policy_duration_from_env_as_seconds(clean_env, raw, expected):
+    """POLICY_PLAN_DEADLINE=300 is read as seconds."""
     clean_env.setenv("POLICY_PLAN_DEADLINE", raw)
     assert PolicySettings().plan_deadline == expected
 
 
-def test_cp13_cp16_other_durations_from_env(clean_env):
-    """CP-13 / CP-16: every duration is configurable the same way."""
+def test_policy_other_durations_from_env(clean_env):
+    """Every duration is configurable the same way."""
     clean_env.setenv("POLICY_RESOLUTION_DEADLINE", "P1D")
     clean_env.setenv("POLICY_SURVEY_WAIT", "3600")
     p = PolicySettings()
@@ -66,8 +66,8 @@ def test_cp13_cp16_other_durations_from_env(clean_env):
     assert p.plan_deadline == timedelta(minutes=30)  # untouched fields keep the default
 
 
-def test_cp12_compensation_limits_from_env(clean_env):
-    """CP-12: POLICY_COMPENSATION_LEADER_LIMIT sets the leader's approval limit."""
+def test_policy_amounts_from_env(clean_env):
+    """POLICY_COMPENSATION_LEADER_LIMIT sets the leader's approval limit."""
     clean_env.setenv("POLICY_COMPENSATION_LEADER_LIMIT", "800")
     clean_env.setenv("POLICY_COMPENSATION_MANAGER_LIMIT", "8000.50")
     p = load_complaint_policy()
@@ -76,22 +76,22 @@ def test_cp12_compensation_limits_from_env(clean_env):
     assert p.compensation_manager_limit == Decimal("8000.50")
 
 
-def test_cp12_negative_amount_from_env_is_rejected(clean_env):
-    """CP-12: an approval limit is never negative."""
+def test_policy_negative_amount_from_env_is_rejected(clean_env):
+    """An amount of the policy is never negative."""
     clean_env.setenv("POLICY_COMPENSATION_LEADER_LIMIT", "-1")
     with pytest.raises(ValidationError):
         PolicySettings()
 
 
-def test_cp08_bad_duration_from_env_is_rejected(clean_env):
-    """CP-08: a duration that is neither ISO 8601 nor seconds is refused, not guessed."""
+def test_policy_bad_duration_from_env_is_rejected(clean_env):
+    """A duration that is neither ISO 8601 nor seconds is refused, not guessed."""
     clean_env.setenv("POLICY_PLAN_DEADLINE", "half an hour")
     with pytest.raises(ValidationError):
         PolicySettings()
 
 
-def test_cp08_complaint_policy_is_frozen_and_round_trips():
-    """CP-08: a running case keeps its terms: the policy is immutable and survives the
+def test_policy_is_frozen_and_round_trips():
+    """A running case keeps its terms: the policy is immutable and survives the
     JSON trip into the workflow input unchanged."""
     p = ComplaintPolicy(plan_deadline=timedelta(minutes=5), compensation_leader_limit=Decimal("750.25"))
     with pytest.raises(ValidationError):

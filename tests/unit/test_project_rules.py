@@ -418,8 +418,8 @@ def test_nd03_nd05_project_policy_defaults_and_env(monkeypatch):
     assert PolicySettings().complaint_policy().plan_deadline == timedelta(minutes=5)
 
 
-def test_nd07_continue_body_reads_continue_on_the_wire():
-    """ND-07/ND-08: the decision body's field is ``continue`` in JSON."""
+def test_continue_body_reads_continue_on_the_wire():
+    """The continue-or-terminate body's field is ``continue`` in JSON."""
     b = ContinueBody.model_validate({"continue": True})
     assert b.continue_ is True and b.model_dump(by_alias=True)["continue"] is True
 

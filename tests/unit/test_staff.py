@@ -1,4 +1,5 @@
-"""Unit tests of the staff directory: leadership chains (CP-09), identities (CP-19)."""
+"""Unit tests of the staff directory: leadership chains (CP-09), the staff file's integrity, and
+API keys (who a caller is; CP-19 itself, who may read what, is proved in tests/access/)."""
 
 from __future__ import annotations
 
@@ -36,14 +37,14 @@ def test_cp09_chain_roles_match_the_ladder(directory):
     assert StaffRef(id="x", role=Role.finance).rank == 0  # off the complaint ladder
 
 
-def test_cp19_chain_refs_carry_no_name_and_no_key(directory):
-    """CP-19: what a workflow keeps of a staff member has neither name nor key."""
+def test_chain_refs_carry_no_name_and_no_key(directory):
+    """What a workflow keeps of a staff member has neither name nor key."""
     for r in directory.chain("ops-1"):
         assert set(r.model_dump()) == {"id", "role", "leader_id", "department"}
 
 
-def test_cp10_with_role_finds_the_crisis_team(directory):
-    """CP-10: the general manager(s) form the crisis team."""
+def test_with_role_finds_the_general_managers(directory):
+    """The directory finds staff by role (the general managers, whom CP-10's crisis team is made of)."""
     assert [s.id for s in directory.with_role(Role.general_manager)] == ["gm"]
     assert {s.id for s in directory.with_role(Role.manager)} == {"cs-mgr", "ops-mgr"}
 
@@ -55,24 +56,24 @@ def _cycle(a_leader: str, b_leader: str | None) -> list[dict]:
     ]
 
 
-def test_cp09_leadership_cycle_is_rejected():
-    """CP-09: a chain that loops would escalate forever: the directory refuses it."""
+def test_staff_file_with_a_leadership_cycle_is_rejected():
+    """A chain that loops would escalate forever: the directory refuses it."""
     with pytest.raises(ValueError, match="cycle"):
         Directory.model_validate({"staff": _cycle("b", "a")})
     with pytest.raises(ValueError, match="cycle"):
         Directory.model_validate({"staff": _cycle("a", None)})  # a leads itself
 
 
-def test_cp09_chain_detects_a_cycle_at_lookup():
-    """CP-09: chain() itself raises on a loop (a directory built without validation)."""
+def test_chain_detects_a_cycle_at_lookup():
+    """chain() itself raises on a loop (a directory built without validation)."""
     staff = [Staff.model_validate(s) for s in _cycle("b", "a")]
     d = Directory.model_construct(staff=staff)
     with pytest.raises(ValueError, match="cycle"):
         d.chain("a")
 
 
-def test_cp09_unknown_leader_and_duplicate_ids_are_rejected():
-    """CP-09: every leader exists and every id is unique, so escalation has a target."""
+def test_staff_file_with_an_unknown_leader_or_duplicate_ids_is_rejected():
+    """Every leader exists and every id is unique, so escalation has a target."""
     with pytest.raises(ValidationError, match="unknown leader_id"):
         Directory.model_validate({"staff": _cycle("zz", None)})
     dup = _cycle("b", None)
@@ -81,21 +82,21 @@ def test_cp09_unknown_leader_and_duplicate_ids_are_rejected():
         Directory.model_validate({"staff": dup})
 
 
-def test_cp19_staff_needs_a_key():
-    """CP-19: every staff member is identified by a key (plain or its SHA-256)."""
+def test_auth_staff_needs_a_key():
+    """Every staff member is identified by a key (plain or its SHA-256)."""
     with pytest.raises(ValidationError, match="api_key"):
         Staff(id="x", name="X", role="staff")
 
 
-def test_cp19_authenticate_with_plain_api_key(directory):
-    """CP-19: the key identifies the staff member (who then sees only their cases)."""
+def test_auth_with_plain_api_key(directory):
+    """The key identifies the staff member (who then sees only their cases)."""
     found = directory.authenticate("demo-ops-1")
     assert found is not None and found.id == "ops-1"
     assert directory.authenticate("demo-cs-mgr").id == "cs-mgr"
 
 
-def test_cp19_authenticate_with_sha256_of_key():
-    """CP-19: a staff file may hold only the SHA-256 of a key (any hex case)."""
+def test_auth_with_sha256_of_key():
+    """A staff file may hold only the SHA-256 of a key (any hex case)."""
     digest = hashlib.sha256(b"s3cret-key").hexdigest()
     d = Directory(
         staff=[
@@ -111,23 +112,23 @@ def test_cp19_authenticate_with_sha256_of_key():
 
 
 @pytest.mark.parametrize("key", [None, "", "demo-nobody", "DEMO-OPS-1", "demo-ops-1 "])
-def test_cp19_unknown_key_authenticates_nobody(directory, key):
-    """CP-19: an unknown (or missing) key identifies nobody."""
+def test_auth_unknown_key_authenticates_nobody(directory, key):
+    """An unknown (or missing) key identifies nobody."""
     assert directory.authenticate(key) is None
 
 
-def test_cp19_staff_repr_hides_the_key(directory):
-    """CP-19: keys never show in a staff member's repr (logs)."""
+def test_auth_staff_repr_hides_the_key(directory):
+    """Keys never show in a staff member's repr (logs)."""
     assert "demo-ops-1" not in repr(directory.get("ops-1"))
 
 
-def test_cp19_demo_staff_file_holds_only_key_digests():
+def test_auth_demo_staff_file_holds_only_key_digests():
     """The shipped staff file stores no key in plain: only ``api_key_sha256``."""
     raw = json.loads((ROOT / "data" / "staff.json").read_text())
     assert raw and all("api_key" not in s and len(s["api_key_sha256"]) == 64 for s in raw)
 
 
-def test_cp19_keys_are_compared_in_constant_time(directory, monkeypatch):
+def test_auth_keys_are_compared_in_constant_time(directory, monkeypatch):
     """Every staff member's digest is compared with ``hmac.compare_digest`` (no early exit on
     the first match, no ``==`` on secrets): the comparison count does not depend on the key."""
     import models.staff as staff_module

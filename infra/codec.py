@@ -22,7 +22,8 @@ import base64
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -61,8 +62,8 @@ def parse_payload_keys(spec: str) -> list[tuple[str, bytes]]:
         key_id = key_id.strip()
         if not sep or not key_id:
             raise ValueError("PAYLOAD_KEY: each key is <id>:<base64 of 32 bytes>")
-        if "." in key_id:
-            raise ValueError(f"PAYLOAD_KEY: key id {key_id} may not contain '.'")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", key_id):
+            raise ValueError(f"PAYLOAD_KEY: key id {key_id!r}: letters, digits, '_' and '-' only (at most 32)")
         try:
             key = base64.b64decode(b64.strip(), validate=True)
         except ValueError:
@@ -80,17 +81,6 @@ def parse_payload_keys(spec: str) -> list[tuple[str, bytes]]:
 def new_payload_key(key_id: str = "k1") -> str:
     """A fresh key spec: ``k1:<base64 of 32 random bytes>``."""
     return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
-
-
-def _walk(node: Any, key: str, change: Callable[[Any], Any]) -> Any:
-    """``node`` with every one-entry object ``{key: value}`` replaced by ``change(value)``."""
-    if isinstance(node, dict):
-        if len(node) == 1 and key in node:
-            return change(node[key])
-        return {k: _walk(v, key, change) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_walk(v, key, change) for v in node]
-    return node
 
 
 class SealingCodec(PayloadCodec):
@@ -112,22 +102,22 @@ class SealingCodec(PayloadCodec):
 
     # --- one field ------------------------------------------------------------------------
 
-    def seal(self, text: Any) -> dict[str, str]:
+    def seal(self, text: str) -> str:
+        """``text`` sealed: ``<key id>.<base64url of nonce + ciphertext>``."""
         if self._key_id is None:
             raise ValueError("PAYLOAD_KEY is not set: a confidential field cannot be sent to Temporal")
-        if not isinstance(text, str):
-            raise ValueError("a confidential field must be a string")
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self._ciphers[self._key_id].encrypt(nonce, text.encode(), self._key_id.encode())
-        return {SEALED: f"{self._key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"}
+        return f"{self._key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
-    def open(self, sealed: Any) -> dict[str, str]:
-        key_id, _, b64 = str(sealed).partition(".")
+    def open(self, sealed: str) -> str:
+        """The text of a sealed field (any key of PAYLOAD_KEY, by the id it names)."""
+        key_id, _, b64 = sealed.partition(".")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise ValueError(f"a field sealed with key id {key_id!r}, which PAYLOAD_KEY does not hold")
         data = base64.urlsafe_b64decode(b64)
-        return {MARK: cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], key_id.encode()).decode()}
+        return cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], key_id.encode()).decode()
 
     # --- whole payloads ---------------------------------------------------------------------
 
@@ -142,15 +132,26 @@ class SealingCodec(PayloadCodec):
         out.ParseFromString(cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], key_id.encode()))
         return out
 
-    @staticmethod
-    def _rewrite(payload: Payload, key: str, change: Callable[[Any], Any]) -> Payload:
-        doc = _walk(json.loads(payload.data), key, change)
-        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-        return Payload(metadata=dict(payload.metadata), data=data)
+    # A marked field is the object ``{"$confidential": "<JSON string>"}`` and a sealed one
+    # ``{"$sealed": "<key id>.<base64url>"}``. Outside a JSON string that text can only be such
+    # an object (inside one, every quote is escaped), so each is found and replaced in place: no
+    # parse and no re-serialization of the rest of the payload.
+    _MARKED = re.compile(rb'\{\s*"' + re.escape(MARK.encode()) + rb'"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}')
+    _SEALED = re.compile(rb'\{\s*"' + re.escape(SEALED.encode()) + rb'"\s*:\s*"([A-Za-z0-9_.=-]*)"\s*\}')
+
+    def _seal_match(self, m: re.Match[bytes]) -> bytes:
+        text = json.loads(m.group(1))
+        if not isinstance(text, str):
+            raise ValueError("a confidential field must be a string")
+        return b'{"' + SEALED.encode() + b'":"' + self.seal(text).encode() + b'"}'
+
+    def _open_match(self, m: re.Match[bytes]) -> bytes:
+        text = json.dumps(self.open(m.group(1).decode()), ensure_ascii=False)
+        return b'{"' + MARK.encode() + b'":' + text.encode() + b"}"
 
     def encode_one(self, payload: Payload) -> Payload:
         if payload.metadata.get(_META_ENCODING) == _JSON and _MARK_BYTES in payload.data:
-            return self._rewrite(payload, MARK, self.seal)
+            return Payload(metadata=dict(payload.metadata), data=self._MARKED.sub(self._seal_match, payload.data))
         return payload
 
     def decode_one(self, payload: Payload) -> Payload:
@@ -158,7 +159,7 @@ class SealingCodec(PayloadCodec):
         if encoding == ENCODING_ENCRYPTED:
             return self._open_whole(payload)
         if encoding == _JSON and _SEALED_BYTES in payload.data:
-            return self._rewrite(payload, SEALED, self.open)
+            return Payload(metadata=dict(payload.metadata), data=self._SEALED.sub(self._open_match, payload.data))
         return payload
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import mirror
+from bench import mirror, sealing
 from bench.run import run_all
 from workflows import complaint
 
@@ -28,3 +28,14 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
 
 def test_the_mirror_writes_with_our_time_out_and_retry_policy() -> None:
     assert mirror.WRITE == complaint.WRITE
+
+
+async def test_the_sealing_benchmark_runs_and_compares_like_with_like() -> None:
+    """bench/sealing.py at a tiny size: every converter measured on both payloads, and each
+    reads back what it was given (the comparison is of the same work)."""
+    res = await sealing.measure(n=3, rounds=1)
+    assert set(res) == {"record (resolved case)", "plan step"}
+    assert all(set(by) == {"bare", "whole", "sealed"} and min(by.values()) > 0 for by in res.values())
+    record = sealing.resolved_record()
+    for conv in sealing.converters().values():
+        assert (await conv.decode(await conv.encode([record]), [type(record)])) == [record]

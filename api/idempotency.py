@@ -80,10 +80,20 @@ class Idempotent:
             return None
         return "idem-" + _sha256("update", self.staff_id, self.method, self.path, self.key).hex()[:32]
 
-    async def answer(self, status_code: int, work: Callable[[], Awaitable[Any]]) -> Any:
-        """The stored answer of this key, or ``work()``'s, stored when final."""
+    async def answer(
+        self,
+        status_code: int,
+        work: Callable[[], Awaitable[Any]],
+        location: Callable[[Any], str] | None = None,
+    ) -> Any:
+        """The stored answer of this key, or ``work()``'s, stored when final. ``location``: the
+        ``Location`` of what a 201 created, from its JSON (a stored answer gets it again)."""
         if self.key is None:
-            return await work()
+            result = await work()
+            if location is None or isinstance(result, Response):
+                return result
+            content = jsonable_encoder(result)
+            return JSONResponse(status_code=status_code, content=content, headers=_location(location, content))
         async with self.sessions() as db:
             first = await db.get(t.IdempotencyKey, (self.staff_id, self.key))
         if first is not None:
@@ -93,7 +103,8 @@ class Idempotent:
                     f"Idempotency-Key {self.key!r} was already used for another request "
                     f"({first.method} {first.path} with a different body): use a new key",
                 )
-            return JSONResponse(status_code=first.status_code, content=first.response)
+            headers = _location(location, first.response) if first.status_code == status_code else None
+            return JSONResponse(status_code=first.status_code, content=first.response, headers=headers)
         try:
             result = await work()
         except HTTPException as e:
@@ -104,7 +115,7 @@ class Idempotent:
             return result
         content = jsonable_encoder(result)
         await self._store(status_code, content)
-        return JSONResponse(status_code=status_code, content=content)
+        return JSONResponse(status_code=status_code, content=content, headers=_location(location, content))
 
     async def _store(self, status_code: int, content: Any) -> None:
         row = t.IdempotencyKey(
@@ -122,6 +133,10 @@ class Idempotent:
                 db.add(row)
         except IntegrityError:
             pass  # a concurrent retry of the same key stored the (same) answer first
+
+
+def _location(location: Callable[[Any], str] | None, content: Any) -> dict[str, str] | None:
+    return None if location is None else {"Location": location(content)}
 
 
 KEY_HEADER = Header(

@@ -59,10 +59,15 @@ class ProjectAccepted(BaseModel):
     stage: Stage
 
 
-class ExpenseDecisionOut(BaseModel):
-    """What an expense decision answers: the expense only (finance decides reimbursements
-    without seeing the project, ND-04 / ND-13)."""
+class ExpenseOut(BaseModel):
+    """One expense of a project (ND-04): what claiming it answers (201), what reading it
+    answers, in the shape an expense decision answers."""
 
     project_id: str
     stage: Stage
     expense: ExpenseView
+
+
+class ExpenseDecisionOut(ExpenseOut):
+    """What an expense decision answers: the expense only (finance decides reimbursements
+    without seeing the project, ND-04 / ND-13)."""

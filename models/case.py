@@ -125,9 +125,11 @@ class StepWritten(BaseModel):
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a step is not allowed: ``forbidden`` (403, who) or ``conflict`` (409, when)."""
+    """Why a step is not allowed: ``forbidden`` (403, who), ``conflict`` (409, when) or
+    ``invalid`` (422, what: the body names something that cannot be, such as a month of supply
+    still in the future)."""
 
-    kind: Literal["forbidden", "conflict"]
+    kind: Literal["forbidden", "conflict", "invalid"]
     reason: str
 
 
@@ -180,11 +182,13 @@ class Change:
 class StepRule(Generic[In, St]):
     """One human step of a family: its update's input type, the guards that may refuse it (in
     order: the first refusal wins) and its transition, which changes a copy of the state in
-    place and says what to record."""
+    place and says what to record. ``timed`` guards run after ``guards`` and also read the
+    current time (the workflow's ``now``): what depends on today, such as a month not yet come."""
 
     input: type[In]
     guards: Sequence[Callable[[In, St], Refusal | None]]
     transition: Callable[[In, St, datetime], Change]
+    timed: Sequence[Callable[[In, St, datetime], Refusal | None]] = ()
 
     @property
     def body(self) -> type[BaseModel]:
@@ -197,6 +201,18 @@ class StepRule(Generic[In, St]):
 def first_refusal(guards: Sequence[Callable[[In, St], Refusal | None]], inp: In, state: St) -> Refusal | None:
     for guard in guards:
         refusal = guard(inp, state)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def step_refusal(rule: StepRule[In, St], inp: In, state: St, now: datetime) -> Refusal | None:
+    """The first refusal of a step's guards, then of its timed guards (None: allowed)."""
+    refusal = first_refusal(rule.guards, inp, state)
+    if refusal is not None:
+        return refusal
+    for guard in rule.timed:
+        refusal = guard(inp, state, now)
         if refusal is not None:
             return refusal
     return None

@@ -90,6 +90,20 @@ class ProjectPolicy(BaseModel):
     supply_months_to_complete: int = Field(
         3, ge=1, le=24, description="ND-08/ND-11 consecutive months of supply: the standard"
     )
+    # ND-08/ND-11: the monthly batch amount of a line is not fixed by the seeds (月度批量供應:
+    # left blank): these defaults are about a twelfth of each line's ND-01 annual threshold,
+    # rounded up to the next 5,000; a line with no batch amount of its own uses a twelfth of its
+    # threshold.
+    cast_ball_monthly_batch: Amount = Field(
+        Decimal(250_000), description="ND-08/ND-11 a month of supply counts from this amount, cast-ball products"
+    )
+    equipment_monthly_batch: Amount = Field(
+        Decimal(85_000), description="ND-08/ND-11 a month of supply counts from this amount, equipment"
+    )
+    other_line_monthly_batches: dict[str, Amount] = Field(
+        default_factory=dict,
+        description='ND-08/ND-11 more product lines and their monthly batch amounts, JSON: {"valves": 45000}',
+    )
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (months of supply)")
 
     def thresholds(self) -> dict[str, Decimal]:
@@ -99,6 +113,19 @@ class ProjectPolicy(BaseModel):
             "equipment": self.equipment_threshold,
             **self.other_line_thresholds,
         }
+
+    def monthly_batch(self, product_line: str) -> Decimal | None:
+        """ND-08/ND-11: the supply a month needs to count toward the standard: the line's own
+        batch amount, else a twelfth of its ND-01 threshold (None: a line with neither)."""
+        batches = {
+            "cast_ball": self.cast_ball_monthly_batch,
+            "equipment": self.equipment_monthly_batch,
+            **self.other_line_monthly_batches,
+        }
+        if product_line in batches:
+            return batches[product_line]
+        threshold = self.thresholds().get(product_line)
+        return None if threshold is None else (threshold / 12).quantize(Decimal("0.01"))
 
 
 class PolicySettings(ComplaintPolicy, ProjectPolicy, BaseSettings):

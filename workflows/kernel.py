@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from infra import proofs
-    from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, first_refusal
+    from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, step_refusal
 
 #: Database writes: short, retried with backoff for as long as the database is away.
 WRITE: dict[str, Any] = dict(
@@ -50,7 +50,7 @@ WRITE: dict[str, Any] = dict(
 )
 
 #: The ``ApplicationError`` type of each kind of refusal; the API maps these to 403 and 409.
-REFUSAL_TYPES = {"forbidden": "Forbidden", "conflict": "Conflict"}
+REFUSAL_TYPES = {"forbidden": "Forbidden", "conflict": "Conflict", "invalid": "Invalid"}
 
 SHORTEST_TIMER = timedelta(milliseconds=1)
 
@@ -184,8 +184,9 @@ class CaseWorkflow(Generic[S, V]):
     # --- the family's hooks -----------------------------------------------------------------
 
     def check(self, step: Any, inp: Any) -> Refusal | None:
-        """The step's guards, in the order of the family's table: the first refusal wins."""
-        return first_refusal(self.family.steps[step].guards, inp, self.state)
+        """The step's guards, in the order of the family's table (then its timed guards, at the
+        workflow's time): the first refusal wins."""
+        return step_refusal(self.family.steps[step], inp, self.state, workflow.now())
 
     def apply(self, step: Any, inp: Any) -> Outcome[S]:
         return self.family.apply(step, inp, self.state, workflow.now())

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         new_project,
     )
     from models.project.views import ProjectView, describe_waiting, view_of
-    from models.project.vocabulary import Clock, Stage
+    from models.project.vocabulary import Clock, ProjectStep, Stage
     from workflows import search_attributes as sa
 
     # Passed through (imported once per worker, not once per run): a run of this module alone
@@ -44,6 +44,20 @@ with workflow.unsafe.imports_passed_through():
 #: earliest due time changes. Histories recorded before it re-armed the timer at every step (a
 #: cancelled timer and a new one): they replay through the old branch.
 CLOCK_REARMS_ON_CHANGE = "clock-rearms-on-change"
+#: The patch of the corrected rules (ND-03: the cap on every budget together, a rejected budget
+#: restarting the 7-day clock; ND-08/ND-11: months of supply at the batch amount, between the
+#: approval and now, and completion confirmed by the deputy leader, where the third month used
+#: to complete the project and hand it over at once). Asked at the first step of a run that
+#: these rules concern; histories recorded before it replay with the old rules.
+CORRECTED_RULES = "nd-corrected-rules"
+#: The steps whose rules the correction changed.
+CORRECTED_STEPS = (
+    ProjectStep.budget,
+    ProjectStep.budget_decision,
+    ProjectStep.expense,
+    ProjectStep.supply,
+    ProjectStep.confirm_completion,
+)
 
 
 def project_workflow_id(project_id: str) -> str:
@@ -99,6 +113,13 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
             await self._hand_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
+
+    async def take_step(self, step: Any, inp: Any) -> ProjectView:
+        if step in CORRECTED_STEPS and self.state.corrected is None:
+            # the first step of this run the correction concerns: new runs, and runs past their
+            # recorded history, take the corrected rules; a replay of steps before them, the old
+            self.state = self.state.model_copy(update={"corrected": workflow.patched(CORRECTED_RULES)})
+        return await super().take_step(step, inp)
 
     def _committed_since(self, seen: int) -> Callable[[], bool]:
         return lambda: self.version != seen

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
-from api.schemas import EventOut, ExpenseDecisionOut, Problem, ProjectAccepted, Unprocessable
+from api.schemas import EventOut, ExpenseDecisionOut, ExpenseOut, Problem, ProjectAccepted, Unprocessable
 from api.step_routes import StepRoutes
 from api.steps import HumanStep, Intake, history_of
 from models.case import DecisionBody
 from models.project.guards import may_reach
-from models.project.messages import ProjectCreate
+from models.project.messages import ExpenseBody, ProjectCreate
 from models.project.steps import STEPS
 from models.project.views import ProjectView
 from models.project.vocabulary import GROUP_ROLES, TERMINAL_STAGES, Flag, ProjectStep, Stage
@@ -37,8 +37,10 @@ PROJECT_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     403: {"model": Problem, "description": "ND-13: not a project of yours, or not your step"},
     404: {"model": Problem, "description": "no such project"},
-    422: {"model": Unprocessable, "description": "bad input, or (POST /client-projects) ND-01 ineligible"},
+    422: {"model": Unprocessable, "description": "bad input: the field and the problem are named"},
 }
+#: the Location header of a 201
+LOCATION = {"Location": {"description": "where to read what was created", "schema": {"type": "string"}}}
 
 router = APIRouter(prefix="/client-projects", tags=["client projects"])
 
@@ -69,6 +71,11 @@ def _json_list_has(column: Any, value: str) -> Any:
     response_model=ProjectView,
     responses={
         **PROJECT_ERRORS,
+        201: {
+            "description": "the project: under review, or (ND-01) refused as ineligible, kept in its rejected "
+            "stage with refused true and the reason",
+            "headers": LOCATION,
+        },
         202: {"model": ProjectAccepted, "description": "accepted; registration still running"},
     },
     summary="Apply for a new-client development project (ND-01, ND-02)",
@@ -79,6 +86,7 @@ async def create_project(body: ProjectCreate, intake: IntakeDep) -> Any:
         lambda: _apply(
             body, intake, intake.idem.new_id(lambda: new_case_id(timezone=intake.resources.project_policy().timezone))
         ),
+        location=lambda p: f"/client-projects/{p['id']}",
     )
 
 
@@ -94,10 +102,10 @@ async def _apply(body: ProjectCreate, intake: Intake, pid: str) -> Any:
     view = await intake.registered(PROJECT, inp, accepted)
     if isinstance(view, JSONResponse):  # started durably; no worker has checked the application yet
         return view
-    if view.stage is Stage.rejected:  # ND-01: refused with the reason (recorded by the workflow)
+    if view.refused:  # ND-01: refused with the reason, and kept (the lists, GET and the inbox show it)
         log.info("project_refused", project=pid, applicant=staff.id)
-        raise HTTPException(422, view.rejection_reason or "ND-01: ineligible")
-    log.info("project_applied", project=pid, applicant=staff.id)
+    else:
+        log.info("project_applied", project=pid, applicant=staff.id)
     return view
 
 
@@ -163,16 +171,20 @@ STEP_ROUTES = StepRoutes(
     _open_project,
     _step_input,
     closed="the project is closed",
-    optional_body={ProjectStep.resume},  # no body needed
+    optional_body={ProjectStep.resume, ProjectStep.confirm_completion},  # no body needed
 )
 STEP_ROUTES.add(
     [
         (ProjectStep.review, "review", "Review the application: review group, then deputy leader, then leader (ND-02)"),
         (ProjectStep.budget, "budget", "Submit the budget, within 7 days of approval (ND-03)"),
         (ProjectStep.budget_decision, "budget/decision", "Decide the budget, in the chain's order (ND-03)"),
-        (ProjectStep.expense, "expenses", "Claim a development expense against a budget line (ND-04)"),
         (ProjectStep.follow_up, "follow-ups", "Record a follow-up, at least every 30 days (ND-05, ND-06, ND-07)"),
-        (ProjectStep.supply, "supply", "Record a month of supply (ND-11)"),
+        (ProjectStep.supply, "supply", "Record a month of supply; it counts at the line's batch amount (ND-08, ND-11)"),
+        (
+            ProjectStep.confirm_completion,
+            "completion",
+            "The deputy leader confirms completion once the supply meets the standard; the client goes to sales (ND-11)",
+        ),
         (ProjectStep.study_decision, "study-decision", "Continue or terminate after the special study (ND-07)"),
         (ProjectStep.annual_report, "annual-report", "Submit the written annual report (ND-08)"),
         (ProjectStep.annual_report_decision, "annual-report/decision", "Evaluate / decide the annual review (ND-08)"),
@@ -182,6 +194,41 @@ STEP_ROUTES.add(
         (ProjectStep.terminate_decision, "terminate/decision", "The review group decides a termination (ND-10)"),
     ]
 )
+
+
+def _expense_out(view: ProjectView, expense_id: str) -> ExpenseOut:
+    found = next(e for e in view.expenses if e.id == expense_id)
+    return ExpenseOut(project_id=view.id, stage=view.stage, expense=found)
+
+
+@router.post(
+    "/{project_id}/expenses",
+    status_code=201,
+    response_model=ExpenseOut,
+    responses={**PROJECT_ERRORS, 201: {"description": "the expense claimed", "headers": LOCATION}},
+    summary="Claim a development expense against a budget line (ND-04); answers the expense",
+)
+async def project_expense(project_id: str, body: ExpenseBody, human: HumanStepDep) -> Any:
+    async def claim() -> ExpenseOut:
+        view = await STEP_ROUTES.take(ProjectStep.expense, project_id, body, human)
+        return _expense_out(view, view.expenses[-1].id)  # the step's own: the view right after it
+
+    return await human.idem.answer(
+        201, claim, location=lambda out: f"/client-projects/{out['project_id']}/expenses/{out['expense']['id']}"
+    )
+
+
+@router.get(
+    "/{project_id}/expenses/{expense_id}",
+    response_model=ExpenseOut,
+    responses={**PROJECT_ERRORS, 404: {"model": Problem, "description": "no such project or expense"}},
+    summary="One expense of the project and where it stands (ND-04; visible as the project, ND-13)",
+)
+async def get_expense(project_id: str, expense_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
+    view = ProjectView.model_validate((await _visible_project(db, project_id, staff)).view)
+    if not any(e.id == expense_id for e in view.expenses):
+        raise HTTPException(404, f"project {project_id} has no expense {expense_id}")
+    return _expense_out(view, expense_id)
 
 
 @router.post(
@@ -198,7 +245,7 @@ async def expense_decision(
 ) -> Any:
     async def decide() -> ExpenseDecisionOut:
         view = await STEP_ROUTES.take(ProjectStep.expense_decision, project_id, body, human, expense_id=expense_id)
-        decided = next(e for e in view.expenses if e.id == expense_id)
-        return ExpenseDecisionOut(project_id=view.id, stage=view.stage, expense=decided)
+        out = _expense_out(view, expense_id)
+        return ExpenseDecisionOut(project_id=out.project_id, stage=out.stage, expense=out.expense)
 
     return await human.idem.answer(200, decide)

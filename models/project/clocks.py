@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models.case import Notification, Outcome, earliest, staff_notes
-from models.project.state import ProjectState, officers_in_role, set_flag, standard_reached
+from models.project.state import ProjectState, officers_in_role, set_flag, supply_standard_met
 from models.project.vocabulary import RUNNING_STAGES, Clock, Flag, Progress
 from models.staff import Role
 
@@ -108,7 +108,7 @@ def apply_clock(clock: Clock, state: ProjectState, now: datetime) -> Outcome[Pro
             kind = "study_checked"
     else:  # ND-08
         s.annual_review_due_at = None
-        if not standard_reached((x.month for x in s.supplies), s.policy):
+        if not supply_standard_met(s):
             set_flag(s, Flag.annual_review, True)
             s.annual_pending = True
             kind = "annual_review"

@@ -6,13 +6,27 @@ per step, the guards it passes through in order; ``forbidden`` (403) says who, `
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from models.calendar import local_month
 from models.case import Refusal
 from models.policy import ProjectPolicy
 from models.project.messages import BudgetInput, Eligibility, ExpenseInput, ProjectStepInput, SupplyInput
-from models.project.state import ProjectState, current_budget, expense, line_spent, next_in_chain, pending_budget
+from models.project.state import (
+    ProjectState,
+    corrected,
+    current_budget,
+    expense,
+    line_spent,
+    next_in_chain,
+    pending_budget,
+    preliminary_budgeted,
+    spent_before_breakthrough,
+    supply_run,
+    supply_standard_met,
+)
 from models.project.vocabulary import (
     ANNUAL_CHAIN,
     BUDGET_CHAIN,
@@ -79,10 +93,12 @@ def may_view(actor: StaffRef, implementer_ids: Sequence[str]) -> bool:
     return actor.role in GROUP_ROLES or actor.id in implementer_ids
 
 
-def budget_within_cap(phase: BudgetPhase, total: Decimal, policy: ProjectPolicy) -> bool:
-    """ND-03: before a substantive breakthrough the budget total may not exceed the cap
-    (30,000); after one, no cap (the group, the deputy and the leader approve)."""
-    return phase is BudgetPhase.substantive or total <= policy.budget_cap_before_breakthrough
+def budget_within_cap(phase: BudgetPhase, total: Decimal, policy: ProjectPolicy, already: Decimal = Decimal(0)) -> bool:
+    """ND-03: before a substantive breakthrough the project's development spending, every
+    budget together (``already``: what the earlier preliminary budgets not rejected provide),
+    may not exceed the cap (30,000); after one, no cap (the group, the deputy and the leader
+    approve)."""
+    return phase is BudgetPhase.substantive or already + total <= policy.budget_cap_before_breakthrough
 
 
 def expense_within_tolerance(line_amount: Decimal, already_spent: Decimal, amount: Decimal, tolerance: Decimal) -> bool:
@@ -194,11 +210,13 @@ def may_submit_budget(inp: BudgetInput, s: ProjectState) -> Refusal | None:
     if body.phase is BudgetPhase.preliminary and s.breakthrough_at is not None:
         return Refusal("conflict", "ND-03: after a breakthrough the budget is substantive (group, deputy, leader)")
     total = sum((line.amount for line in body.lines), Decimal(0))
-    if not budget_within_cap(body.phase, total, s.policy):
+    already = preliminary_budgeted(s) if corrected(s) else Decimal(0)
+    if not budget_within_cap(body.phase, total, s.policy, already):
         return Refusal(
             "conflict",
-            f"ND-03: before a breakthrough the budget total may not exceed "
-            f"{s.policy.budget_cap_before_breakthrough} (asked {total})",
+            f"ND-03: before a breakthrough the project's development spending, every budget "
+            f"together, may not exceed {s.policy.budget_cap_before_breakthrough} "
+            f"(budgeted already {already}, asked {total})",
         )
     return None
 
@@ -232,6 +250,13 @@ def may_claim_expense(inp: ExpenseInput, s: ProjectState) -> Refusal | None:
             f"the line by more than {s.policy.expense_tolerance * 100:.0f}%; a new budget "
             "approval is needed first",
         )
+    cap = s.policy.budget_cap_before_breakthrough
+    if corrected(s) and s.breakthrough_at is None and (before := spent_before_breakthrough(s)) + body.amount > cap:
+        return Refusal(
+            "conflict",
+            f"ND-03: before a breakthrough the project's development spending may not exceed {cap} "
+            f"(already {before}, asked {body.amount})",
+        )
     return None
 
 
@@ -262,6 +287,36 @@ def may_record_supply(inp: SupplyInput, s: ProjectState) -> Refusal | None:
         return Refusal("forbidden", "ND-11: the implementers or the deputy leader record supply")
     if any(x.month == inp.body.month for x in s.supplies):
         return Refusal("conflict", f"ND-11: supply for {inp.body.month} is already recorded")
+    return None
+
+
+def supply_month_possible(inp: SupplyInput, s: ProjectState, now: datetime) -> Refusal | None:
+    """ND-11: a month of supply is a calendar month of the company's timezone from the month
+    of approval (supply after approval in that month counts: the batch amount decides) to the
+    current month, never one still to come."""
+    if not corrected(s) or s.approved_at is None:
+        return None
+    month, tz = inp.body.month, s.policy.timezone
+    first, current = local_month(s.approved_at, tz), local_month(now, tz)
+    if month < first:
+        return Refusal("invalid", f"ND-11: month {month} is before the project's approval ({first}, {tz})")
+    if month > current:
+        return Refusal("invalid", f"ND-11: month {month} is in the future (the month is {current} in {tz})")
+    return None
+
+
+def may_confirm_completion(inp: Input, s: ProjectState) -> Refusal | None:
+    """ND-11: the deputy leader, who reviews the project's progress, confirms completion once
+    the supply meets the standard."""
+    if inp.actor.role is not Role.deputy_leader:
+        return Refusal("forbidden", "ND-11: the deputy leader confirms a project's completion")
+    if not supply_standard_met(s):
+        p = s.policy
+        return Refusal(
+            "conflict",
+            f"ND-11: the standard is not met: {supply_run(s)} of {p.supply_months_to_complete} consecutive "
+            f"months of supply at the monthly batch amount",
+        )
     return None
 
 

@@ -115,6 +115,14 @@ class ProjectState(BaseModel):
     progress: Progress = Progress.none
     breakthrough_at: datetime | None = None
     supplies: list[Supply] = Field(default_factory=list)
+    #: ND-11: when the supply first reached the standard; the deputy leader then confirms
+    standard_reached_at: datetime | None = None
+    #: the corrected ND-03 and ND-08/ND-11 rules (the cap on every budget together, a rejected
+    #: budget restarting the clock, months of supply at the batch amount between approval and
+    #: now, completion confirmed by the deputy leader) apply: True; False: this run replays
+    #: steps taken before them (``workflow.patched``, asked by the workflow at the first step
+    #: they concern); None: not asked yet, the corrected rules
+    corrected: bool | None = None
 
     suspended_since: datetime | None = None
     suspended_seconds: float = 0.0  # accumulated over every suspension
@@ -232,8 +240,59 @@ def consecutive_supply_months(months: Iterable[str]) -> int:
 
 
 def standard_reached(months: Iterable[str], policy: ProjectPolicy) -> bool:
-    """ND-11 (and ND-08): monthly batch supply, i.e. supply in N consecutive months (3)."""
+    """ND-11 (and ND-08): supply in N consecutive months (3), of months that count."""
     return consecutive_supply_months(months) >= policy.supply_months_to_complete
+
+
+def corrected(state: ProjectState) -> bool:
+    """Whether the corrected ND-03 / ND-08 / ND-11 rules apply (see ``ProjectState.corrected``)."""
+    return state.corrected is not False
+
+
+def monthly_batch(state: ProjectState) -> Decimal | None:
+    """ND-08/ND-11: the supply a month of this project's product line needs to count."""
+    return state.policy.monthly_batch(state.application.product_line)
+
+
+def month_counts(state: ProjectState, supply: Supply) -> bool:
+    """ND-08/ND-11: a month of supply counts toward the standard only at or above the line's
+    monthly batch amount (before the correction every month counted)."""
+    if not corrected(state):
+        return True
+    batch = monthly_batch(state)
+    return batch is not None and supply.amount >= batch
+
+
+def counted_months(state: ProjectState) -> list[str]:
+    """ND-08/ND-11: the months of supply that count toward the standard."""
+    return [x.month for x in state.supplies if month_counts(state, x)]
+
+
+def supply_run(state: ProjectState) -> int:
+    """ND-08/ND-11: the longest run of consecutive calendar months that count."""
+    return consecutive_supply_months(counted_months(state))
+
+
+def supply_standard_met(state: ProjectState) -> bool:
+    """ND-08/ND-11: the standard, N consecutive months (3) each at the batch amount."""
+    return standard_reached(counted_months(state), state.policy)
+
+
+def preliminary_budgeted(state: ProjectState) -> Decimal:
+    """ND-03: what the preliminary budgets, every one not rejected, provide together."""
+    return sum(
+        (b.total for b in state.budgets if b.phase is BudgetPhase.preliminary and b.status is not Decision.rejected),
+        Decimal(0),
+    )
+
+
+def spent_before_breakthrough(state: ProjectState) -> Decimal:
+    """ND-03: the development expenses claimed before the breakthrough (all but the refused)."""
+    b = state.breakthrough_at
+    return sum(
+        (e.amount for e in state.expenses if e.status is not Decision.rejected and (b is None or e.submitted_at < b)),
+        Decimal(0),
+    )
 
 
 # --- in-place helpers for transitions and clocks (on a copy of the state) ----------------

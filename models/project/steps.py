@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
+from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_notes, step_refusal, take_step
 from models.project.clocks import next_clock, postpone_clocks, stop_clocks
 from models.project.guards import (
     may_claim_expense,
+    may_confirm_completion,
     may_decide_annual,
     may_decide_budget,
     may_decide_expense,
@@ -27,6 +28,7 @@ from models.project.guards import (
     not_suspended,
     past_review,
     still_open,
+    supply_month_possible,
     visible,
     visible_or_finance,
 )
@@ -35,6 +37,7 @@ from models.project.messages import (
     AnnualReportInput,
     BudgetDecisionInput,
     BudgetInput,
+    CompletionInput,
     Eligibility,
     ExpenseDecisionInput,
     ExpenseInput,
@@ -58,15 +61,17 @@ from models.project.state import (
     ProjectState,
     Supply,
     Termination,
-    consecutive_supply_months,
+    corrected,
     current_budget,
     expense,
     expense_totals,
+    month_counts,
     next_in_chain,
     officers_in_role,
     pending_budget,
     set_flag,
-    standard_reached,
+    supply_run,
+    supply_standard_met,
 )
 from models.project.vocabulary import (
     ANNUAL_CHAIN,
@@ -234,13 +239,16 @@ def budget_decision(inp: BudgetDecisionInput, s: ProjectState, now: datetime) ->
     b = pending_budget(s)
     assert b is not None
     _decide(b.approvals, actor, body.approved, body.note, now)
-    data = {"role": actor.role.value, "approved": body.approved, "phase": b.phase.value}
+    data: dict[str, Any] = {"role": actor.role.value, "approved": body.approved, "phase": b.phase.value}
     chain = BUDGET_CHAIN[b.phase]
     if not body.approved:
         b.status = Decision.rejected
         notes = staff_notes(
             s.implementers, "budget_rejected", f"Project {s.id}: budget rejected by the {actor.role.value}"
         )
+        if corrected(s) and current_budget(s) is None:  # ND-03: 7 days again for a new budget
+            s.budget_due_at = now + s.policy.budget_deadline
+            data["budget_due_at"] = s.budget_due_at.isoformat()
     elif (nxt := next_in_chain(chain, b.approvals)) is None:
         b.status = Decision.approved
         if s.stage is Stage.approved:
@@ -325,14 +333,24 @@ def follow_up(inp: FollowUpInput, s: ProjectState, now: datetime) -> Change:
 
 
 def supply(inp: SupplyInput, s: ProjectState, now: datetime) -> Change:
-    """ND-11: a month of supply; the standard reached completes the project."""
+    """ND-11 / ND-08: a month of supply; it counts toward the standard at the line's monthly
+    batch amount. The standard met asks the deputy leader to confirm completion (before the
+    correction it completed the project at once)."""
     body = inp.body
-    s.supplies.append(Supply(month=body.month, amount=body.amount, recorded_by=inp.actor.id, at=now))
+    month = Supply(month=body.month, amount=body.amount, recorded_by=inp.actor.id, at=now)
+    s.supplies.append(month)
     s.supplies.sort(key=lambda x: x.month)
-    run = consecutive_supply_months(x.month for x in s.supplies)
-    data: dict[str, Any] = {"month": body.month, "amount": str(body.amount), "consecutive_months": run}
+    run = supply_run(s)
+    data: dict[str, Any] = {
+        "month": body.month,
+        "amount": str(body.amount),
+        "counts": month_counts(s, month),
+        "consecutive_months": run,
+    }
     notes: list[Notification] = []
-    if standard_reached((x.month for x in s.supplies), s.policy):
+    if not supply_standard_met(s):
+        return Change(data, notes)
+    if not corrected(s):
         data |= {"standard_reached": True, **_close(s, Stage.completed, now)}
         s.flags = []
         notes = staff_notes(
@@ -340,7 +358,29 @@ def supply(inp: SupplyInput, s: ProjectState, now: datetime) -> Change:
             "project_completed",
             f"Project {s.id}: {run} consecutive months of supply; {s.application.client_name} goes to sales",
         )
+    elif s.standard_reached_at is None:
+        s.standard_reached_at = now
+        set_flag(s, Flag.completion_due, True)
+        data["standard_reached"] = True
+        notes = staff_notes(
+            officers_in_role(s, Role.deputy_leader),
+            "completion_due",
+            f"Project {s.id}: {run} consecutive months of batch supply; confirm the completion (ND-11)",
+        )
     return Change(data, notes)
+
+
+def confirm_completion(inp: CompletionInput, s: ProjectState, now: datetime) -> Change:
+    """ND-11: the deputy leader confirms completion: the project closes (its clocks stop, its
+    expenses are totalled) and the client goes to sales as a regular customer."""
+    data: dict[str, Any] = {"consecutive_months": supply_run(s), **_close(s, Stage.completed, now)}
+    s.flags = []
+    notes = staff_notes(
+        [*s.implementers, *officers_in_role(s, Role.deputy_leader), *officers_in_role(s, Role.group_leader)],
+        "project_completed",
+        f"Project {s.id} completed; {s.application.client_name} goes to sales",
+    )
+    return Change(data, notes, {"note": inp.body.note})
 
 
 def study_decision(inp: StudyDecisionInput, s: ProjectState, now: datetime) -> Change:
@@ -471,7 +511,8 @@ STEPS: dict[ProjectStep, StepRule[Any, ProjectState]] = {
         expense_decision,
     ),
     ProjectStep.follow_up: StepRule(FollowUpInput, (*_RUNNING, may_follow_up), follow_up),
-    ProjectStep.supply: StepRule(SupplyInput, (*_RUNNING, may_record_supply), supply),
+    ProjectStep.supply: StepRule(SupplyInput, (*_RUNNING, may_record_supply), supply, (supply_month_possible,)),
+    ProjectStep.confirm_completion: StepRule(CompletionInput, (*_RUNNING, may_confirm_completion), confirm_completion),
     ProjectStep.study_decision: StepRule(StudyDecisionInput, (*_RUNNING, may_decide_study), study_decision),
     ProjectStep.annual_report: StepRule(AnnualReportInput, (*_RUNNING, may_report_annual), annual_report),
     ProjectStep.annual_report_decision: StepRule(
@@ -486,10 +527,10 @@ STEPS: dict[ProjectStep, StepRule[Any, ProjectState]] = {
 }
 
 
-def check_step(step: ProjectStep, inp: ProjectStepInput[Any], state: ProjectState) -> Refusal | None:
-    """Whether ``inp.actor`` may take ``step`` on the project now; None when allowed.
-    ``forbidden`` (403) says who, ``conflict`` (409) says when."""
-    return first_refusal(STEPS[step].guards, inp, state)
+def check_step(step: ProjectStep, inp: ProjectStepInput[Any], state: ProjectState, now: datetime) -> Refusal | None:
+    """Whether ``inp.actor`` may take ``step`` on the project at ``now``; None when allowed.
+    ``forbidden`` (403) says who, ``conflict`` (409) says when, ``invalid`` (422) what."""
+    return step_refusal(STEPS[step], inp, state, now)
 
 
 def apply_step(step: ProjectStep, inp: ProjectStepInput[Any], state: ProjectState, now: datetime) -> ProjectOutcome:
@@ -519,7 +560,10 @@ def apply_handover(state: ProjectState, customer_id: str, created: bool, now: da
 
 
 def apply_continue_as_new(state: ProjectState) -> ProjectState:
-    """The state a new run starts from: the same project, one more run."""
+    """The state a new run starts from: the same project, one more run. A run that replayed
+    steps taken before the corrected rules asks again in the next run (``corrected``)."""
     s = state.model_copy(deep=True)
     s.runs += 1
+    if s.corrected is False:
+        s.corrected = None
     return s

@@ -18,12 +18,13 @@ from models.project.state import (
     ProjectState,
     Supply,
     Termination,
-    consecutive_supply_months,
     current_budget,
     expense_totals,
     line_spent,
+    monthly_batch,
     next_in_chain,
     pending_budget,
+    supply_run,
 )
 from models.project.vocabulary import (
     ANNUAL_CHAIN,
@@ -98,7 +99,7 @@ class ProjectView(BaseModel):
     progress: Progress
     breakthrough_at: datetime | None
     supplies: list[Supply]
-    consecutive_supply_months: int
+    consecutive_supply_months: int  # of months at the monthly batch amount (ND-08, ND-11)
     suspended_since: datetime | None
     suspended_seconds: float
     suspension_reason: Confidential | None
@@ -114,6 +115,13 @@ class ProjectView(BaseModel):
     customer_id: str | None
     runs: int
     seq: int
+    #: ND-01: the application was refused as ineligible (``rejection_reason`` says why)
+    refused: bool = False
+    #: ND-08/ND-11: the supply a month needs to count toward the standard
+    monthly_batch_amount: Decimal | None = None
+    #: ND-11: when the supply met the standard; until the deputy leader confirms, it waits
+    standard_reached_at: datetime | None = None
+    completion_waiting_for: Role | None = None
 
 
 def _budget_view(state: ProjectState, b: Budget | None) -> BudgetView | None:
@@ -152,6 +160,8 @@ def describe_waiting(state: ProjectState) -> str:
         return f"Waiting for the {role.value if role else '?'} review of the application"
     if state.stage is Stage.suspended:
         return f"Suspended since {state.suspended_since:%Y-%m-%d %H:%M} UTC; clocks stopped"
+    if state.standard_reached_at is not None:
+        return f"Standard met: waiting for the deputy leader to confirm the completion (ND-11){until}"
     if state.termination and state.termination.status is Decision.pending:
         return f"Waiting for the review group to decide the termination request{until}"
     if state.annual_pending:
@@ -217,7 +227,7 @@ def view_of(state: ProjectState) -> ProjectView:
         progress=state.progress,
         breakthrough_at=state.breakthrough_at,
         supplies=state.supplies,
-        consecutive_supply_months=consecutive_supply_months(x.month for x in state.supplies),
+        consecutive_supply_months=supply_run(state),
         suspended_since=state.suspended_since,
         suspended_seconds=state.suspended_seconds,
         suspension_reason=state.suspension_reason,
@@ -235,4 +245,8 @@ def view_of(state: ProjectState) -> ProjectView:
         customer_id=state.customer_id,
         runs=state.runs,
         seq=state.seq,
+        refused=state.refused,
+        monthly_batch_amount=monthly_batch(state),
+        standard_reached_at=state.standard_reached_at,
+        completion_waiting_for=Role.deputy_leader if state.open and state.standard_reached_at is not None else None,
     )

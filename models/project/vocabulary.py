@@ -28,6 +28,7 @@ class Flag(StrEnum):
     annual_review = "annual_review"  # ND-08
     follow_up_overdue = "follow_up_overdue"  # ND-05
     budget_overdue = "budget_overdue"  # ND-03
+    completion_due = "completion_due"  # ND-11: the standard is met; the deputy leader confirms
 
 
 class Progress(StrEnum):
@@ -62,6 +63,7 @@ class ProjectStep(StrEnum):
     expense_decision = "expense_decision"
     follow_up = "follow_up"
     supply = "supply"
+    confirm_completion = "confirm_completion"
     study_decision = "study_decision"
     annual_report = "annual_report"
     annual_report_decision = "annual_report_decision"

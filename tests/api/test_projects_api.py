@@ -72,24 +72,36 @@ async def history(api: httpx.AsyncClient, pid: str, who: str = "dev-review") -> 
     return [e["kind"] for e in r.json()]
 
 
-async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi, engine: AsyncEngine) -> None:
-    """ND-01: an eligible application answers 201 with id, workflow id and stage; one below the
-    line's threshold, or for a client already a customer (name, any case), answers 422 with
-    the reason, and the refusal is recorded in project_refusal."""
-    body = await create(papi)
+async def test_nd01_create_201_and_ineligible_201_refused_kept_and_listed_as_rejected(
+    papi, engine: AsyncEngine
+) -> None:
+    """ND-01: an eligible application answers 201 with id, workflow id, stage and its Location.
+    ND-01 (defect: it answered 422 and yet left a project in every list): one below the line's
+    threshold, or for a client already a customer (name, any case), answers 201 with the project
+    in its rejected stage, ``refused`` true and the reason; the refusal is recorded in
+    project_refusal, and GET, ?stage=rejected and the applicant's inbox agree with the answer."""
+    r = await papi.post("/client-projects", json=application(), headers=key("sales-1"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert r.headers["location"] == f"/client-projects/{body['id']}"
     assert body["workflow_id"] == f"client-project-{body['id']}"
     assert body["stage"] == "under_review" and body["review_waiting_for"] == "review_group"
-    assert body["implementer_ids"] == ["sales-1"] and body["applicant_id"] == "sales-1"
+    assert body["implementer_ids"] == ["sales-1"] and body["applicant_id"] == "sales-1" and body["refused"] is False
 
     low = application(product_line="equipment", expected_annual_business=999999)
     r = await papi.post("/client-projects", json=low, headers=key("sales-1"))
-    assert r.status_code == 422 and "equipment threshold" in r.json()["detail"]
+    assert r.status_code == 201, r.text
+    refused_low = r.json()
+    assert refused_low["stage"] == "rejected" and refused_low["refused"] is True
+    assert "equipment threshold" in refused_low["rejection_reason"]
+    assert r.headers["location"] == f"/client-projects/{refused_low['id']}"
 
     name = f"Known Customer {uuid.uuid4().hex[:6]}"
     async with sessions(engine)() as db, db.begin():
         db.add(t.Customer(id=f"C-{uuid.uuid4().hex[:8]}", name=name, phone=None, created_at=datetime.now(UTC)))
     r = await papi.post("/client-projects", json=application(client_name=name.lower()), headers=key("sales-1"))
-    assert r.status_code == 422 and "already a customer" in r.json()["detail"]
+    assert r.status_code == 201 and r.json()["refused"] is True, r.text
+    assert "already a customer" in r.json()["rejection_reason"]
 
     async with engine.connect() as conn:
         rows = list(
@@ -99,11 +111,15 @@ async def test_nd01_create_201_and_ineligible_422_with_the_refusal_recorded(papi
         )
     assert {r.client_name for r in rows} == {low["client_name"], name.lower()}
     assert all(r.reason.startswith("ND-01") and r.applicant_id == "sales-1" for r in rows)
-    # the refused application stays readable for its applicant (the inbox points at it)
+    # the answer and every read agree: GET, the rejected list, the applicant's inbox
+    rejected = await papi.get("/client-projects", params={"stage": "rejected", "limit": 500}, headers=key("sales-1"))
+    listed = {p["id"]: p for p in rejected.json()}
     for refusal in rows:
         seen = await papi.get(f"/client-projects/{refusal.project_id}", headers=key("sales-1"))
-        assert seen.status_code == 200 and seen.json()["stage"] == "rejected"
+        assert seen.status_code == 200 and seen.json()["stage"] == "rejected" and seen.json()["refused"] is True
         assert seen.json()["rejection_reason"].startswith("ND-01")
+        assert listed[refusal.project_id]["refused"] is True
+    assert (await papi.get(f"/client-projects/{r.json()['id']}", headers=key("sales-1"))).json() == r.json()
     inbox = (await papi.get("/notifications", headers=key("sales-1"), params={"limit": 500})).json()
     assert {f"client-project-{r.project_id}" for r in rows} <= {n["case_ref"] for n in inbox}
 
@@ -157,6 +173,68 @@ async def test_nd02_out_of_order_409_wrong_role_403_bad_input_422_and_nothing_wr
     assert await history(papi, pid) == ["applied", "review", "review"]
 
 
+async def test_nd04_expense_claim_answers_201_with_the_expense_and_its_location_nd13(papi) -> None:
+    """ND-04 (defect: POST .../expenses answered the whole project and no expense id): a claim
+    answers 201 with the expense (id, line, amount, status, waiting_for) in the shape of a
+    decision's answer, and a Location whose GET answers the same; the GET is visible as the
+    project is (ND-13: another salesperson and finance 403), an unknown expense is 404; a
+    refused claim (ND-03: over the cap before a breakthrough, every budget together) writes
+    nothing."""
+    pid = (await create(papi))["id"]
+    await approve(papi, pid)
+    r = await post(
+        papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "samples", "amount": 30000}]}
+    )
+    assert r.status_code == 200, r.text
+    for who in ("dev-deputy", "dev-lead"):
+        assert (await post(papi, pid, "budget/decision", who, {"approved": True})).status_code == 200
+    r = await post(papi, pid, "expenses", "sales-1", {"line": "samples", "amount": 30000, "description": "balls"})
+    assert r.status_code == 201, r.text
+    out = r.json()
+    location = r.headers["location"]
+    assert location == f"/client-projects/{pid}/expenses/{out['expense']['id']}" and out["expense"]["id"] == "E1"
+    assert (await papi.get(location, headers=key("dev-deputy"))).json() == out
+    for who in ("sales-2", "finance-1", "chairman"):
+        denied = await papi.get(location, headers=key(who))
+        assert denied.status_code == 403 and "ND-13" in denied.json()["detail"], who
+    assert (await papi.get(f"/client-projects/{pid}/expenses/E9", headers=key("sales-1"))).status_code == 404
+    before = await history(papi, pid)
+    r = await post(papi, pid, "expenses", "sales-1", {"line": "samples", "amount": 1, "description": "more"})
+    assert r.status_code == 409 and "ND-03" in r.json()["detail"]
+    r = await post(papi, pid, "budget", "sales-1", {"phase": "preliminary", "lines": [{"name": "travel", "amount": 1}]})
+    assert r.status_code == 409 and "every budget together" in r.json()["detail"]
+    assert await history(papi, pid) == before
+    # the same claim retried with its Idempotency-Key: the same answer and Location, one expense
+    again = await post(papi, pid, "follow-ups", "sales-1", {"note": "n", "progress": "breakthrough"})
+    assert again.status_code == 200
+    body = {"line": "samples", "amount": 1, "description": "after the breakthrough"}
+    first = await papi.post(
+        f"/client-projects/{pid}/expenses", json=body, headers=key("sales-1") | {"Idempotency-Key": "claim-1"}
+    )
+    second = await papi.post(
+        f"/client-projects/{pid}/expenses", json=body, headers=key("sales-1") | {"Idempotency-Key": "claim-1"}
+    )
+    assert first.status_code == second.status_code == 201 and first.json() == second.json()
+    assert first.headers["location"] == second.headers["location"] == f"/client-projects/{pid}/expenses/E2"
+
+
+async def test_nd11_supply_months_422_and_completion_only_by_the_deputy_once_the_standard_is_met(papi) -> None:
+    """ND-11: a month of supply still to come, or before the approval's month, is 422 naming
+    the problem and writes nothing; confirming completion is the deputy leader's (403 for
+    others) and only once the standard is met (409 naming it)."""
+    pid = (await create(papi))["id"]
+    await approve(papi, pid)
+    before = await history(papi, pid)
+    r = await post(papi, pid, "supply", "sales-1", {"month": "2999-01", "amount": 300000})
+    assert r.status_code == 422 and "ND-11" in r.json()["detail"] and "future" in r.json()["detail"]
+    r = await post(papi, pid, "supply", "sales-1", {"month": "2000-01", "amount": 300000})
+    assert r.status_code == 422 and "before the project's approval" in r.json()["detail"]
+    assert (await post(papi, pid, "completion", "sales-1")).status_code == 403
+    r = await post(papi, pid, "completion", "dev-deputy")
+    assert r.status_code == 409 and "standard is not met" in r.json()["detail"]
+    assert await history(papi, pid) == before
+
+
 async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(papi) -> None:
     """ND-03: budget decided by the deputy then the leader (the leader first is 409); ND-04: an
     expense over its line by more than 5% is 409; reimbursement deputy → finance → leader, and
@@ -183,8 +261,15 @@ async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(pap
     r = await post(
         papi, pid, "expenses", "sales-1", {"line": "entertainment", "amount": 2100, "description": "banquet"}
     )
-    assert r.status_code == 200
-    eid = r.json()["expenses"][0]["id"]
+    assert r.status_code == 201, r.text
+    claimed = r.json()
+    eid = claimed["expense"]["id"]
+    assert set(claimed) == {"project_id", "stage", "expense"} and claimed["project_id"] == pid
+    assert (claimed["expense"]["line"], claimed["expense"]["status"]) == ("entertainment", "pending")
+    assert float(claimed["expense"]["amount"]) == 2100 and claimed["expense"]["waiting_for"] == "deputy_leader"
+    assert r.headers["location"] == f"/client-projects/{pid}/expenses/{eid}"
+    got = await papi.get(r.headers["location"], headers=key("sales-1"))
+    assert got.status_code == 200 and got.json() == claimed
     r = await post(papi, pid, f"expenses/{eid}/decision", "finance-1", {"approved": True})
     assert r.status_code == 409  # the deputy first
     for who in ("dev-deputy", "finance-1", "dev-lead"):
@@ -192,6 +277,7 @@ async def test_nd03_nd04_budget_expense_chain_finance_and_the_5_percent_rule(pap
         assert r.status_code == 200, (who, r.text)
         assert set(r.json()) == {"project_id", "stage", "expense"}
     assert r.json()["expense"]["status"] == "approved"
+    assert (await papi.get(f"/client-projects/{pid}/expenses/{eid}", headers=key("dev-lead"))).json() == r.json()
     view = (await papi.get(f"/client-projects/{pid}", headers=key("sales-1"))).json()
     assert view["expense_total"] == "2100" or float(view["expense_total"]) == 2100
     line = view["budget"]["lines"][0]

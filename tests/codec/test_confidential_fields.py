@@ -271,8 +271,10 @@ async def _whole_project(api: httpx.AsyncClient) -> dict[str, Any]:
     await _ok(api, "sales-1", f"{base}/budget", {"phase": "preliminary", "lines": [{"name": "visits", "amount": 9000}]})
     for who in ("dev-deputy", "dev-lead"):
         await _ok(api, who, f"{base}/budget/decision", {"approved": True, "note": t["review"]})
-    view = await _ok(api, "sales-1", f"{base}/expenses", {"line": "visits", "amount": 800, "description": t["expense"]})
-    eid = view["expenses"][0]["id"]
+    claimed = await _ok(
+        api, "sales-1", f"{base}/expenses", {"line": "visits", "amount": 800, "description": t["expense"]}
+    )
+    eid = claimed["expense"]["id"]
     await _ok(api, "dev-deputy", f"{base}/expenses/{eid}/decision", {"approved": False, "note": t["review"]})
     await _ok(api, "sales-1", f"{base}/follow-ups", {"note": t["follow_up"], "progress": "some"})
     await _ok(api, "sales-1", f"{base}/suspend", {"reason": t["suspend"]})

@@ -6,17 +6,28 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_make_run import System, running_system
+from models.calendar import local_month
+from models.policy import ProjectPolicy
+from tests.e2e.test_make_run import System
 
 
 @pytest.fixture(scope="module")
 def project_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(tmp_path_factory.mktemp("var-projects")) as s:
+    """The `make run` system with the ND-11 standard set to one month through the environment
+    (POLICY_SUPPLY_MONTHS_TO_COMPLETE): on a wall clock only the current month of supply can
+    be recorded, and a month later than now is refused."""
+    s = System(tmp_path_factory.mktemp("var-projects"))
+    s.env["POLICY_SUPPLY_MONTHS_TO_COMPLETE"] = "1"
+    s.start()
+    try:
         yield s
+    finally:
+        s.stop()
 
 
 def _ok(system: System, path: str, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -27,9 +38,11 @@ def _ok(system: System, path: str, key: str, body: dict[str, Any] | None = None)
 
 def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(project_system: System) -> None:
     """ND-01 application (201), ND-02 review chain, ND-03 budget (deputy, leader), ND-04 an
-    expense reimbursed deputy → finance → leader, ND-05 a follow-up, ND-11 three consecutive
-    months of supply complete it and hand the client to sales: a second application for the
-    same client is then refused as already a customer (ND-01, 422)."""
+    expense claimed (201 with its Location) and reimbursed deputy → finance → leader, ND-05 a
+    follow-up, ND-11 a month of supply still to come is 422, the standard met (here one month, by the environment's policy) waits for the
+    deputy leader, whose confirmation completes the project and hands the client to sales: a
+    second application for the same client is then refused as already a customer (ND-01: 201,
+    rejected, refused, and listed as rejected)."""
     s = project_system
     client = f"Hebei Cement {uuid.uuid4().hex[:6]}"
     p = _ok(
@@ -67,8 +80,11 @@ def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(proje
         view = _ok(s, f"{base}/budget/decision", f"demo-{who}", {"approved": True})
     assert view["stage"] == "active"
 
-    view = _ok(s, f"{base}/expenses", "demo-sales-2", {"line": "samples", "amount": 4000, "description": "trial balls"})
-    eid = view["expenses"][0]["id"]
+    r = s.call("POST", f"{base}/expenses", "demo-sales-2", json={"line": "samples", "amount": 4000, "description": "x"})
+    assert r.status_code == 201, r.text
+    eid = r.json()["expense"]["id"]
+    assert r.headers["location"] == f"{base}/expenses/{eid}"
+    assert s.call("GET", r.headers["location"], "demo-dev-lead").json() == r.json()
     for who in ("dev-deputy", "finance-1", "dev-lead"):
         out = _ok(s, f"{base}/expenses/{eid}/decision", f"demo-{who}", {"approved": True})
     assert out["expense"]["status"] == "approved"
@@ -76,10 +92,16 @@ def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(proje
     view = _ok(s, f"{base}/follow-ups", "demo-sales-1", {"note": "trial batch accepted", "progress": "breakthrough"})
     assert view["progress"] == "breakthrough" and view["breakthrough_at"] is not None
 
-    for month in ("2027-02", "2027-03"):
-        view = _ok(s, f"{base}/supply", "demo-sales-1", {"month": month, "amount": 270000})
-    assert view["stage"] == "active" and view["consecutive_supply_months"] == 2
-    view = _ok(s, f"{base}/supply", "demo-dev-deputy", {"month": "2027-04", "amount": 300000})
+    now = datetime.now(UTC)
+    month = local_month(now, ProjectPolicy().timezone)
+    year, m = map(int, month.split("-"))
+    later = f"{year + m // 12}-{m % 12 + 1:02d}"
+    r = s.call("POST", f"{base}/supply", "demo-sales-1", json={"month": later, "amount": 300000})
+    assert r.status_code == 422 and "future" in r.json()["detail"]
+    view = _ok(s, f"{base}/supply", "demo-dev-deputy", {"month": month, "amount": 300000})
+    assert view["stage"] == "active" and view["completion_waiting_for"] == "deputy_leader"
+    assert s.call("POST", f"{base}/completion", "demo-sales-1").status_code == 403
+    view = _ok(s, f"{base}/completion", "demo-dev-deputy", {"note": "steady batches"})
     assert view["stage"] == "completed"
 
     deadline = time.monotonic() + 20
@@ -90,7 +112,7 @@ def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(proje
         time.sleep(0.3)
     assert got["stage"] == "completed" and got["customer_id"] == f"NC-{pid}"
     kinds = [e["kind"] for e in s.call("GET", f"{base}/history", "demo-sales-2").json()]
-    assert kinds[0] == "applied" and kinds[-2:] == ["supply", "handed_to_sales"]
+    assert kinds[0] == "applied" and kinds[-3:] == ["supply", "confirm_completion", "handed_to_sales"]
     assert s.call("POST", f"{base}/follow-ups", "demo-sales-1", json={"note": "late"}).status_code == 409
     assert s.call("GET", base, "demo-finance-1").status_code == 403  # ND-13
 
@@ -108,4 +130,9 @@ def test_e2e_nd01_nd02_nd03_nd04_nd05_nd11_project_over_http_to_completion(proje
             "implementer_ids": ["sales-2"],
         },
     )
-    assert again.status_code == 422 and "already a customer" in again.json()["detail"]
+    assert again.status_code == 201, again.text
+    refused = again.json()
+    assert refused["stage"] == "rejected" and refused["refused"] is True
+    assert "already a customer" in refused["rejection_reason"]
+    listed = s.call("GET", "/client-projects?stage=rejected", "demo-sales-2").json()
+    assert refused["id"] in {p["id"] for p in listed}

@@ -43,7 +43,7 @@ from models.staff import Directory
 from storage.migrate import upgrade
 from tests.steps import TEST_STEP_KEY, step_signer_for_tests
 from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
-from tests.workflows.test_project_year import DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects
+from tests.workflows.test_project_year import BATCH, DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects, month_after
 from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
@@ -150,16 +150,22 @@ async def project_year(p: Projects) -> str:
 
 
 async def project_continue_as_new(p: Projects) -> str:
-    """A small history limit: the project continues as new twice and completes by supply (ND-11)."""
+    """A small history limit: the project continues as new twice; three months of batch supply
+    (ND-08/ND-11) ask the deputy leader, whose confirmation completes it."""
     wid, _ = await p.start(history_limit=40)
     view = await p.approve(wid)
+    t0 = view.approved_at
+    assert t0 is not None
     await p.budget(wid, {"entertainment": "10000"})
     await p.expense(wid, "entertainment", "1000")
     await p.follow_up(wid)
     await p.act(wid, "suspend", IMPLEMENTER, {"reason": "plant shutdown"})
     await p.act(wid, "resume", IMPLEMENTER)
-    for month in ("2027-01", "2027-02", "2027-03"):
-        view = await p.act(wid, "supply", IMPLEMENTER, {"month": month, "amount": "80000"})
+    await p.sleep_until(t0 + 95 * DAY)  # the approval's month and the two after it have come
+    for n in range(3):
+        view = await p.act(wid, "supply", IMPLEMENTER, {"month": month_after(t0, n), "amount": BATCH})
+    assert view.stage == "active" and view.standard_reached_at is not None, view
+    view = await p.act(wid, "confirm_completion", DEPUTY)
     assert view.stage == "completed" and view.runs >= 2, view
     return wid
 

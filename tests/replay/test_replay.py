@@ -41,6 +41,13 @@ def test_histories_cover_every_path_of_every_workflow_type() -> None:
         "project_continue_as_new_kernel_run1",
         "project_continue_as_new_kernel_run2",
         "project_rejected_kernel_run1",
+        # recorded once the corrected ND-03 / ND-08 / ND-11 rules came (patch nd-corrected-rules:
+        # supply at the batch amount asks the deputy, whose confirm_completion completes the
+        # project); the project histories above replay with the rules they were recorded with
+        "project_year_corrected_run1",
+        "project_continue_as_new_corrected_run1",
+        "project_continue_as_new_corrected_run2",
+        "project_continue_as_new_corrected_run3",
         # recorded with the production converter: each confidential field sealed (issue 12)
         "complaint_happy_path_sealed",
         "project_year_sealed_run1",

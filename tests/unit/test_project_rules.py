@@ -21,7 +21,7 @@ from models.project.guards import (
 )
 from models.project.messages import ContinueBody, ProjectCreate, ProjectStepInput
 from models.project.state import ProjectInput, ProjectState, consecutive_supply_months, standard_reached
-from models.project.steps import STEPS, apply_step, check_step, new_project
+from models.project.steps import STEPS, apply_continue_as_new, apply_step, check_step, new_project
 from models.project.views import view_of
 from models.project.vocabulary import BudgetPhase, Clock, ProjectStep, Stage
 from models.staff import Directory, Role
@@ -74,7 +74,7 @@ def do(
     expense_id: str | None = None,
 ) -> ProjectState:
     inp = step_in(directory, step, actor, body, expense_id)
-    refusal = check_step(step, inp, s)
+    refusal = check_step(step, inp, s, at)
     assert refusal is None, refusal
     return apply_step(step, inp, s, at).state
 
@@ -86,8 +86,9 @@ def refusal(
     actor: str,
     body: dict[str, Any],
     expense_id: str | None = None,
+    at: datetime = NOW,
 ):
-    return check_step(step, step_in(directory, step, actor, body, expense_id), s)
+    return check_step(step, step_in(directory, step, actor, body, expense_id), s, at)
 
 
 def approved(directory: Directory) -> ProjectState:
@@ -212,7 +213,7 @@ def test_nd05_nd09_nd10_nd11_who_may_take_which_step(directory, step, allowed, d
         ProjectStep.follow_up: {"note": "n"},
         ProjectStep.suspend: {"reason": "r"},
         ProjectStep.terminate: {"reason": "r"},
-        ProjectStep.supply: {"month": "2027-02", "amount": "1"},
+        ProjectStep.supply: {"month": "2027-01", "amount": "1"},
     }[step]
     for who in allowed:
         assert refusal(directory, s, step, who, body) is None, who
@@ -246,6 +247,71 @@ def test_nd03_budget_chains_by_phase(directory):
     for who in ("dev-review", "dev-deputy", "dev-lead"):
         s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True})
     assert s.stage is Stage.active and view_of(s).budget.total == Decimal(90000)
+
+
+def test_nd03_the_cap_is_on_every_budget_together_not_on_each(directory):
+    """ND-03: before a breakthrough the project's development spending, every budget together,
+    may not exceed 30,000: after a budget of 20,000 a second one of 15,000 is refused (409
+    naming the cap and what is budgeted), 10,000 is allowed; a rejected budget does not count;
+    after a breakthrough the substantive budget is not capped."""
+    s = with_budget(directory, {"a": "20000"})
+    second = {"phase": "preliminary", "lines": [{"name": "b", "amount": "15000"}]}
+    r = refusal(directory, s, ProjectStep.budget, "sales-1", second)
+    assert r.kind == "conflict" and "30000" in r.reason and "already 20000" in r.reason
+    s = do(directory, s, ProjectStep.budget, "sales-1", second | {"lines": [{"name": "b", "amount": "10000"}]})
+    s = do(directory, s, ProjectStep.budget_decision, "dev-deputy", {"approved": False})
+    assert (
+        refusal(directory, s, ProjectStep.budget, "sales-1", second | {"lines": [{"name": "b", "amount": "10000"}]})
+        is None
+    )
+    assert refusal(directory, s, ProjectStep.budget, "sales-1", second | {"lines": [{"name": "b", "amount": "10001"}]})
+    s = do(directory, s, ProjectStep.follow_up, "sales-1", {"note": "order", "progress": "breakthrough"})
+    sub = {"phase": "substantive", "lines": [{"name": "c", "amount": "90000"}]}
+    assert refusal(directory, s, ProjectStep.budget, "sales-1", sub) is None
+
+
+def test_nd03_spending_before_the_breakthrough_stays_under_the_cap_whatever_the_tolerance(directory):
+    """ND-03: the cap is on spending: a budget of 30,000 may be exceeded by 5% on its line
+    (ND-04), but not the 30,000 before a breakthrough; after one, ND-04 alone applies."""
+    s = with_budget(directory, {"a": "30000"})
+    s = do(directory, s, ProjectStep.expense, "sales-1", {"line": "a", "amount": "29500", "description": "d"})
+    over = {"line": "a", "amount": "600", "description": "d"}
+    r = refusal(directory, s, ProjectStep.expense, "sales-1", over)
+    assert r.kind == "conflict" and "ND-03" in r.reason and "already 29500" in r.reason
+    assert refusal(directory, s, ProjectStep.expense, "sales-1", over | {"amount": "500"}) is None
+    s = do(directory, s, ProjectStep.follow_up, "sales-1", {"note": "order", "progress": "breakthrough"})
+    assert refusal(directory, s, ProjectStep.expense, "sales-1", over) is None
+
+
+def test_nd03_a_rejected_budget_restarts_its_7_day_clock(directory):
+    """ND-03: a budget rejected while no budget is in force gives the implementers 7 days
+    again: the budget clock runs from the rejection and fires budget_overdue when it runs out."""
+    s = approved(directory)
+    body = {"phase": "preliminary", "lines": [{"name": "a", "amount": "5000"}]}
+    s = do(directory, s, ProjectStep.budget, "sales-1", body, at=NOW + 2 * DAY)
+    assert s.budget_due_at is None
+    s = do(directory, s, ProjectStep.budget_decision, "dev-deputy", {"approved": False}, at=NOW + 3 * DAY)
+    assert s.budget_due_at == NOW + 10 * DAY and next_clock(s) == (Clock.budget, NOW + 10 * DAY)
+    assert apply_clock(Clock.budget, s, NOW + 10 * DAY).kind == "budget_overdue"
+    # a revision rejected while a budget is in force leaves the clock stopped
+    s = do(directory, s, ProjectStep.budget, "sales-1", body, at=NOW + 4 * DAY)
+    for who in ("dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.budget_decision, who, {"approved": True}, at=NOW + 4 * DAY)
+    s = do(directory, s, ProjectStep.budget, "sales-1", body, at=NOW + 5 * DAY)
+    s = do(directory, s, ProjectStep.budget_decision, "dev-deputy", {"approved": False}, at=NOW + 5 * DAY)
+    assert s.budget_due_at is None and s.stage is Stage.active
+
+
+def test_nd09_a_suspension_moves_the_budget_clock(directory):
+    """ND-09: suspended before its budget, a project's 7-day budget clock (ND-03) stops and on
+    resume runs out later by exactly the time suspended."""
+    s = approved(directory)
+    assert next_clock(s) == (Clock.budget, NOW + 7 * DAY)
+    s = do(directory, s, ProjectStep.suspend, "sales-1", {"reason": "r"}, at=NOW + 2 * DAY)
+    assert next_clock(s) is None
+    s = do(directory, s, ProjectStep.resume, "sales-1", {}, at=NOW + 12 * DAY)
+    assert s.budget_due_at == NOW + 17 * DAY and next_clock(s) == (Clock.budget, NOW + 17 * DAY)
+    assert s.stage is Stage.approved
 
 
 @pytest.mark.parametrize(
@@ -377,15 +443,81 @@ def test_nd11_standard_is_three_consecutive_months(months, run):
     assert standard_reached(months, POLICY) is (run >= 3)
 
 
-def test_nd11_completion_closes_the_project(directory):
-    """ND-11: the third consecutive month completes the project and stops every clock."""
+APRIL = datetime(2027, 4, 20, 3, 0, tzinfo=UTC)  # supply of January to March is recorded by then
+BATCH = "250000"  # the cast-ball line's monthly batch amount by default
+
+
+def supplied(directory: Directory, s: ProjectState, months: dict[str, str], who: str = "sales-1") -> ProjectState:
+    for m, amount in months.items():
+        s = do(directory, s, ProjectStep.supply, who, {"month": m, "amount": amount}, at=APRIL)
+    return s
+
+
+def test_nd08_nd11_a_month_counts_only_at_the_lines_monthly_batch_amount(directory):
+    """ND-08 / ND-11: a month of supply counts toward the standard only at or above the product
+    line's monthly batch amount: three consecutive months below it are no standard."""
     s = with_budget(directory, {"a": "100"})
-    for m in ("2027-02", "2027-03"):
-        s = do(directory, s, ProjectStep.supply, "sales-1", {"month": m, "amount": "10"})
+    s = supplied(directory, s, {"2027-01": "249999.99", "2027-02": BATCH, "2027-03": BATCH})
+    assert s.stage is Stage.active and view_of(s).consecutive_supply_months == 2
+    assert s.standard_reached_at is None and apply_clock(Clock.annual_review, s, APRIL).kind == "annual_review"
+    equipment = approved(directory).model_copy(update={"application": app(product_line="equipment")})
+    assert view_of(equipment).monthly_batch_amount == POLICY.equipment_monthly_batch
+    assert view_of(s).monthly_batch_amount == Decimal(BATCH)
+
+
+def test_nd11_months_are_calendar_months_from_approval_to_now_in_the_companys_timezone(directory):
+    """ND-11: a month of supply lies between the month of approval (in the company's timezone)
+    and the current month: earlier or later is 422 naming the problem."""
+    s = project(directory)
+    late_evening = datetime(2027, 1, 31, 17, 0, tzinfo=UTC)  # 1 February, 01:00 in Shanghai
+    for who in ("dev-review", "dev-deputy", "dev-lead"):
+        s = do(directory, s, ProjectStep.review, who, {"approved": True}, at=late_evening)
+    body = {"month": "2027-01", "amount": BATCH}
+    before = refusal(directory, s, ProjectStep.supply, "sales-1", body, at=APRIL)
+    assert before.kind == "invalid" and "before the project's approval (2027-02" in before.reason
+    future = refusal(directory, s, ProjectStep.supply, "sales-1", body | {"month": "2027-05"}, at=APRIL)
+    assert future.kind == "invalid" and "2027-05 is in the future" in future.reason
+    for month in ("2027-02", "2027-04"):  # the approval's month and the current month
+        assert refusal(directory, s, ProjectStep.supply, "sales-1", body | {"month": month}, at=APRIL) is None
+    # 30 April 17:00 UTC is already May in Shanghai
+    may = datetime(2027, 4, 30, 17, 0, tzinfo=UTC)
+    assert refusal(directory, s, ProjectStep.supply, "sales-1", body | {"month": "2027-05"}, at=may) is None
+
+
+def test_nd11_the_standard_met_waits_for_the_deputy_leader_to_confirm_completion(directory):
+    """ND-11: three consecutive months at the batch amount do not complete the project: the
+    deputy leader is asked (flag completion_due) and the project stays active, its clocks
+    running; only the deputy confirms (403 otherwise; 409 before the standard); confirming
+    completes it and stops every clock."""
+    s = with_budget(directory, {"a": "100"})
+    s = supplied(directory, s, {"2027-01": BATCH, "2027-02": BATCH})
+    r = refusal(directory, s, ProjectStep.confirm_completion, "dev-deputy", {})
+    assert r.kind == "conflict" and "2 of 3" in r.reason
+    inp = step_in(directory, ProjectStep.supply, "dev-deputy", {"month": "2027-03", "amount": "300000"})
+    out = apply_step(ProjectStep.supply, inp, s, APRIL)
+    s = out.state
+    assert s.stage is Stage.active and s.standard_reached_at == APRIL and next_clock(s) is not None
+    assert "completion_due" in s.flags and out.data["standard_reached"] is True
+    assert [(n.recipient_id, n.kind) for n in out.notifications] == [("dev-deputy", "completion_due")]
+    v = view_of(s)
+    assert v.completion_waiting_for == Role.deputy_leader and v.consecutive_supply_months == 3
+    assert apply_clock(Clock.annual_review, s, APRIL).kind == "annual_checked"  # ND-08: standard met
+    for who in ("sales-1", "dev-lead", "dev-review"):
+        assert refusal(directory, s, ProjectStep.confirm_completion, who, {}).kind == "forbidden", who
     assert refusal(directory, s, ProjectStep.supply, "sales-1", {"month": "2027-03", "amount": "1"}).kind == "conflict"
-    s = do(directory, s, ProjectStep.supply, "sales-1", {"month": "2027-04", "amount": "10"})
-    assert s.stage is Stage.completed and next_clock(s) is None
+    s = do(directory, s, ProjectStep.confirm_completion, "dev-deputy", {"note": "supply steady"}, at=APRIL)
+    assert s.stage is Stage.completed and next_clock(s) is None and s.flags == []
     assert refusal(directory, s, ProjectStep.follow_up, "sales-1", {"note": "n"}).kind == "conflict"
+
+
+def test_nd11_a_run_replaying_steps_before_the_correction_keeps_the_old_rules(directory):
+    """ND-11 (replay): a run whose history recorded supply before the correction (corrected
+    False) completes on the third month of any amount, as it did when recorded; the next run
+    asks again."""
+    s = with_budget(directory, {"a": "100"}).model_copy(update={"corrected": False})
+    s = supplied(directory, s, {"2027-01": "1", "2027-02": "1", "2027-03": "1"})
+    assert s.stage is Stage.completed and s.standard_reached_at is None
+    assert apply_continue_as_new(s.model_copy(update={"stage": Stage.active})).corrected is None
 
 
 # --- policy -----------------------------------------------------------------------------------
@@ -407,6 +539,11 @@ def test_nd03_nd05_project_policy_defaults_and_env(monkeypatch):
         365 * DAY,
     )
     assert p.supply_months_to_complete == 3
+    # ND-08/ND-11: defaults not fixed by the seeds
+    assert (p.monthly_batch("cast_ball"), p.monthly_batch("equipment")) == (Decimal(250000), Decimal(85000))
+    assert p.monthly_batch("unknown") is None
+    monkeypatch.setenv("POLICY_OTHER_LINE_MONTHLY_BATCHES", '{"valves": 45000}')
+    monkeypatch.setenv("POLICY_CAST_BALL_MONTHLY_BATCH", "200000")
     monkeypatch.setenv("POLICY_FOLLOW_UP_INTERVAL", "P10D")
     monkeypatch.setenv("POLICY_EQUIPMENT_THRESHOLD", "800000")
     monkeypatch.setenv("POLICY_OTHER_LINE_THRESHOLDS", '{"valves": 500000}')
@@ -415,6 +552,8 @@ def test_nd03_nd05_project_policy_defaults_and_env(monkeypatch):
     assert type(loaded) is ProjectPolicy
     assert loaded.follow_up_interval == 10 * DAY and loaded.equipment_threshold == Decimal(800000)
     assert loaded.thresholds()["valves"] == Decimal(500000)
+    assert (loaded.monthly_batch("valves"), loaded.monthly_batch("cast_ball")) == (Decimal(45000), Decimal(200000))
+    assert ProjectPolicy(other_line_thresholds={"pumps": Decimal(600000)}).monthly_batch("pumps") == Decimal(50000)
     assert PolicySettings().complaint_policy().plan_deadline == timedelta(minutes=5)
 
 

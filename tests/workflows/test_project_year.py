@@ -27,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.project import ProjectActivities, customer_id_for
 from infra.bootstrap import Resources
+from models.calendar import local_month
 from models.policy import ProjectPolicy
 from models.project.messages import HandOverInput, ProjectCreate, ProjectStepInput
 from models.project.state import ProjectInput
@@ -41,6 +42,15 @@ from workflows.project import ClientProjectWorkflow, project_workflow_id
 DAY, MINUTE = timedelta(days=1), timedelta(minutes=1)
 IMPLEMENTER = "sales-1"
 REVIEW, DEPUTY, LEADER, FINANCE = "dev-review", "dev-deputy", "dev-lead", "finance-1"
+#: ND-08/ND-11: the cast-ball line's monthly batch amount by default
+BATCH = str(ProjectPolicy().cast_ball_monthly_batch)
+
+
+def month_after(at: datetime, months: int = 0) -> str:
+    """The company's calendar month of ``at``, ``months`` later ("2027-02")."""
+    year, month = map(int, local_month(at, ProjectPolicy().timezone).split("-"))
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def application(**kw: Any) -> ProjectCreate:
@@ -474,30 +484,44 @@ async def test_nd09_continue_as_new_keeps_clocks_budget_expenses_and_follow_ups(
     assert seqs == list(range(1, after.seq + 1))
 
 
-async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_sales(
+async def test_nd11_the_deputy_confirms_completion_after_three_batch_months_and_the_client_goes_to_sales(
     projects: Projects, engine: AsyncEngine, resources: Resources
 ) -> None:
-    """ND-11: supply in three consecutive months completes the project; the client becomes a
-    regular customer (a ``customer`` row, written once) and the workflow ends. ND-01: applying
-    again for the same client (any case) is refused as already a customer, and recorded."""
+    """ND-11: months of supply are calendar months from the approval's month to the current
+    one (a month before or still to come is refused, 422); a month counts at the line's batch
+    amount (ND-08); three consecutive counted months ask the deputy leader, and the project stays
+    active until the deputy confirms; then it completes and the client becomes a regular
+    customer (a ``customer`` row, written once) and the workflow ends. ND-01: applying again
+    for the same client (any case) is refused as already a customer, and recorded."""
     p = projects
     app = application()
     wid, _ = await p.start(app)
-    await p.approve(wid)
+    t0 = (await p.approve(wid)).approved_at
+    assert t0 is not None
     await p.budget(wid, {"entertainment": "5000"})
-    for month in ("2027-01", "2027-03", "2027-04"):
-        view = await p.act(wid, "supply", IMPLEMENTER, {"month": month, "amount": "80000"})
+    m = [month_after(t0, n) for n in range(5)]
+    await p.refused(wid, "supply", IMPLEMENTER, {"month": m[1], "amount": BATCH}, error="Invalid")  # the future
+    await p.refused(wid, "supply", IMPLEMENTER, {"month": month_after(t0, -1), "amount": BATCH}, error="Invalid")
+    await p.sleep_until(t0 + 125 * DAY)  # four months on: m[0] … m[4] have come
+    for month, amount in ((m[0], BATCH), (m[1], "80000"), (m[2], BATCH), (m[3], BATCH)):
+        view = await p.act(wid, "supply", IMPLEMENTER, {"month": month, "amount": amount})
         assert view.stage == "active"
-    await p.refused(wid, "supply", IMPLEMENTER, {"month": "2027-04", "amount": "1"}, error="Conflict")
-    assert view.consecutive_supply_months == 2
-    view = await p.act(wid, "supply", DEPUTY, {"month": "2027-05", "amount": "90000"})
+    await p.refused(wid, "supply", IMPLEMENTER, {"month": m[3], "amount": "1"}, error="Conflict")
+    assert view.consecutive_supply_months == 2  # m[1] was below the batch amount
+    await p.refused(wid, "confirm_completion", DEPUTY, error="Conflict")
+    view = await p.act(wid, "supply", DEPUTY, {"month": m[4], "amount": "300000"})
+    assert view.stage == "active" and "completion_due" in view.flags and view.completion_waiting_for == "deputy_leader"
+    assert await notified(engine, wid, "completion_due") == {DEPUTY}
+    await p.refused(wid, "confirm_completion", IMPLEMENTER, error="Forbidden")
+    await p.refused(wid, "confirm_completion", LEADER, error="Forbidden")
+    view = await p.act(wid, "confirm_completion", DEPUTY, {"note": "three months of steady batches"})
     assert view.stage == "completed"
     final = await p.handle(wid).result()
     assert final.stage == "completed" and final.customer_id == customer_id_for(final.id)
     async with engine.connect() as conn:
         row = (await conn.execute(select(t.Customer).where(t.Customer.id == final.customer_id))).one()
     assert row.name == app.client_name
-    assert (await kinds(engine, wid))[-2:] == ["supply", "handed_to_sales"]
+    assert (await kinds(engine, wid))[-3:] == ["supply", "confirm_completion", "handed_to_sales"]
     assert (await project_row(engine, final.id)).stage == "completed"
     again = await ProjectActivities(engine, resources.writer).hand_over_to_sales(
         HandOverInput(project_id=final.id, client_name=app.client_name)
@@ -506,9 +530,45 @@ async def test_nd11_supply_three_consecutive_months_completes_and_hands_over_to_
 
     wid2, refused = await p.start(application(client_name=f"  {app.client_name.upper()} "))
     assert refused.stage == "rejected" and "already a customer" in (refused.rejection_reason or "")
+    assert refused.refused is True
     async with engine.connect() as conn:
         refusal = (await conn.execute(select(t.ProjectRefusal).where(t.ProjectRefusal.project_id == refused.id))).one()
     assert "ND-01" in refusal.reason
+
+
+async def test_nd03_nd09_the_budget_clock_stops_while_suspended_and_restarts_after_a_rejection(
+    projects: Projects, engine: AsyncEngine
+) -> None:
+    """ND-09: suspended on day 2 for 10 days, nothing fires at the original 7-day due time and
+    the budget clock (budget_due_at) runs out exactly 10 days later. ND-03: a budget rejected
+    then restarts the 7-day clock from the rejection, which fires when nothing follows."""
+    p = projects
+    wid, _ = await p.start()
+    t0 = (await p.approve(wid)).approved_at
+    assert t0 is not None
+    await p.sleep_until(t0 + 2 * DAY)
+    await p.act(wid, "suspend", IMPLEMENTER, {"reason": "buyer on leave"})
+    await p.sleep_until(t0 + 8 * DAY)
+    assert "budget_overdue" not in (await p.settled(wid)).flags
+    await p.sleep_until(t0 + 12 * DAY)
+    view = await p.act(wid, "resume", IMPLEMENTER)
+    paused = timedelta(seconds=view.suspended_seconds)
+    assert view.budget_due_at == t0 + 7 * DAY + paused and view.next_clock == "budget"
+    await p.sleep_until(view.budget_due_at - MINUTE)
+    assert "budget_overdue" not in (await p.settled(wid)).flags
+    await p.sleep_until(view.budget_due_at + MINUTE)
+    await p.wait_for(wid, lambda v: "budget_overdue" in v.flags)
+
+    view = await p.act(wid, "budget", IMPLEMENTER, {"phase": "preliminary", "lines": [{"name": "a", "amount": "900"}]})
+    assert view.budget_due_at is None and "budget_overdue" not in view.flags
+    view = await p.act(wid, "budget_decision", DEPUTY, {"approved": False, "note": "itemise it"})
+    rejected_at = (await events(engine, wid))[-1].at
+    assert close_to(view.budget_due_at, rejected_at + 7 * DAY) and view.next_clock == "budget"
+    await p.sleep_until(view.budget_due_at - MINUTE)
+    assert "budget_overdue" not in (await p.settled(wid)).flags
+    await p.sleep_until(view.budget_due_at + MINUTE)
+    await p.wait_for(wid, lambda v: "budget_overdue" in v.flags)
+    assert (await kinds(engine, wid)).count("budget_overdue") == 2
 
 
 async def test_nd10_termination_approved_by_the_group_totals_the_expenses(

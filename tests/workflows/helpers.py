@@ -68,7 +68,7 @@ def intake(
         ),
         receiver=rec.ref,
         receiver_chain=directory.chain(receiver),
-        crisis_team=directory.with_role(Role.general_manager),
+        crisis_team=directory.crisis_team(),
         policy=policy or ComplaintPolicy(),
     )
 

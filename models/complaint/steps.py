@@ -204,6 +204,7 @@ def apply_intake(state: ComplaintState, lookup: CustomerLookup, now: datetime) -
     notes = staff_notes([s.receiver], "registered", f"Complaint {s.id} registered; you own it until it is assigned")
     if s.rules >= 2:
         notes += acknowledgement(s)
+    if lookup.repeat_of:
         s.severity_reasons = [SeverityReason.repeat_complaint]
         notes += go_major(s, now, "repeat complaint")
     s.seq += 1

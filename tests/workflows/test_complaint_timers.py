@@ -163,8 +163,9 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
     """CP-10 (CP-06 media exposure): classified major → level 3 at once, the general manager /
-    crisis team notified; no major-complaint report in 24 hours → major_report_overdue,
-    escalated again to the crisis team."""
+    crisis team and (CP-06) the receiver's department head notified in the same step; no
+    major-complaint report in 24 hours → major_report_overdue, escalated again to the crisis
+    team, accountability records for the handler and the managers above."""
     handle, _ = await cases.open_case()
     await _plan(handle, directory)  # keep CP-08 out of the picture
     view = await _classify(handle, directory, MAJOR_MEDIA)
@@ -177,6 +178,7 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     assert view.major_report_due_at == ev.at + 24 * HOUR
     notes = await notifications(engine, handle.id, ev.seq)
     assert "gm" in recipients(notes)
+    assert recipients(notes, "major_complaint") >= {"gm", "cs-mgr"}  # CP-06: cs-1's department head
     assert recipients(notes, "major_report_due") == {HANDLER}
     row = await complaint_row(engine, view.id)
     assert row.severity == "major" and row.escalation_level == 3
@@ -194,6 +196,31 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     notes = await notifications(engine, handle.id, over.seq)
     assert recipients(notes, "major_report_overdue") == {"gm"}
     assert "gm" in recipients(notes, "escalated")
+    rows = await accountability(engine, handle.id)
+    assert sorted((r.staff_id, r.role, r.reason, r.seq) for r in rows) == [
+        ("ops-1", "handler", "major_report_overdue", over.seq),
+        ("ops-mgr", "manager", "major_report_overdue", over.seq),
+        ("ops-sup", "supervisor", "major_report_overdue", over.seq),
+    ]
+
+
+async def test_cp10_general_manager_complained_about_missed_report_still_reaches_level_3(
+    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """CP-10: a major complaint about the general manager goes at once to the next person the
+    crisis team names for level 3 (cs-mgr), and so does its missed report 24 hours later:
+    never nobody, and never the general manager (CP-07)."""
+    handle, _ = await cases.open_case(target_staff="gm")
+    await _plan(handle, directory)
+    view = await _classify(handle, directory, MAJOR_MEDIA)
+    assert view.escalation_level == 3 and "cs-mgr" in view.escalated_to and "gm" not in view.escalated_to
+    await time_env.sleep(24 * HOUR + MINUTE)
+    view = await wait_for(handle, lambda v: v.major_report_overdue)
+    over = await event_of(engine, handle.id, "major_report_overdue")
+    assert over.data["to"] == "cs-mgr"
+    notes = await notifications(engine, handle.id, over.seq)
+    assert recipients(notes, "major_report_overdue") == {"cs-mgr"}
+    assert "gm" not in recipients(await notifications(engine, handle.id))
 
 
 async def test_cp10_major_report_inside_24h_is_not_overdue(
@@ -356,6 +383,39 @@ async def test_cp16_dissatisfied_survey_reopens_and_restarts_the_plan_clock(
     notes = await notifications(engine, handle.id, ev.seq)
     assert recipients(notes, "escalated") == {"ops-sup"}
     assert recipients(notes, "plan_overdue") == {HANDLER}
+
+
+async def test_cp16_the_staff_member_complained_about_reopens_the_case_at_level_0(
+    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """CP-16: at resolution the staff member complained about (ops-3) is sent the result only;
+    their dissatisfaction reopens the case (escalation level back to 0, clocks restarted); the
+    complainant's satisfaction then waits for their answer, and the survey clock closes it 7
+    days after the new resolution."""
+    handle, _ = await cases.open_case()
+    await _classify(handle, directory)
+    await _plan(handle, directory)
+    await handle.execute_update(ComplaintWorkflow.escalate, step(directory, HANDLER, {"reason": "needs a leader"}))
+    await _resolve(handle, directory)
+    res = await event_of(engine, handle.id, "resolve")
+    to_target = [n for n in await notifications(engine, handle.id, res.seq) if n.recipient_id == TARGET]
+    assert [n.kind for n in to_target] == ["result_for_your_answer"]
+    await refused(
+        engine, handle, ComplaintWorkflow.staff_survey, step(directory, HANDLER, {"satisfied": True}), "Forbidden"
+    )
+
+    view = await handle.execute_update(ComplaintWorkflow.staff_survey, step(directory, TARGET, {"satisfied": False}))
+    assert view.status == "in_progress" and view.escalation_level == 0 and view.reopen_count == 1
+    sv = await event_of(engine, handle.id, "staff_survey")
+    assert view.plan_due_at == sv.at + 30 * MINUTE
+
+    await _plan(handle, directory)
+    view = await _resolve(handle, directory)
+    view = await handle.execute_update(ComplaintWorkflow.survey, step(directory, RECEIVER, {"satisfied": True}))
+    assert view.status == "resolved"  # waits for ops-3's answer
+    await time_env.sleep(7 * DAY + MINUTE)
+    final = await _result(handle)
+    assert final.closed_reason == "survey_unanswered" and final.archived
 
 
 # --- CP-05 / CP-17: invalid complaints ----------------------------------------------------------

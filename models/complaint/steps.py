@@ -246,7 +246,8 @@ def acknowledgement(s: ComplaintState) -> list[Notification]:
 
 def reopen(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
     """CP-16: back to handling with its clocks restarted, a reopen count and (cases under the
-    corrected rules) the escalation level of a fresh case; both answers are asked again."""
+    corrected rules) the escalation level of a fresh case; both answers are asked again at the
+    next resolution."""
     s.status = Status.in_progress
     s.reopen_count += 1
     s.clock_started_at = now
@@ -255,7 +256,6 @@ def reopen(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
     s.result = s.resolved_at = s.reply_sent_at = s.reply_channel = None
     if s.rules >= 2:
         s.escalation_level = 0
-        s.satisfied = s.staff_satisfied = None
     return staff_notes([s.handler], "reopened", f"Complaint {s.id} reopened: {why}")
 
 
@@ -375,6 +375,8 @@ def resolve(inp: ResolveInput, s: ComplaintState, now: datetime) -> Change:
     body = inp.body
     s.status, s.resolved_at, s.reply_sent_at = Status.resolved, now, now
     s.result, s.reply_channel = body.result, body.reply_channel
+    if s.rules >= 2:  # CP-16: a new result, new answers (a reopened case keeps the old until then)
+        s.satisfied = s.score = s.staff_satisfied = None
     notes = [complainant_note("result", f"Result of complaint {s.id}: {body.result}", body.reply_channel.value)]
     notes += staff_notes(
         [s.receiver], "revisit_due", f"Complaint {s.id} resolved: revisit and survey the complainant (CP-15)"

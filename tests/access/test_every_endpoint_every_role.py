@@ -77,6 +77,7 @@ BODIES: dict[str, J | None] = {
     "/complaints/{complaint_id}/major-report": {"report": "facts"},
     "/complaints/{complaint_id}/resolve": {"result": "done", "reply_channel": "letter"},
     "/complaints/{complaint_id}/survey": {"satisfied": True, "score": 5},
+    "/complaints/{complaint_id}/staff-survey": {"satisfied": True},
     "/client-projects": {
         "client_name": "Walk Co.",
         "background": "b",

@@ -1686,8 +1686,10 @@ def test_cp16_either_dissatisfied_answer_reopens_at_escalation_level_0(directory
     assert out.state.escalation_level == 0
     assert out.state.reopen_count == 1
     assert out.state.clock_started_at == at and out.state.plan is None
-    assert out.state.satisfied is None and out.state.staff_satisfied is None  # both asked again
     assert "reopened" in staff_notes(out)["ops-1"]
+    again = act(directory, out.state, ComplaintStep.plan, "ops-1", {"plan": "again"}).state
+    again = act(directory, again, ComplaintStep.resolve, "ops-1", {"result": "again"}).state
+    assert again.satisfied is None and again.staff_satisfied is None  # both are asked again
 
 
 def test_cp16_a_satisfied_complainant_waits_for_the_staff_members_answer_or_the_clock(directory, policy):

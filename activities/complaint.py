@@ -107,7 +107,7 @@ class ComplaintActivities:
 
     @activity.defn(name="pick_reassignment")
     async def pick_reassignment(self, inp: ReassignInput) -> Reassignment:
-        """CP-13: another handler of the same department, from the staff file as it is now."""
+        """CP-13: a handler of another department, from the staff file as it is now."""
         directory = Directory.from_file(self.staff_file)
         chosen = reassignment_candidate(directory, inp.department, inp.exclude)
         if chosen is None:

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.complaint.vocabulary import Status
+from models.confidential import Confidential
 from models.project.views import ExpenseView
 from models.project.vocabulary import Stage
 
@@ -71,3 +72,13 @@ class ExpenseOut(BaseModel):
 class ExpenseDecisionOut(ExpenseOut):
     """What an expense decision answers: the expense only (finance decides reimbursements
     without seeing the project, ND-04 / ND-13)."""
+
+
+class StaffSurveyOut(BaseModel):
+    """What the staff member complained about reads when they answer (CP-16): the result only,
+    never the complainant's details or the case (CP-07)."""
+
+    complaint_id: str
+    status: Status
+    result: Confidential | None
+    accepted: bool | None

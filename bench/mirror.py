@@ -5,8 +5,9 @@ the updates assign, classify, plan, resolve and survey, then the result. For tha
 ``ComplaintWorkflow`` (workflows/complaint.py) does, in Temporal terms:
 
 - at intake a local activity that reads (the customer look-up), then its first commit;
-- one commit per step, and a last one (the archive) once the survey has closed the case:
-  seven commits, each ONE local activity (``record_complaint_step``) with the same
+- the same two patch markers (``complaint-rules-2`` at the start, ``closed-event`` at the close);
+- one commit per step, and two more (the ``closed`` event, then the archive) once the survey
+  has closed the case: eight commits, each ONE local activity (``record_complaint_step``) with the same
   start-to-close time-out and retry policy, then the changed search attributes upserted
   (``upsert_changed``) and the current details set;
 - every update with a validator;
@@ -96,6 +97,7 @@ class MirrorLifecycleWorkflow:
 
     @workflow.run
     async def run(self, intake: dict[str, Any]) -> dict[str, Any]:
+        workflow.patched("complaint-rules-2")
         await workflow.execute_local_activity(LOOKUP, self.ref, result_type=int, **WRITE)
         async with self.lock:
             await self._commit("registered")
@@ -104,6 +106,8 @@ class MirrorLifecycleWorkflow:
         while True:
             if self.status == "closed":
                 async with self.lock:
+                    if workflow.patched("closed-event"):
+                        await self._commit("closed")
                     await self._commit("archived")
                 break
             armed = self._next()

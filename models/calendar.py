@@ -4,6 +4,7 @@ case files, case ids, reports, cadences and months of supply."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated
@@ -51,3 +52,20 @@ def local_year(at: datetime, timezone: str) -> int:
     """The company's calendar year of ``at`` (a case closed at 01:00 on 1 January Beijing time
     belongs to the new year)."""
     return local(at, timezone).year
+
+
+def add_months(at: datetime, months: int, timezone: str) -> datetime:
+    """``at`` moved ``months`` calendar months later on the company's clock (the same day of
+    the month, or its last day when the month is shorter: 31 January + 1 month = 28/29
+    February), as an aware time."""
+    t = local(at, timezone)
+    index = t.month - 1 + months
+    year, month = t.year + index // 12, index % 12 + 1
+    day = min(t.day, calendar.monthrange(year, month)[1])
+    return t.replace(year=year, month=month, day=day)
+
+
+def later_than_months(start: datetime, end: datetime, months: int, timezone: str) -> bool:
+    """Whether ``end`` is more than ``months`` calendar months after ``start`` (RULES.md: a
+    month in a rule is a calendar month, on the company's calendar)."""
+    return end > add_months(start, months, timezone)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import DEFAULT_TIMEZONE, Timezone
@@ -32,6 +32,25 @@ def _positive(value: timedelta) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator(_positive)]
+
+
+def _calendar_months(value: Any) -> Any:
+    """Calendar months: ``1``, ``"1"`` or ``"P1M"``; a duration (``"P30D"``, as the policy of
+    cases started before CP-05 counted calendar months carried it) is read as whole months of
+    30 days, at least one."""
+    if isinstance(value, str):
+        raw = value.strip().upper()
+        if raw.isdigit():
+            return int(raw)
+        if raw.startswith("P") and raw.endswith("M") and raw[1:-1].isdigit():
+            return int(raw[1:-1])
+        value = TypeAdapter(timedelta).validate_python(raw)
+    if isinstance(value, timedelta):
+        return max(1, round(value / timedelta(days=30)))
+    return value
+
+
+CalendarMonths = Annotated[int, BeforeValidator(_calendar_months), Field(ge=1, le=120)]
 Amount = Annotated[Decimal, Field(ge=0)]
 
 
@@ -46,7 +65,9 @@ class ComplaintPolicy(BaseModel):
     revisit_deadline: Duration = Field(timedelta(hours=24), description="CP-15 revisit")
     survey_wait: Duration = Field(timedelta(days=7), description="CP-16 unanswered survey")
     repeat_window: Duration = Field(timedelta(days=30), description="CP-06 repeat complaint")
-    attitude_complaint_window: Duration = Field(timedelta(days=30), description="CP-05 late service-attitude complaint")
+    attitude_complaint_window: CalendarMonths = Field(
+        1, description="CP-05 late service-attitude complaint: calendar months after the incident"
+    )
     compensation_leader_limit: Amount = Field(Decimal(500), description="CP-12 leader approves")
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (case files, ids)")

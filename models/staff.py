@@ -125,6 +125,13 @@ class Directory(BaseModel):
     def with_role(self, *roles: Role) -> list[StaffRef]:
         return [s.ref for s in self.staff if s.role in roles]
 
+    def crisis_team(self) -> list[StaffRef]:
+        """CP-10: the people named for level 3, in order: the general manager, then the
+        department managers (in the staff file's order). The first not complained about is
+        who level 3 reaches, so it reaches someone even when the general manager is the one
+        complained about."""
+        return self.with_role(Role.general_manager) + self.with_role(Role.manager)
+
     def authenticate(self, api_key: str | None) -> Staff | None:
         """The staff member holding ``api_key``, compared in constant time."""
         if not api_key:

@@ -63,7 +63,7 @@ def intake_input(
         complaint=complaint,
         receiver=receiver.ref,
         receiver_chain=directory.chain(receiver.id),
-        crisis_team=directory.with_role(Role.general_manager),
+        crisis_team=directory.crisis_team(),
         policy=policy,
     )
 

@@ -18,9 +18,9 @@ with workflow.unsafe.imports_passed_through():
     from models.complaint.messages import ComplaintInput, LookupInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
-    from models.complaint.steps import STEPS, apply_archive, apply_intake, apply_step, new_case
+    from models.complaint.steps import STEPS, apply_archive, apply_closed, apply_intake, apply_step, new_case
     from models.complaint.views import ComplaintView, describe_waiting, view_of
-    from models.complaint.vocabulary import Clock, Status
+    from models.complaint.vocabulary import RULES_BEFORE_2026_12, Clock, Status
     from workflows import search_attributes as sa
 
     # Passed through (imported once per worker, not once per run): a run of this module alone
@@ -47,6 +47,10 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
 
     @workflow.run
     async def run(self, inp: ComplaintInput) -> ComplaintView:
+        if not workflow.patched("complaint-rules-2"):
+            # started before the corrected rulebook: the case keeps the rules it started with
+            # (CP-05, CP-11, CP-16 as they were), so its history replays
+            self.state.rules = RULES_BEFORE_2026_12
         s = self.state
         lookup = await workflow.execute_local_activity_method(
             ComplaintActivities.lookup_complainant,
@@ -70,6 +74,8 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
         while not self.state.archived:
             if self.state.status is Status.closed:
                 async with self.lock:
+                    if workflow.patched("closed-event"):  # when and why it closed, as an event
+                        await self.commit(apply_closed(self.state, workflow.now()))
                     await self.commit(apply_archive(self.state, workflow.now()))
                 break
             deadline = await self.clock.next_due()

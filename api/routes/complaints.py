@@ -14,12 +14,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, IntakeDep, SessionDep
+from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
-from api.schemas import ComplaintAccepted, EventOut
+from api.schemas import ComplaintAccepted, EventOut, StaffSurveyOut
 from api.step_routes import StepRoutes
 from api.steps import HumanStep, Intake, history_of
-from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput
+from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput, StaffSurveyBody
 from models.complaint.steps import STEPS
 from models.complaint.views import ComplaintView
 from models.complaint.vocabulary import ComplaintStep, Severity, Status
@@ -39,10 +39,7 @@ async def _visible_case(db: AsyncSession, complaint_id: str, staff: Staff) -> t.
         raise HTTPException(404, f"complaint {complaint_id} not found")
     if row.target_staff_id == staff.id:
         raise HTTPException(403, "CP-07: the staff member complained about cannot read it")
-    seen = await db.scalar(
-        select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == row.workflow_id, t.CaseViewer.staff_id == staff.id)
-    )
-    if seen is None:
+    if not await _is_viewer(db, row, staff):
         raise HTTPException(403, "CP-19: only the complaint's receiver, handler, investigator and their leaders")
     return row
 
@@ -130,10 +127,35 @@ async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionD
 
 
 async def _open_case(human: HumanStep, complaint_id: str, step: ComplaintStep) -> t.Complaint:
+    if step is ComplaintStep.staff_survey:
+        return await _case_of_target(human, complaint_id)
     row = await _visible_case(human.db, complaint_id, human.staff)
     if row.archived:
         raise HTTPException(409, "CP-17: the complaint is archived and read-only")
     return row
+
+
+async def _case_of_target(human: HumanStep, complaint_id: str) -> t.Complaint:
+    """CP-16: the staff member complained about reaches their case to answer the survey, and
+    only once its result is out; anyone else is refused here (the workflow checks again).
+    CP-07: they read nothing of it (StaffSurveyOut)."""
+    row = await human.db.get(t.Complaint, complaint_id)
+    if row is None:
+        raise HTTPException(404, f"complaint {complaint_id} not found")
+    if row.target_staff_id != human.staff.id:
+        if row.target_staff_id is not None and await _is_viewer(human.db, row, human.staff):
+            raise HTTPException(403, "CP-16: only the staff member complained about answers this survey")
+        raise HTTPException(403, "CP-19: only the complaint's receiver, handler, investigator and their leaders")
+    if row.archived or row.status != Status.resolved.value:
+        raise HTTPException(403, "CP-07: the staff member complained about is asked once the result is out")
+    return row
+
+
+async def _is_viewer(db: AsyncSession, row: t.Complaint, staff: Staff) -> bool:
+    seen = await db.scalar(
+        select(t.CaseViewer.staff_id).where(t.CaseViewer.case_ref == row.workflow_id, t.CaseViewer.staff_id == staff.id)
+    )
+    return seen is not None
 
 
 def _step_input(
@@ -181,3 +203,17 @@ STEP_ROUTES.add(
         (ComplaintStep.survey, "survey", "Record the satisfaction survey (CP-16)"),
     ]
 )
+
+
+@router.post(
+    "/{complaint_id}/staff-survey",
+    response_model=StaffSurveyOut,
+    responses=ERRORS,
+    summary="The staff member complained about accepts the result or not (CP-16; sees the result only, CP-07)",
+)
+async def complaint_staff_survey(complaint_id: str, body: StaffSurveyBody, human: HumanStepDep) -> Any:
+    async def answer() -> StaffSurveyOut:
+        view = await STEP_ROUTES.take(ComplaintStep.staff_survey, complaint_id, body, human)
+        return StaffSurveyOut(complaint_id=view.id, status=view.status, result=view.result, accepted=body.satisfied)
+
+    return await human.idem.answer(200, answer)

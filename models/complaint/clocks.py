@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Accountability, Notification, earliest, staff_notes
+from models.complaint.guards import crisis_leads, without_target
 from models.complaint.messages import ReassignInput, Reassignment
 from models.complaint.state import ComplaintState
-from models.complaint.steps import ComplaintOutcome, escalate_to
+from models.complaint.steps import ComplaintOutcome, close, escalate_to
 from models.complaint.vocabulary import TOP_LEVEL, Clock, ClosedReason, Status
+from models.staff import LADDER_RANK, Role
 
 
 def next_clock(state: ComplaintState) -> tuple[Clock, datetime] | None:
@@ -19,12 +21,27 @@ def next_clock(state: ComplaintState) -> tuple[Clock, datetime] | None:
 
 
 def reassignment_request(state: ComplaintState) -> ReassignInput:
-    """CP-13: who may take over a case whose resolution clock ran out: another staff member of
-    the owner's department, never the owner, a former handler or the one complained about."""
-    exclude = [state.owner.id, *state.former_handler_ids]
+    """CP-13: who may take over a case whose resolution clock ran out: a staff member of
+    *another* department than the owner's (其他部門員工), never the owner, a former handler,
+    the receiver (customer service surveys the result, CP-15), the investigator or the one
+    complained about."""
+    exclude = [state.owner.id, *state.former_handler_ids, state.receiver.id]
+    if state.investigator:
+        exclude.append(state.investigator.id)
     if state.target_staff_id:
         exclude.append(state.target_staff_id)
-    return ReassignInput(department=state.owner.department, exclude=exclude)
+    return ReassignInput(department=state.owner.department, exclude=list(dict.fromkeys(exclude)))
+
+
+def report_accountability(state: ComplaintState) -> list[Accountability]:
+    """CP-10: a missed major-complaint report is the handler's (the owner's) and the managers'
+    above them: their direct leader and department manager (the ladder's levels 1 and 2; the
+    general manager is whom the report was owed to). Never the staff member complained about."""
+    out = [Accountability(staff_id=state.owner.id, role="handler", reason="major_report_overdue")]
+    for leader in without_target(state, state.owner_chain):
+        if 1 <= leader.rank < LADDER_RANK[Role.general_manager]:
+            out.append(Accountability(staff_id=leader.id, role=leader.role.value, reason="major_report_overdue"))
+    return out
 
 
 def apply_clock(
@@ -36,7 +53,7 @@ def apply_clock(
     """What a clock does when it runs out."""
     s = state.model_copy(deep=True)
     notes: list[Notification] = []
-    accountability = []
+    accountability: list[Accountability] = []
     due = state.due(deadline)
     data: dict[str, Any] = {"due_at": due.isoformat() if due else None}
     kind = f"{deadline.value}_overdue"
@@ -63,11 +80,13 @@ def apply_clock(
         data |= {"to": target.id if target else None, "new_handler": s.handler.id if s.handler else None}
     elif deadline is Clock.major_report:  # CP-10
         s.major_report_overdue = True
-        for member in s.crisis_team:
+        for member in crisis_leads(without_target(s, s.crisis_team)):
             notes += staff_notes([member], "major_report_overdue", f"Major-complaint report on {s.id} is overdue")
-        _, n = escalate_to(s, TOP_LEVEL, "major-complaint report overdue")
+        target, n = escalate_to(s, TOP_LEVEL, "major-complaint report overdue")
         notes += n
-    elif deadline is Clock.survey:  # CP-16
-        s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.survey_unanswered, now
+        accountability += report_accountability(s)
+        data["to"] = target.id if target else None
+    elif deadline is Clock.survey:  # CP-16: unanswered (either party) counts as no objection
+        close(s, ClosedReason.survey_unanswered, now, None)
     s.seq += 1
     return ComplaintOutcome(s, kind, None, data, notes, accountability)

@@ -4,16 +4,32 @@ the guards it passes through in order."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
+from models.calendar import later_than_months
 from models.case import Refusal
 from models.complaint.messages import ComplaintStepInput
 from models.complaint.state import ComplaintState
-from models.complaint.vocabulary import TOP_LEVEL, ApprovalLevel, CompensationStatus, Severity, Status
+from models.complaint.vocabulary import (
+    TOP_LEVEL,
+    ApprovalLevel,
+    Category,
+    CompensationStatus,
+    InvalidReason,
+    Severity,
+    Status,
+    Validity,
+)
 from models.policy import ComplaintPolicy
 from models.staff import Directory, Role, Staff, StaffRef
 
 Input = ComplaintStepInput
+
+#: CP-11: the department whose staff assign investigations (customer service)
+CUSTOMER_SERVICE = "customer_service"
+#: CP-05: the reasons that need a recorded investigation (經調查)
+NEEDS_INVESTIGATION = (InvalidReason.facts_contradicted, InvalidReason.anonymous_unfounded)
 
 # --- people -------------------------------------------------------------------------------
 
@@ -42,6 +58,24 @@ def escalation_target(level: int, owner_chain: list[StaffRef], crisis_team: list
     if level == 2 and owner_chain:
         return owner_chain[-1]
     return crisis_team[0] if crisis_team else None
+
+
+def crisis_leads(crisis_team: list[StaffRef]) -> list[StaffRef]:
+    """CP-10: who the general manager / crisis team is at level 3: the general manager(s) of
+    the crisis team, or, when none is left (the general manager is the one complained about:
+    the team comes here without them), the next person it names. Never nobody while the team
+    names anyone."""
+    gms = [m for m in crisis_team if m.role is Role.general_manager]
+    return gms or crisis_team[:1]
+
+
+def department_head(chain: list[StaffRef]) -> StaffRef | None:
+    """CP-06: the head of a staff member's department: the first manager up their chain (the
+    general manager when the chain has no manager)."""
+    for leader in chain:
+        if leader.rank >= 2:
+            return leader
+    return None
 
 
 def approvers_for(level: ApprovalLevel, owner_chain: list[StaffRef], crisis_team: list[StaffRef]) -> StaffRef | None:
@@ -83,10 +117,11 @@ def may_view(staff_id: str, state_viewers: list[str]) -> bool:
 
 
 def reassignment_candidate(directory: Directory, department: str, exclude: list[str]) -> Staff | None:
-    """CP-13: another staff member of the same department (never one excluded: the original
-    handler, the one complained about), the first by id."""
+    """CP-13: a staff member of *another* department than ``department`` (其他部門員工: the
+    original handler's), never one excluded (the original and former handlers, the receiver,
+    the investigator, the one complained about), the first by id."""
     for s in sorted(directory.staff, key=lambda s: s.id):
-        if s.department == department and s.role is Role.staff and s.id not in exclude:
+        if s.department and s.department != department and s.role is Role.staff and s.id not in exclude:
             return s
     return None
 
@@ -146,7 +181,7 @@ def owner_side(inp: Input, s: ComplaintState) -> Refusal | None:
 
 def may_survey(inp: Input, s: ComplaintState) -> Refusal | None:
     """CP-15: after the case is resolved, customer service (the receiver and its leaders), not
-    the handler, runs the survey."""
+    the handler, runs the survey; CP-16: the complainant answers once per resolution."""
     actor = inp.actor
     if s.status is not Status.resolved:
         return Refusal("conflict", "CP-15: the survey comes after the case is resolved")
@@ -154,6 +189,20 @@ def may_survey(inp: Input, s: ComplaintState) -> Refusal | None:
         return Refusal("forbidden", "CP-15: customer service, not the handler, runs the survey")
     if not (_is(actor, s.receiver) or _in(actor, s.receiver_chain)):
         return Refusal("forbidden", "CP-15: customer service (the receiver and its leaders) runs the survey")
+    if s.rules >= 2 and s.satisfied is not None:
+        return Refusal("conflict", "CP-16: the complainant already answered; the case waits for the other answer")
+    return None
+
+
+def may_staff_survey(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-16: the staff member complained about, and only they, say whether they accept the
+    result, once per resolution, after the case is resolved. CP-07: they read nothing else."""
+    if not s.staff_survey_asked or s.target_staff_id != inp.actor.id:
+        return Refusal("forbidden", "CP-16: only the staff member complained about answers this survey")
+    if s.status is not Status.resolved:
+        return Refusal("forbidden", "CP-07: the staff member complained about is asked once the result is out")
+    if s.staff_satisfied is not None:
+        return Refusal("conflict", "CP-16: the staff member complained about already answered")
     return None
 
 
@@ -168,7 +217,65 @@ def may_assign(inp: Input, s: ComplaintState) -> Refusal | None:
     for who in (inp.handler, inp.investigator):
         if who is not None and who.id == s.target_staff_id:
             return Refusal("conflict", f"CP-07: {who.id} is the staff member complained about")
+    if inp.investigator is not None and s.rules >= 2:
+        return names_investigator(actor, inp.investigator, inp.handler, s)
     return None
+
+
+def customer_service(actor: StaffRef, s: ComplaintState) -> bool:
+    """CP-11: customer service: the receiver and the leaders above them, or any staff member of
+    the customer-service department (never the case's handler)."""
+    if _is(actor, s.handler):
+        return False
+    return _is(actor, s.receiver) or _in(actor, s.receiver_chain) or actor.department == CUSTOMER_SERVICE
+
+
+def names_investigator(actor: StaffRef, investigator: StaffRef, handler: StaffRef, s: ComplaintState) -> Refusal | None:
+    """CP-11: the investigation is assigned by customer service, never by the handler, and never
+    to the handler (the new one or the current one) nor to the staff member complained about."""
+    if not customer_service(actor, s) or _is(actor, handler):
+        return Refusal("forbidden", "CP-11: customer service assigns the investigation, not the handler")
+    if investigator.id == handler.id or _is(investigator, s.handler):
+        return Refusal("conflict", "CP-11: the handler cannot investigate their own case")
+    return None
+
+
+def may_classify(inp: Input, s: ComplaintState) -> Refusal | None:
+    """CP-05: reasons (1) facts contradicted and (4) anonymous and unfounded say 經調查: a
+    recorded investigation (CP-11 findings) comes first; (4) is for anonymous complaints; (6)
+    lateness only for an attitude complaint raised more than a calendar month after the
+    incident (the rule finds that itself: it is not given)."""
+    body = getattr(inp, "body", None)
+    if s.rules < 2 or body is None or body.validity is not Validity.invalid:
+        return None
+    reason = body.invalid_reason
+    if reason in NEEDS_INVESTIGATION and s.findings is None:
+        return Refusal("conflict", f"CP-05: invalid for {reason} needs a recorded investigation (CP-11) first")
+    if reason is InvalidReason.anonymous_unfounded and (s.complaint.complainant.name or s.complaint.complainant.phone):
+        return Refusal("conflict", "CP-05: anonymous_unfounded is for anonymous complaints only")
+    if reason is InvalidReason.late_attitude_complaint and not late_attitude_complaint(
+        body.category, body.attitude, s.complaint.occurred_at, s.received_at, s.policy
+    ):
+        return Refusal(
+            "conflict",
+            "CP-05: late_attitude_complaint is only for a complaint about service attitude raised "
+            "more than a calendar month after the incident",
+        )
+    return None
+
+
+def late_attitude_complaint(
+    category: Category, attitude: bool, occurred_at: datetime | None, received_at: datetime, policy: ComplaintPolicy
+) -> bool:
+    """CP-05 reason (6): a complaint about service *attitude* (服務態度) raised more than
+    ``policy.attitude_complaint_window`` calendar months (one) after the incident, on the
+    company's calendar. Other service complaints, and business ones, are never late."""
+    return (
+        category is Category.service
+        and attitude
+        and occurred_at is not None
+        and later_than_months(occurred_at, received_at, policy.attitude_complaint_window, policy.timezone)
+    )
 
 
 def may_investigate(inp: Input, s: ComplaintState) -> Refusal | None:

@@ -88,8 +88,13 @@ class AssignBody(Strict):
 class ClassifyBody(Strict):
     category: Category
     subtype: Subtype | None = None
+    #: CP-05: a service complaint about service *attitude* (服務態度): only such a complaint
+    #: raised more than a calendar month after the incident is invalid for lateness
+    attitude: bool = False
     validity: Validity
     invalid_reason: InvalidReason | None = None
+    #: CP-05: an invalid complaint's motive; general when not given (an unfounded anonymous
+    #: complaint is malicious whatever is given)
     motive: Motive | None = None
     severity: Severity = Severity.general
     severity_reasons: list[SeverityReason] = Field(default_factory=list, max_length=10)
@@ -100,6 +105,8 @@ class ClassifyBody(Strict):
             raise ValueError("subtype is required for a business complaint (CP-04)")
         if self.category is Category.service and self.subtype is not None:
             raise ValueError("subtype applies to business complaints only (CP-04)")
+        if self.category is Category.business and self.attitude:
+            raise ValueError("attitude applies to service complaints only (CP-05)")
         if self.validity is Validity.invalid and self.invalid_reason is None:
             raise ValueError("invalid_reason is required when validity is invalid (CP-05)")
         if self.validity is Validity.valid and (self.invalid_reason or self.motive):
@@ -142,6 +149,13 @@ class SurveyBody(Strict):
     comment: Text | None = None
 
 
+class StaffSurveyBody(Strict):
+    """CP-16: the staff member complained about accepts the result, or not."""
+
+    satisfied: bool
+    comment: Text | None = None
+
+
 # --- human steps: what each update carries ------------------------------------------------
 
 Body = TypeVar("Body", bound=Strict)
@@ -167,6 +181,7 @@ CompensationDecisionInput = ComplaintStepInput[DecisionBody]
 MajorReportInput = ComplaintStepInput[MajorReportBody]
 ResolveInput = ComplaintStepInput[ResolveBody]
 SurveyInput = ComplaintStepInput[SurveyBody]
+StaffSurveyInput = ComplaintStepInput[StaffSurveyBody]
 
 # --- activities ---------------------------------------------------------------------------
 
@@ -194,7 +209,9 @@ class LookupInput(BaseModel):
 
 
 class ReassignInput(BaseModel):
-    """CP-13: who takes over from a handler who let the resolution deadline pass."""
+    """CP-13: who takes over from a handler who let the resolution deadline pass: a staff member
+    of another department than ``department`` (the original handler's), never one of
+    ``exclude``."""
 
     department: str
     exclude: list[str]

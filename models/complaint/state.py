@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from models.complaint.messages import ComplaintCreate
 from models.complaint.vocabulary import (
+    CURRENT_RULES,
     ApprovalLevel,
     Category,
     Clock,
@@ -51,15 +52,21 @@ class ComplaintState(BaseModel):
     crisis_team: list[StaffRef]
     policy: ComplaintPolicy
     seq: int = 0
+    #: the rules the case started under (vocabulary.CURRENT_RULES; 1 before the corrected
+    #: rulebook, set by the workflow behind a patch so older histories replay)
+    rules: int = CURRENT_RULES
 
     status: Status = Status.received
     closed_reason: ClosedReason | None = None
     closed_at: datetime | None = None
+    #: who closed the case (None: a clock closed it)
+    closed_by: str | None = None
     customer_verified: bool = False
     repeat_of: list[str] = Field(default_factory=list)
 
     category: Category | None = None
     subtype: Subtype | None = None
+    attitude: bool = False
     validity: Validity | None = None
     invalid_reason: InvalidReason | None = None
     motive: Motive | None = None
@@ -91,6 +98,8 @@ class ComplaintState(BaseModel):
     reply_sent_at: datetime | None = None
     satisfied: bool | None = None
     score: int | None = None
+    #: CP-16: the answer of the staff member complained about (None: not asked, or not yet)
+    staff_satisfied: bool | None = None
     reopen_count: int = 0
     archived: bool = False
     case_file: str | None = None
@@ -112,6 +121,11 @@ class ComplaintState(BaseModel):
     @property
     def target_staff_id(self) -> str | None:
         return self.complaint.target.staff_id if self.complaint.target.kind == "staff" else None
+
+    @property
+    def staff_survey_asked(self) -> bool:
+        """CP-16: the staff member complained about (when there is one) is asked too."""
+        return self.rules >= 2 and self.target_staff_id is not None
 
     @property
     def plan_due_at(self) -> datetime | None:

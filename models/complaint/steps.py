@@ -5,22 +5,27 @@ the functions here never mutate their input."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from models.calendar import local_year
+from models.calendar import local, local_year
 from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
 from models.complaint.guards import (
     approval_level_for,
     approvers_for,
+    crisis_leads,
+    department_head,
     escalation_target,
+    late_attitude_complaint,
     may_assign,
+    may_classify,
     may_decide_compensation,
     may_escalate,
     may_investigate,
     may_report_major,
     may_request_compensation,
     may_resolve,
+    may_staff_survey,
     may_survey,
     not_resolved,
     owner_side,
@@ -42,6 +47,7 @@ from models.complaint.messages import (
     MajorReportInput,
     PlanInput,
     ResolveInput,
+    StaffSurveyInput,
     SurveyInput,
 )
 from models.complaint.state import Compensation, ComplaintState
@@ -53,6 +59,7 @@ from models.complaint.vocabulary import (
     CompensationStatus,
     ComplaintStep,
     InvalidReason,
+    Motive,
     Severity,
     SeverityReason,
     Status,
@@ -61,17 +68,24 @@ from models.complaint.vocabulary import (
 from models.policy import ComplaintPolicy
 from models.staff import StaffRef
 
+#: CP-16: the one message the staff member complained about receives: the result, to accept
+#: or not (never the complainant's details, CP-07)
+RESULT_FOR_STAFF = "result_for_your_answer"
+
 
 @dataclass
 class ComplaintOutcome(Outcome[ComplaintState]):
     """A complaint transition's outcome. CP-07: the staff member complained about is never told
-    of the case (not even when they received it themselves, or sit on a ladder it climbs)."""
+    of the case (not even when they received it themselves, or sit on a ladder it climbs),
+    but for the result they are asked to accept (CP-16)."""
 
     def __post_init__(self) -> None:
         target = self.state.target_staff_id
         if target:
             self.notifications = [
-                n for n in self.notifications if not (n.recipient_kind == "staff" and n.recipient_id == target)
+                n
+                for n in self.notifications
+                if not (n.recipient_kind == "staff" and n.recipient_id == target and n.kind != RESULT_FOR_STAFF)
             ]
 
 
@@ -89,15 +103,34 @@ def validity_of(
     received_at: datetime,
     policy: ComplaintPolicy,
 ) -> tuple[Validity, InvalidReason | None]:
-    """CP-05: as classified, except that a service complaint raised more than the attitude
-    window (one month) after the incident is invalid."""
-    if (
-        body.category is Category.service
-        and occurred_at is not None
-        and received_at - occurred_at > policy.attitude_complaint_window
-    ):
+    """CP-05: as classified, except that a complaint about service *attitude* raised more than
+    one calendar month (the attitude window, on the company's calendar) after the incident is
+    invalid for lateness. Other service complaints are never late."""
+    if late_attitude_complaint(body.category, body.attitude, occurred_at, received_at, policy):
         return Validity.invalid, InvalidReason.late_attitude_complaint
     return body.validity, body.invalid_reason
+
+
+def validity_before_2026_12(
+    body: ClassifyBody, occurred_at: datetime | None, received_at: datetime, policy: ComplaintPolicy
+) -> tuple[Validity, InvalidReason | None]:
+    """The rule cases started before the corrected rulebook keep (state.rules 1): every
+    service complaint raised more than the window (as 30-day months) after the incident was
+    invalid."""
+    window = timedelta(days=30 * policy.attitude_complaint_window)
+    if body.category is Category.service and occurred_at is not None and received_at - occurred_at > window:
+        return Validity.invalid, InvalidReason.late_attitude_complaint
+    return body.validity, body.invalid_reason
+
+
+def motive_of(reason: InvalidReason | None, stated: Motive | None) -> Motive | None:
+    """CP-05 (第十一條): an invalid complaint always carries its motive: as stated, general when
+    none is; an anonymous and unfounded complaint is malicious."""
+    if reason is None:
+        return None
+    if reason is InvalidReason.anonymous_unfounded:
+        return Motive.malicious
+    return stated or Motive.general
 
 
 def repeats_of(prior: list[tuple[str, datetime]], received_at: datetime, policy: ComplaintPolicy) -> list[str]:
@@ -132,10 +165,14 @@ def go_major(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
     s.major_since = now
     s.severity = Severity.major
     _, notes = escalate_to(s, TOP_LEVEL, f"major complaint ({why})")
-    for member in without_target(s, s.crisis_team):
-        if member.id not in s.escalated_to:
+    # CP-06: the receiver tells their department head and the general manager at once (CP-10:
+    # the general manager, or the next the crisis team names when they are complained about)
+    head = department_head(without_target(s, s.receiver_chain))
+    leads = crisis_leads(without_target(s, s.crisis_team))
+    for member in [*([head] if head else []), *leads]:
+        if member.id not in s.escalated_to and member.id not in (p.id for p in s.receiver_chain):
             s.escalated_to.append(member.id)
-            notes += staff_notes([member], "major_complaint", f"Major complaint {s.id}: {why}")
+        notes += staff_notes([member], "major_complaint", f"Major complaint {s.id}: {why}")
     notes += staff_notes([s.owner], "major_report_due", f"Major complaint {s.id}: report due within the deadline")
     return notes
 
@@ -165,6 +202,8 @@ def apply_intake(state: ComplaintState, lookup: CustomerLookup, now: datetime) -
         s.complaint.complainant.customer_id = lookup.customer_id
     s.repeat_of = lookup.repeat_of
     notes = staff_notes([s.receiver], "registered", f"Complaint {s.id} registered; you own it until it is assigned")
+    if s.rules >= 2:
+        notes += acknowledgement(s)
     if lookup.repeat_of:
         s.severity_reasons = [SeverityReason.repeat_complaint]
         notes += go_major(s, now, "repeat complaint")
@@ -176,6 +215,52 @@ def apply_intake(state: ComplaintState, lookup: CustomerLookup, now: datetime) -
         "first_responder_id": s.receiver.id,
     }
     return ComplaintOutcome(s, "registered", s.receiver.id, data, notes)
+
+
+def acknowledgement(s: ComplaintState) -> list[Notification]:
+    """CP-21: the complainant, when a contact is known (a phone, or a customer the registry
+    knows), is told at once that the complaint was received, its reference and how and by when
+    it will be handled; the receiver's direct leader is told of every new complaint (CP-07: never
+    the staff member complained about, ComplaintOutcome)."""
+    notes: list[Notification] = []
+    c = s.complaint.complainant
+    if c.phone or s.customer_verified:
+        tz = s.policy.timezone
+        plan_by = local(s.clock_started_at + s.policy.plan_deadline, tz)
+        resolve_by = local(s.clock_started_at + s.policy.resolution_deadline, tz)
+        notes.append(
+            complainant_note(
+                "acknowledged",
+                f"We received your complaint on {local(s.received_at, tz):%Y-%m-%d %H:%M} ({tz}); its "
+                f"reference is {s.id}. A handler will set a handling plan by {plan_by:%Y-%m-%d %H:%M} and "
+                f"resolve it by {resolve_by:%Y-%m-%d %H:%M}; you will receive the result in writing.",
+                "sms" if c.phone else None,
+            )
+        )
+    if s.receiver_chain:
+        notes += staff_notes(
+            [s.receiver_chain[0]], "new_complaint", f"New complaint {s.id} received by {s.receiver.id}"
+        )
+    return notes
+
+
+def reopen(s: ComplaintState, now: datetime, why: str) -> list[Notification]:
+    """CP-16: back to handling with its clocks restarted, a reopen count and (cases under the
+    corrected rules) the escalation level of a fresh case; both answers are asked again at the
+    next resolution."""
+    s.status = Status.in_progress
+    s.reopen_count += 1
+    s.clock_started_at = now
+    s.plan = s.plan_recorded_at = None
+    s.plan_overdue = s.resolution_overdue = False
+    s.result = s.resolved_at = s.reply_sent_at = s.reply_channel = None
+    if s.rules >= 2:
+        s.escalation_level = 0
+    return staff_notes([s.handler], "reopened", f"Complaint {s.id} reopened: {why}")
+
+
+def close(s: ComplaintState, reason: ClosedReason, now: datetime, by: str | None) -> None:
+    s.status, s.closed_reason, s.closed_at, s.closed_by = Status.closed, reason, now, by
 
 
 # --- one transition per step --------------------------------------------------------------
@@ -201,10 +286,14 @@ def classify(inp: ClassifyInput, s: ComplaintState, now: datetime) -> Change:
     """CP-04 category, CP-05 validity (an invalid complaint closes), CP-06 severity (a major
     one goes up at once, CP-10)."""
     body = inp.body
-    validity, reason = validity_of(body, s.complaint.occurred_at, s.received_at, s.policy)
-    s.category, s.subtype = body.category, body.subtype
+    rule = validity_of if s.rules >= 2 else validity_before_2026_12
+    validity, reason = rule(body, s.complaint.occurred_at, s.received_at, s.policy)
+    s.category, s.subtype, s.attitude = body.category, body.subtype, body.attitude
     s.validity, s.invalid_reason = validity, reason
-    s.motive = body.motive if validity is Validity.invalid else None
+    if s.rules >= 2:
+        s.motive = motive_of(reason, body.motive) if validity is Validity.invalid else None
+    else:
+        s.motive = body.motive if validity is Validity.invalid else None
     reasons = sorted(set(s.severity_reasons) | set(body.severity_reasons))
     s.severity_reasons = reasons
     stated = severity_of(body.severity, reasons)
@@ -213,11 +302,12 @@ def classify(inp: ClassifyInput, s: ComplaintState, now: datetime) -> Change:
     data = body.model_dump(mode="json") | {
         "validity": validity.value,
         "invalid_reason": reason.value if reason else None,
+        "motive": s.motive.value if s.motive else None,
         "severity": s.severity.value,
     }
     notes: list[Notification] = []
     if validity is Validity.invalid:
-        s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.invalid, now
+        close(s, ClosedReason.invalid, now, inp.actor.id)
         notes.append(complainant_note("invalid", f"Your complaint {s.id} was found invalid: {reason}"))
     elif s.severity is Severity.major:
         notes += go_major(s, now, ", ".join(r.value for r in reasons) or "classified major")
@@ -274,7 +364,7 @@ def major_report(inp: MajorReportInput, s: ComplaintState, now: datetime) -> Cha
     """CP-10: the major-complaint report, to the crisis team."""
     s.major_report = inp.body.report
     notes: list[Notification] = []
-    for member in s.crisis_team:
+    for member in crisis_leads(without_target(s, s.crisis_team)):
         notes += staff_notes([member], "major_report", f"Major-complaint report on {s.id} filed")
     return Change({"on_time": not s.major_report_overdue}, notes)
 
@@ -285,29 +375,57 @@ def resolve(inp: ResolveInput, s: ComplaintState, now: datetime) -> Change:
     body = inp.body
     s.status, s.resolved_at, s.reply_sent_at = Status.resolved, now, now
     s.result, s.reply_channel = body.result, body.reply_channel
+    if s.rules >= 2:  # CP-16: a new result, new answers (a reopened case keeps the old until then)
+        s.satisfied = s.score = s.staff_satisfied = None
     notes = [complainant_note("result", f"Result of complaint {s.id}: {body.result}", body.reply_channel.value)]
     notes += staff_notes(
         [s.receiver], "revisit_due", f"Complaint {s.id} resolved: revisit and survey the complainant (CP-15)"
     )
+    if s.staff_survey_asked:  # CP-16: the result only, never the complainant's details (CP-07)
+        notes += staff_notes(
+            [s.target_staff_id],
+            RESULT_FOR_STAFF,
+            f"A complaint concerning you ({s.id}) was resolved. The result: {body.result}. Do you "
+            f"accept it? Answer with POST /complaints/{s.id}/staff-survey",
+        )
     return Change({"reply_channel": body.reply_channel.value}, notes)
 
 
 def survey(inp: SurveyInput, s: ComplaintState, now: datetime) -> Change:
-    """CP-16: satisfied closes the case; dissatisfied reopens it with its clocks restarted."""
+    """CP-16: the complainant's answer. Dissatisfied reopens the case at once (its clocks
+    restarted, its escalation level that of a fresh case); satisfied closes it, once the staff
+    member complained about (when asked) has accepted the result too; until then it waits for
+    their answer or for the survey clock."""
     body = inp.body
     s.satisfied, s.score = body.satisfied, body.score
     data: dict[str, Any] = body.model_dump(mode="json", exclude={"comment"})
     notes: list[Notification] = []
     if body.satisfied:
-        s.status, s.closed_reason, s.closed_at = Status.closed, ClosedReason.satisfied, now
+        if not s.staff_survey_asked or s.staff_satisfied:
+            close(s, ClosedReason.satisfied, now, inp.actor.id)
+        else:
+            data["waiting_for"] = "staff_survey"
     else:
-        s.status = Status.in_progress
-        s.reopen_count += 1
-        s.clock_started_at = now
-        s.plan = s.plan_recorded_at = None
-        s.plan_overdue = s.resolution_overdue = False
-        s.result = s.resolved_at = s.reply_sent_at = s.reply_channel = None
-        notes += staff_notes([s.handler], "reopened", f"Complaint {s.id} reopened: complainant dissatisfied")
+        notes += reopen(s, now, "complainant dissatisfied")
+        data["reopen_count"] = s.reopen_count
+    return Change(data, notes, {"comment": body.comment})
+
+
+def staff_survey(inp: StaffSurveyInput, s: ComplaintState, now: datetime) -> Change:
+    """CP-16: the staff member complained about accepts the result or not. Not accepted reopens
+    the case like the complainant's dissatisfaction; accepted closes it once the complainant is
+    satisfied too (or lets the survey clock close it)."""
+    body = inp.body
+    s.staff_satisfied = body.satisfied
+    data: dict[str, Any] = {"satisfied": body.satisfied}
+    notes: list[Notification] = []
+    if body.satisfied:
+        if s.satisfied:
+            close(s, ClosedReason.satisfied, now, inp.actor.id)
+        else:
+            data["waiting_for"] = "survey"
+    else:
+        notes += reopen(s, now, "the staff member concerned does not accept the result")
         data["reopen_count"] = s.reopen_count
     return Change(data, notes, {"comment": body.comment})
 
@@ -321,7 +439,7 @@ _WORKING = (*_OPEN, not_resolved)
 
 STEPS: dict[ComplaintStep, StepRule[Any, ComplaintState]] = {
     ComplaintStep.assign: StepRule(AssignInput, (*_WORKING, may_assign), assign),
-    ComplaintStep.classify: StepRule(ClassifyInput, (*_WORKING, owner_side), classify),
+    ComplaintStep.classify: StepRule(ClassifyInput, (*_WORKING, owner_side, may_classify), classify),
     ComplaintStep.plan: StepRule(PlanInput, (*_WORKING, owner_side), plan),
     ComplaintStep.investigation: StepRule(InvestigationInput, (*_WORKING, may_investigate), investigation),
     ComplaintStep.escalate: StepRule(EscalateInput, (*_WORKING, owner_side, may_escalate), escalate),
@@ -332,6 +450,8 @@ STEPS: dict[ComplaintStep, StepRule[Any, ComplaintState]] = {
     ComplaintStep.major_report: StepRule(MajorReportInput, (*_WORKING, owner_side, may_report_major), major_report),
     ComplaintStep.resolve: StepRule(ResolveInput, (*_WORKING, owner_side, may_resolve), resolve),
     ComplaintStep.survey: StepRule(SurveyInput, (*_OPEN, may_survey), survey),
+    # CP-16: the staff member complained about is no participant (CP-07): their own guard
+    ComplaintStep.staff_survey: StepRule(StaffSurveyInput, (still_open, may_staff_survey), staff_survey),
 }
 
 
@@ -347,6 +467,26 @@ def apply_step(
     out = take_step(STEPS[step], step.value, inp, state, now, ComplaintOutcome)
     assert isinstance(out, ComplaintOutcome)
     return out
+
+
+def apply_closed(state: ComplaintState, now: datetime) -> ComplaintOutcome:
+    """The closing of a case as an event of its own: when, why, and by whom (the actor) or by
+    which clock (survey: the survey went unanswered)."""
+    s = state.model_copy(deep=True)
+    s.seq += 1
+    reason = s.closed_reason
+    data: dict[str, Any] = {
+        "reason": reason.value if reason else None,
+        "closed_at": (s.closed_at or now).isoformat(),
+        "by": s.closed_by,
+        "clock": "survey" if reason is ClosedReason.survey_unanswered else None,
+    }
+    if reason is ClosedReason.invalid:
+        data |= {
+            "invalid_reason": s.invalid_reason.value if s.invalid_reason else None,
+            "motive": s.motive.value if s.motive else None,
+        }
+    return ComplaintOutcome(s, "closed", s.closed_by, data)
 
 
 def apply_archive(state: ComplaintState, now: datetime) -> ComplaintOutcome:

@@ -78,6 +78,8 @@ class ComplaintView(BaseModel):
     resolved_at: datetime | None
     satisfied: bool | None
     score: int | None
+    #: CP-16: whether the staff member complained about accepted the result (None: not asked, or not yet)
+    staff_satisfied: bool | None = None
     reopen_count: int
     closed_at: datetime | None
     archived: bool
@@ -94,6 +96,9 @@ def describe_waiting(state: ComplaintState) -> str:
     if state.status is Status.closed:
         return f"Closed ({state.closed_reason}); archiving"
     if state.status is Status.resolved:
+        if state.staff_survey_asked:  # CP-16: both answers (ids only: no one's name)
+            waiting = [w for w, a in (("complainant", state.satisfied), ("staff", state.staff_satisfied)) if a is None]
+            return f"Resolved; waiting for the survey answers of: {', '.join(waiting)}{until}"
         return f"Resolved; waiting for the satisfaction survey by customer service{until}"
     if state.status is Status.received:
         return f"Waiting for {state.receiver.id} to assign a handler{until}"
@@ -157,6 +162,7 @@ def view_of(state: ComplaintState) -> ComplaintView:
         resolved_at=state.resolved_at,
         satisfied=state.satisfied,
         score=state.score,
+        staff_satisfied=state.staff_satisfied,
         reopen_count=state.reopen_count,
         closed_at=state.closed_at,
         archived=state.archived,

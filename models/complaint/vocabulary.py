@@ -135,6 +135,8 @@ class ComplaintStep(StrEnum):
     major_report = "major_report"
     resolve = "resolve"
     survey = "survey"
+    #: CP-16: the staff member complained about accepts the result or not (seeing it only)
+    staff_survey = "staff_survey"
 
 
 class Clock(StrEnum):
@@ -145,6 +147,13 @@ class Clock(StrEnum):
     major_report = "major_report"
     survey = "survey"
 
+
+#: The rules a case started under. 1: cases started before the corrected rulebook (they keep
+#: the terms they started with, so their histories replay); 2: CP-05 attitude and
+#: investigation, CP-11 who names the investigator, CP-16 both parties' surveys and the reset
+#: escalation level. The workflow sets it once, behind ``workflow.patched("complaint-rules-2")``.
+RULES_BEFORE_2026_12 = 1
+CURRENT_RULES = 2
 
 #: CP-09: the escalation ladder's levels.
 LEVEL_NAMES = {0: "handler", 1: "direct leader", 2: "department manager", 3: "general manager"}

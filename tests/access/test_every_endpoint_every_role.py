@@ -77,6 +77,7 @@ BODIES: dict[str, J | None] = {
     "/complaints/{complaint_id}/major-report": {"report": "facts"},
     "/complaints/{complaint_id}/resolve": {"result": "done", "reply_channel": "letter"},
     "/complaints/{complaint_id}/survey": {"satisfied": True, "score": 5},
+    "/complaints/{complaint_id}/staff-survey": {"satisfied": True},
     "/client-projects": {
         "client_name": "Walk Co.",
         "background": "b",
@@ -323,6 +324,11 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
     for n in inbox:
         ref: str = n["case_ref"]
         if ref.startswith("complaint-"):
+            if n["kind"] == "result_for_your_answer":
+                # CP-16: the staff member complained about is sent the result (only) to accept;
+                # they still cannot read the case (CP-07)
+                assert not await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
+                continue
             assert await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
         elif ref.startswith("client-project-"):
             pid = ref.removeprefix("client-project-")

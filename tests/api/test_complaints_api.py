@@ -23,6 +23,7 @@ from workflows import search_attributes as sa
 ALL_STAFF = [
     "gm", "cs-mgr", "cs-sup", "cs-1", "cs-2", "ops-mgr", "ops-sup", "ops-1", "ops-2", "ops-3",
     "dev-lead", "dev-deputy", "dev-review", "sales-1", "sales-2", "finance-1", "chairman",
+    "q-mgr", "q-sup", "q-1",
 ]  # fmt: skip
 
 CLASSIFY_GENERAL = {"category": "business", "subtype": "timeliness", "validity": "valid", "severity": "general"}
@@ -523,9 +524,11 @@ async def test_full_lifecycle_closes_and_archives_cp08_cp11_cp14_cp15_cp16_cp17_
         ("investigation", "ops-2"),
         ("resolve", "ops-2"),
         ("survey", "cs-1"),
+        ("closed", "cs-1"),  # when, why and by whom it closed
         ("archived", None),
     ]
-    assert [e["seq"] for e in events] == list(range(1, 9))
+    assert events[7]["data"]["reason"] == "satisfied"
+    assert [e["seq"] for e in events] == list(range(1, 10))
     assert [ts(e["at"]) for e in events] == sorted(ts(e["at"]) for e in events)
     assert events[5]["data"]["reply_channel"] == "letter"
 
@@ -534,7 +537,7 @@ async def test_full_lifecycle_closes_and_archives_cp08_cp11_cp14_cp15_cp16_cp17_
     assert r.status_code == 409 and "CP-17" in r.json()["detail"], r.text
     r = await step(api, cid, "escalate", "ops-sup", {"reason": "late"})
     assert r.status_code == 409, r.text
-    assert len(await history(api, cid)) == 8
+    assert len(await history(api, cid)) == 9
 
     # notifications: the handler's assignment; the revisit for customer service (CP-15)
     assert any(n["kind"] == "assigned" and cid in n["message"] for n in await inbox(api, "ops-2", wid))
@@ -711,15 +714,15 @@ async def test_escalation_ladder_stops_at_the_general_manager_cp09(api: httpx.As
              "invalid_reason": "extortion", "motive": "malicious"},
             "extortion",
         ),
-        ({"category": "service", "validity": "valid"}, "late_attitude_complaint"),
+        ({"category": "service", "attitude": True, "validity": "valid"}, "late_attitude_complaint"),
     ],
     ids=["declared-invalid", "late-attitude"],
 )  # fmt: skip
 async def test_invalid_complaint_is_closed_with_its_reason_cp05_cp17(
     api: httpx.AsyncClient, body: dict[str, Any], reason: str
 ) -> None:
-    """CP-05: an invalid complaint is closed with its reason (a service-attitude complaint
-    raised more than a month after the incident is invalid whatever the classifier says);
+    """CP-05: an invalid complaint is closed with its reason (a complaint about service attitude
+    raised more than a calendar month after the incident is invalid whatever the classifier says);
     CP-17: then archived and read-only."""
     occurred = "2020-01-01T09:00:00+00:00"
     c = await create(api, "cs-1", occurred_at=occurred)
@@ -838,8 +841,9 @@ async def test_major_report_missed_is_escalated_cp10(api: httpx.AsyncClient, mon
 async def test_not_resolved_in_time_goes_to_the_manager_and_is_reassigned_cp13(
     api: httpx.AsyncClient, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CP-13: not resolved by the deadline (4 s here): level 2 (ops-mgr), reassigned to another
-    handler of the department (ops-1), accountability records for ops-2 and ops-mgr."""
+    """CP-13: not resolved by the deadline (4 s here): level 2 (ops-mgr), reassigned to a handler
+    of another department (cs-2: not operations, not the receiver cs-1), accountability records
+    for ops-2 and ops-mgr."""
     from sqlalchemy import select
 
     from storage.engine import sessions
@@ -854,11 +858,11 @@ async def test_not_resolved_in_time_goes_to_the_manager_and_is_reassigned_cp13(
     v = await eventually(overdue, timeout=12)
     assert v["escalation_level"] == 2
     assert "ops-mgr" in v["escalated_to"]
-    assert v["handler_id"] == "ops-1"
+    assert v["handler_id"] == "cs-2"
     assert v["status"] == "in_progress"
-    assert any(n["kind"] == "assigned" for n in await inbox(api, "ops-1", c["workflow_id"]))
+    assert any(n["kind"] == "assigned" for n in await inbox(api, "cs-2", c["workflow_id"]))
     assert any(n["kind"] == "resolution_overdue" for n in await inbox(api, "ops-2", c["workflow_id"]))
-    assert (await get(api, c["id"], "ops-1"))["handler_id"] == "ops-1"  # CP-19: the new handler reads it
+    assert (await get(api, c["id"], "cs-2"))["handler_id"] == "cs-2"  # CP-19: the new handler reads it
     async with sessions(engine)() as db:
         rows = (
             await db.scalars(select(t.AccountabilityRecord).where(t.AccountabilityRecord.case_ref == c["workflow_id"]))
@@ -881,4 +885,103 @@ async def test_unanswered_survey_lets_the_case_close_cp16_cp17(
 
     v = await eventually(archived, timeout=8)
     assert (v["status"], v["closed_reason"]) == ("closed", "survey_unanswered")
-    assert [e["kind"] for e in await history(api, c["id"])][-2:] == ["survey_overdue", "archived"]
+    events = await history(api, c["id"])
+    assert [e["kind"] for e in events][-3:] == ["survey_overdue", "closed", "archived"]
+    assert events[-2]["actor_id"] is None and events[-2]["data"]["clock"] == "survey"
+
+
+# --- the corrected rulebook ---------------------------------------------------------------
+
+
+async def test_staff_member_complained_about_answers_seeing_the_result_only_cp16_cp07(api: httpx.AsyncClient) -> None:
+    """CP-16: the staff member complained about (ops-3) is sent the result only and answers
+    through POST /complaints/{id}/staff-survey, which answers the result only (CP-07: never the
+    complainant's details; they still cannot read the case); nobody else answers for them; with
+    both satisfied the case closes."""
+    name = f"Secret Complainant {secrets.token_hex(3)}"
+    c = await assigned(
+        api, "ops-2", target={"kind": "staff", "staff_id": "ops-3"}, complainant={"name": name, "phone": unique_phone()}
+    )
+    cid, wid = c["id"], c["workflow_id"]
+    r = await step(api, cid, "staff-survey", "ops-3", {"satisfied": True})
+    assert r.status_code == 403 and "CP-07" in r.json()["detail"], r.text  # not before the result
+    await ok_step(api, cid, "classify", "ops-2", CLASSIFY_GENERAL)
+    await ok_step(api, cid, "plan", "ops-2", {"plan": "Talk to the driver"})
+    result_text = f"Apology and a new delivery slot ({secrets.token_hex(3)})"
+    await ok_step(api, cid, "resolve", "ops-2", {"result": result_text})
+
+    notes = await inbox(api, "ops-3", wid)
+    assert [n["kind"] for n in notes] == ["result_for_your_answer"]
+    assert result_text in notes[0]["message"] and name not in notes[0]["message"]
+    assert (await api.get(f"/complaints/{cid}", headers=key("ops-3"))).status_code == 403  # CP-07
+    r = await step(api, cid, "staff-survey", "ops-2", {"satisfied": True})
+    assert r.status_code == 403 and "CP-16" in r.json()["detail"], r.text
+
+    v = await ok_step(api, cid, "survey", "cs-1", {"satisfied": True, "score": 4})
+    assert v["status"] == "resolved"  # waits for ops-3
+    answer = await ok_step(api, cid, "staff-survey", "ops-3", {"satisfied": True, "comment": "fair"})
+    assert answer == {"complaint_id": cid, "status": "closed", "result": result_text, "accepted": True}
+    assert name not in json.dumps(answer)
+    assert [e["kind"] for e in await history(api, cid)][-3:-1] == ["staff_survey", "closed"]
+
+
+async def test_staff_member_complained_about_not_accepting_reopens_at_level_0_cp16(api: httpx.AsyncClient) -> None:
+    """CP-16: the staff member's dissatisfaction reopens the case, back to escalation level 0."""
+    c = await assigned(api, "ops-2", target={"kind": "staff", "staff_id": "ops-3"})
+    cid = c["id"]
+    await ok_step(api, cid, "classify", "ops-2", CLASSIFY_GENERAL)
+    await ok_step(api, cid, "plan", "ops-2", {"plan": "p"})
+    assert (await ok_step(api, cid, "escalate", "ops-2", {"reason": "r"}))["escalation_level"] == 1
+    await ok_step(api, cid, "resolve", "ops-2", {"result": "r"})
+    answer = await ok_step(api, cid, "staff-survey", "ops-3", {"satisfied": False})
+    assert answer["status"] == "in_progress" and answer["result"] is None
+    v = await get(api, cid)
+    assert (v["status"], v["escalation_level"], v["reopen_count"]) == ("in_progress", 0, 1)
+
+
+async def test_complainant_acknowledged_and_receivers_leader_told_cp21(api: httpx.AsyncClient, engine: Any) -> None:
+    """CP-21: at registration the complainant (a phone is known) is told the complaint was
+    received, its reference and by when it will be handled; cs-1's direct leader (cs-sup) is
+    told of the new complaint."""
+    from sqlalchemy import select
+
+    from storage.engine import sessions
+
+    c = await create(api, "cs-1")
+    async with sessions(engine)() as db:
+        rows = (
+            await db.scalars(
+                select(t.Notification).where(
+                    t.Notification.case_ref == c["workflow_id"], t.Notification.recipient_kind == "complainant"
+                )
+            )
+        ).all()
+    acks = [n for n in rows if n.kind == "acknowledged"]
+    assert len(acks) == 1 and c["id"] in acks[0].message
+    assert any(n["kind"] == "new_complaint" for n in await inbox(api, "cs-sup", c["workflow_id"]))
+
+
+async def test_only_customer_service_names_the_investigator_cp11(api: httpx.AsyncClient) -> None:
+    """CP-11: the handler (ops-2) naming an investigator is refused (403), and customer service
+    may not make the handler investigate; customer service (cs-1) names one (q-1)."""
+    c = await assigned(api, "ops-2")
+    cid = c["id"]
+    body = {"handler_id": "ops-2", "investigator_id": "ops-1"}
+    await assert_refused(api, cid, "assign", "ops-2", body, status=403, reason="CP-11")
+    body = {"handler_id": "ops-2", "investigator_id": "ops-2"}
+    await assert_refused(api, cid, "assign", "cs-1", body, status=409, reason="CP-11")
+    v = await ok_step(api, cid, "assign", "cs-1", {"handler_id": "ops-2", "investigator_id": "q-1"})
+    assert v["investigator_id"] == "q-1"
+    assert (await get(api, cid, "q-sup"))["id"] == cid  # CP-19: the investigator's leaders read it
+
+
+async def test_facts_contradicted_needs_an_investigation_first_cp05(api: httpx.AsyncClient) -> None:
+    """CP-05: invalid for facts contradicted (經調查) is 409 until the investigation is recorded;
+    then the case closes invalid with its motive (general when none is given)."""
+    c = await assigned(api, "ops-2")
+    cid = c["id"]
+    body = {"category": "service", "validity": "invalid", "invalid_reason": "facts_contradicted"}
+    await assert_refused(api, cid, "classify", "ops-2", body, status=409, reason="CP-05")
+    await ok_step(api, cid, "investigation", "ops-2", {"findings": "The parcel was delivered on time"})
+    v = await ok_step(api, cid, "classify", "ops-2", body)
+    assert (v["status"], v["invalid_reason"], v["motive"]) == ("closed", "facts_contradicted", "general")

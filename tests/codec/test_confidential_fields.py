@@ -187,6 +187,7 @@ COMPLAINT_TEXTS = {
     "decision": "Approved as goodwill, no admission",
     "result": "Written apology sent and a voucher",
     "comment": "Polite in the end, thank you",
+    "staff_comment": "I accept it, though the gate was chaotic that day",
 }
 PROJECT_TEXTS = {
     "client": "Shanxi Secretive Foundry",
@@ -217,7 +218,8 @@ async def _ok(api: httpx.AsyncClient, who: str, path: str, body: dict[str, Any] 
 async def _whole_complaint(
     api: httpx.AsyncClient, target: dict[str, Any], receiver: str = "cs-1", escalate: bool = True
 ) -> dict[str, Any]:
-    """A complaint through every step that takes text (but the escalation, for a complaint
+    """A complaint through every step that takes text (the staff member complained about
+    answering too, CP-16; but the escalation, for a complaint
     about a leader: it starts at the top of the ladder), to its close. Its phone number is
     its own (the same phone twice would make a repeat complaint, major at once: CP-06)."""
     t = COMPLAINT_TEXTS | {"phone": f"139{uuid.uuid4().int % 10**8:08d}"}
@@ -245,6 +247,11 @@ async def _whole_complaint(
     await _ok(api, "ops-mgr", f"{base}/compensation/decision", {"approved": True, "note": t["decision"]})
     await _ok(api, "ops-2", f"{base}/resolve", {"result": t["result"], "reply_channel": "letter"})
     closed = await _ok(api, receiver, f"{base}/survey", {"satisfied": True, "score": 5, "comment": t["comment"]})
+    if target.get("staff_id"):  # CP-16: the staff member complained about accepts the result too
+        answer = await _ok(
+            api, target["staff_id"], f"{base}/staff-survey", {"satisfied": True, "comment": t["staff_comment"]}
+        )
+        closed |= {"status": answer["status"]}
     return closed | {"texts": t}
 
 

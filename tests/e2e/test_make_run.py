@@ -170,6 +170,7 @@ def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: S
         "plan",
         "resolve",
         "survey",
+        "closed",
         "archived",
     ]
 

@@ -126,7 +126,16 @@ async def test_worker_sigkilled_between_activities_finishes_once(
 
     evs, notes, complaint = await case_rows(sqlite_url, handle.id, cid)
     assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
-    assert [e.kind for e in evs] == ["registered", "assign", "classify", "plan", "resolve", "survey", "archived"]
+    assert [e.kind for e in evs] == [
+        "registered",
+        "assign",
+        "classify",
+        "plan",
+        "resolve",
+        "survey",
+        "closed",
+        "archived",
+    ]
     assert notes, "the steps notify someone"
     doubled = [k for k, n in Counter((x.seq, x.recipient_kind, x.recipient_id, x.kind) for x in notes).items() if n > 1]
     assert doubled == []

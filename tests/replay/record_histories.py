@@ -42,7 +42,7 @@ from infra.codec import data_converter
 from models.staff import Directory
 from storage.migrate import upgrade
 from tests.steps import TEST_STEP_KEY, step_signer_for_tests
-from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, VALID_SERVICE, intake, new_id, step
+from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, TARGET, VALID_SERVICE, intake, new_id, step
 from tests.workflows.test_project_year import BATCH, DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects, month_after
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -79,6 +79,16 @@ async def complaint_happy_path(env: WorkflowEnvironment, h) -> None:  # type: ig
     await h.execute_update(ComplaintWorkflow.compensation_decision, s("ops-sup", {"approved": True}))
     await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Re-delivered", "reply_channel": "letter"}))
     await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True, "score": 5}))
+    await staff_accepts(h)
+
+
+async def staff_accepts(h) -> None:  # type: ignore[no-untyped-def]
+    """CP-16 (cases under the corrected rules): the staff member complained about accepts the
+    result too (refused, and so left out of the history, for a case under the old rules)."""
+    try:
+        await h.execute_update(ComplaintWorkflow.staff_survey, s(TARGET, {"satisfied": True}))
+    except WorkflowUpdateFailedError:
+        pass
 
 
 async def complaint_escalations_reopen(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
@@ -111,6 +121,7 @@ async def complaint_major(env: WorkflowEnvironment, h) -> None:  # type: ignore[
     await h.execute_update(ComplaintWorkflow.plan, s(HANDLER, {"plan": "Meet the customer"}))
     await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Settled", "reply_channel": "letter"}))
     await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True}))
+    await staff_accepts(h)
 
 
 async def complaint_invalid(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]

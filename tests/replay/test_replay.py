@@ -51,6 +51,14 @@ def test_histories_cover_every_path_of_every_workflow_type() -> None:
         # recorded with the production converter: each confidential field sealed (issue 12)
         "complaint_happy_path_sealed",
         "project_year_sealed_run1",
+        # recorded under the corrected rulebook (patches complaint-rules-2: CP-05, CP-11, CP-16
+        # both surveys and the reset escalation level; closed-event: a ``closed`` event before
+        # the archive); every complaint history above replays through the unpatched branches
+        "complaint_happy_path_rules2",  # CP-16 the staff member complained about accepts
+        "complaint_escalations_reopen_rules2",  # CP-16 reopen at level 0, unanswered closes
+        "complaint_major_rules2",  # CP-06/CP-10 department head, general manager
+        "complaint_invalid_rules2",  # CP-05 with its motive, then closed and archived
+        "complaint_happy_path_rules2_sealed",
     } <= names
 
 

@@ -38,6 +38,7 @@ from models.complaint.state import ComplaintState
 from models.complaint.steps import ComplaintOutcome as Outcome
 from models.complaint.steps import (
     apply_archive,
+    apply_closed,
     apply_intake,
     apply_step,
     check_step,
@@ -222,6 +223,16 @@ def resolved(
     return act(
         directory, s, ComplaintStep.resolve, "ops-1", {"result": "Apologised", "reply_channel": "email"}, at=at
     ).state
+
+
+def closed_satisfied(directory: Directory, policy: ComplaintPolicy) -> ComplaintState:
+    """Resolved, the staff member complained about (ops-3) accepts, the complainant is satisfied:
+    closed (CP-16)."""
+    s = resolved(directory, policy)
+    s = act(directory, s, ComplaintStep.staff_survey, "ops-3", {"satisfied": True}).state
+    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    assert s.status is Status.closed
+    return s
 
 
 def staff_notes(out: Outcome, kind: str | None = None) -> dict[str, list[str]]:
@@ -415,22 +426,52 @@ def test_cp04_classify_step_records_category_and_subtype(directory, policy):
 # --- CP-05 validity -------------------------------------------------------------------------
 
 
-def test_cp05_late_service_complaint_is_invalid(policy):
-    """CP-05: a service-attitude complaint raised more than a month after the incident."""
-    body = ClassifyBody(category="service", validity="valid")
-    occurred = NOW - policy.attitude_complaint_window - timedelta(days=1)
+ONE_MONTH_BEFORE = datetime(2026, 10, 24, 9, tzinfo=UTC)  # NOW less one calendar month
+
+
+def test_cp05_late_attitude_complaint_is_invalid(policy):
+    """CP-05: a service-attitude complaint raised more than a calendar month after the incident."""
+    body = ClassifyBody(category="service", attitude=True, validity="valid")
+    occurred = ONE_MONTH_BEFORE - timedelta(minutes=1)
     assert validity_of(body, occurred, NOW, policy) == (
         Validity.invalid,
         InvalidReason.late_attitude_complaint,
     )
 
 
-def test_cp05_service_complaint_inside_the_window_keeps_its_classification(policy):
-    """CP-05: within the month (and exactly at it) the classification stands."""
-    body = ClassifyBody(category="service", validity="valid")
+def test_cp05_attitude_complaint_inside_the_calendar_month_keeps_its_classification(policy):
+    """CP-05: within the calendar month (and exactly at it) the classification stands."""
+    body = ClassifyBody(category="service", attitude=True, validity="valid")
     assert validity_of(body, NOW - timedelta(days=3), NOW, policy) == (Validity.valid, None)
-    assert validity_of(body, NOW - policy.attitude_complaint_window, NOW, policy) == (Validity.valid, None)
+    assert validity_of(body, ONE_MONTH_BEFORE, NOW, policy) == (Validity.valid, None)
     assert validity_of(body, None, NOW, policy) == (Validity.valid, None)
+
+
+def test_cp05_late_service_complaint_not_about_attitude_stays_valid(policy):
+    """CP-05 (corrected): only an *attitude* complaint is invalid for lateness; another service
+    complaint raised months after the incident keeps its classification."""
+    body = ClassifyBody(category="service", validity="valid")
+    assert validity_of(body, NOW - timedelta(days=120), NOW, policy) == (Validity.valid, None)
+
+
+def test_cp05_times_the_month_is_a_calendar_month_in_the_company_timezone(policy):
+    """CP-05 with "Times and calendars": an incident at 23:30 on 31 January Beijing time (15:30
+    UTC) runs out at the end of 28 February Beijing time: a complaint at 00:30 on 1 March
+    Beijing time (16:30 UTC on 28 February) is late, one at 23:00 on 28 February is not; 30
+    days would say otherwise for both."""
+    body = ClassifyBody(category="service", attitude=True, validity="valid")
+    occurred = datetime(2027, 1, 31, 15, 30, tzinfo=UTC)
+    late = datetime(2027, 2, 28, 16, 30, tzinfo=UTC)
+    in_time = datetime(2027, 2, 28, 15, 0, tzinfo=UTC)
+    assert validity_of(body, occurred, late, policy)[0] is Validity.invalid
+    assert validity_of(body, occurred, in_time, policy)[0] is Validity.valid
+    assert late - occurred < timedelta(days=30)
+
+
+def test_cp05_attitude_flag_is_for_service_complaints_only():
+    """CP-05: attitude (服務態度) qualifies a service complaint."""
+    with pytest.raises(ValidationError, match="CP-05"):
+        ClassifyBody(category="business", subtype="other", attitude=True, validity="valid")
 
 
 def test_cp05_late_business_complaint_is_not_made_invalid(policy):
@@ -441,10 +482,10 @@ def test_cp05_late_business_complaint_is_not_made_invalid(policy):
 
 def test_cp05_attitude_window_comes_from_the_policy():
     """CP-05: the month is a policy value, not a literal."""
-    short = ComplaintPolicy(attitude_complaint_window=timedelta(days=7))
-    body = ClassifyBody(category="service", validity="valid")
-    assert validity_of(body, NOW - timedelta(days=10), NOW, short)[0] is Validity.invalid
-    assert validity_of(body, NOW - timedelta(days=10), NOW, ComplaintPolicy())[0] is Validity.valid
+    two = ComplaintPolicy(attitude_complaint_window=2)
+    body = ClassifyBody(category="service", attitude=True, validity="valid")
+    assert validity_of(body, NOW - timedelta(days=45), NOW, ComplaintPolicy())[0] is Validity.invalid
+    assert validity_of(body, NOW - timedelta(days=45), NOW, two)[0] is Validity.valid
 
 
 def test_cp05_invalid_needs_a_reason():
@@ -485,7 +526,8 @@ def test_cp05_classify_invalid_closes_and_tells_the_complainant(directory, polic
 def test_cp05_classify_valid_but_late_attitude_complaint_is_closed_invalid(directory, policy):
     """CP-05: the late-attitude rule overrides a 'valid' classification in the step."""
     s = assigned(directory, policy, body=complaint(occurred_at=NOW - timedelta(days=45)))
-    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"attitude": True})
+    assert out.state.motive is Motive.general  # CP-05: an invalid complaint carries its motive
     assert out.state.validity is Validity.invalid
     assert out.state.invalid_reason is InvalidReason.late_attitude_complaint
     assert out.state.status is Status.closed
@@ -1068,15 +1110,18 @@ def test_cp13_resolution_deadline_without_candidate_still_escalates(directory, p
     assert {a.staff_id for a in out.accountability} == {"ops-1", "ops-mgr"}
 
 
-def test_cp13_reassignment_candidate_same_department_excluding_given(directory):
-    """CP-13: another staff member of the same department, never an excluded one."""
-    assert reassignment_candidate(directory, "operations", ["ops-1", "ops-3"]).id == "ops-2"
-    assert reassignment_candidate(directory, "operations", ["ops-1"]).id == "ops-2"
-    assert reassignment_candidate(directory, "operations", ["ops-2"]).id == "ops-1"
-    assert reassignment_candidate(directory, "customer_service", ["cs-1"]).id == "cs-2"
-    # leaders are not handlers, and an exhausted department has no candidate
-    assert reassignment_candidate(directory, "operations", ["ops-1", "ops-2", "ops-3"]) is None
-    assert reassignment_candidate(directory, "nowhere", []) is None
+def test_cp13_reassignment_candidate_is_of_another_department_excluding_given(directory):
+    """CP-13: a staff member of *another* department (其他部門員工), never an excluded one,
+    never a leader."""
+    assert reassignment_candidate(directory, "operations", ["cs-1"]).id == "cs-2"
+    assert reassignment_candidate(directory, "operations", ["cs-1", "cs-2"]).id == "q-1"
+    assert reassignment_candidate(directory, "customer_service", []).id == "ops-1"
+    assert reassignment_candidate(directory, "customer_service", ["ops-1", "ops-2"]).id == "ops-3"
+    for dept in ("operations", "customer_service", "quality"):
+        chosen = reassignment_candidate(directory, dept, ["cs-1"])
+        assert chosen is not None and chosen.department != dept and chosen.role is Role.staff
+    everyone = [s.id for s in directory.staff]
+    assert reassignment_candidate(directory, "operations", everyone) is None
 
 
 # --- CP-14 reply to the complainant ---------------------------------------------------------
@@ -1199,11 +1244,14 @@ def test_cp16_reopen_count_accumulates(directory, policy):
 
 
 def test_cp16_satisfied_survey_closes(directory, policy):
-    """CP-16: a satisfied complainant lets the case close."""
+    """CP-16: a satisfied complainant lets the case close (the staff member complained about,
+    ops-3, accepted the result first)."""
     s = resolved(directory, policy)
+    s = act(directory, s, ComplaintStep.staff_survey, "ops-3", {"satisfied": True}).state
     at = NOW + timedelta(days=1)
     out = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True, "score": 5}, at=at)
     assert out.state.status is Status.closed
+    assert out.state.closed_by == "cs-1"
     assert out.state.closed_reason is ClosedReason.satisfied
     assert out.state.closed_at == at
     assert out.state.satisfied is True and out.state.score == 5
@@ -1225,8 +1273,7 @@ def test_cp16_unanswered_survey_closes_after_the_wait(directory, policy):
 
 def test_cp17_closed_case_is_archived_in_the_file_of_its_year(directory, policy):
     """CP-17: archived, in a case file per year (the year it closed)."""
-    s = resolved(directory, policy)
-    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    s = closed_satisfied(directory, policy)
     out = apply_archive(s, datetime(2027, 1, 2, tzinfo=UTC))
     assert out.kind == "archived"
     assert out.state.archived is True
@@ -1365,8 +1412,7 @@ def test_cp08_cp13_next_deadline_is_the_earliest_clock(directory, policy):
 
 def test_cp17_no_clock_runs_on_a_closed_case(directory, policy):
     """CP-17: a closed case has no deadline left."""
-    s = resolved(directory, policy)
-    s = act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    s = closed_satisfied(directory, policy)
     assert next_clock(s) is None
 
 
@@ -1377,7 +1423,7 @@ def test_cp19_describe_waiting_carries_no_personal_data(directory, policy):
     states.append(act(directory, s, ComplaintStep.compensation, "ops-1", {"amount": "10", "reason": "r"}).state)
     r = resolved(directory, policy)
     states.append(r)
-    closed = act(directory, r, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    closed = closed_satisfied(directory, policy)
     states += [closed, apply_archive(closed, NOW).state]
     digits = "".join(ch for ch in COMPLAINANT_PHONE if ch.isdigit())
     texts = [describe_waiting(st) for st in states]
@@ -1396,4 +1442,364 @@ def test_cp13_reassignment_goes_to_another_of_the_department_never_back_or_to_th
     s = in_hand(directory, policy).model_copy(update={"former_handler_ids": ["ops-9"]})
     req = reassignment_request(s)
     assert req.department == s.owner.department
-    assert set(req.exclude) == {s.owner.id, "ops-9", "ops-3"}
+    assert set(req.exclude) == {s.owner.id, "ops-9", "ops-3", "cs-1"}
+
+
+# --- the corrected rulebook (CP-05, CP-06, CP-10, CP-11, CP-13, CP-16, CP-19, CP-21, closing) ---
+
+ANONYMOUS = {"complainant": {}}
+INVALID = {"category": "service", "validity": "invalid"}
+
+
+def invalid_as(reason: str, motive: str | None = None) -> dict[str, Any]:
+    return INVALID | {"invalid_reason": reason} | ({"motive": motive} if motive else {})
+
+
+def investigated(s: ComplaintState, directory: Directory) -> ComplaintState:
+    return act(directory, s, ComplaintStep.investigation, "ops-1", {"findings": "Both sides heard"}).state
+
+
+@pytest.mark.parametrize("reason", ["facts_contradicted", "anonymous_unfounded"])
+def test_cp05_reasons_1_and_4_need_a_recorded_investigation_first(directory, policy, reason):
+    """CP-05: invalid for (1) facts contradicted or (4) anonymous and unfounded says 經調查: 409
+    naming the reason until an investigation (CP-11 findings) is recorded, allowed after."""
+    s = assigned(directory, policy, body=complaint(**ANONYMOUS))
+    refusal = refusal_of(directory, s, ComplaintStep.classify, "ops-1", invalid_as(reason))
+    assert refusal is not None and refusal.kind == "conflict"
+    assert "CP-05" in refusal.reason and reason in refusal.reason and "investigation" in refusal.reason
+    out = act(directory, investigated(s, directory), ComplaintStep.classify, "ops-1", invalid_as(reason))
+    assert out.state.status is Status.closed and out.state.invalid_reason == reason
+
+
+def test_cp05_unfounded_anonymous_complaint_is_malicious(directory, policy):
+    """CP-05 (第十一條): an unfounded anonymous complaint is malicious, whatever motive is given."""
+    s = investigated(assigned(directory, policy, body=complaint(**ANONYMOUS)), directory)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", invalid_as("anonymous_unfounded", "general"))
+    assert out.state.motive is Motive.malicious
+    assert out.data["motive"] == "malicious"
+
+
+def test_cp05_anonymous_unfounded_is_for_anonymous_complaints_only(directory, policy):
+    """CP-05 reason (4) is for a complaint with no name and no phone."""
+    s = investigated(assigned(directory, policy), directory)
+    refusal = refusal_of(directory, s, ComplaintStep.classify, "ops-1", invalid_as("anonymous_unfounded"))
+    assert refusal is not None and "CP-05" in refusal.reason
+
+
+def test_cp05_invalid_complaint_always_carries_its_motive(directory, policy):
+    """CP-05: an invalid complaint carries its motive: as given, general when none is."""
+    s = assigned(directory, policy)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", invalid_as("unverifiable"))
+    assert out.state.motive is Motive.general
+    out = act(directory, s, ComplaintStep.classify, "ops-1", invalid_as("extortion", "malicious"))
+    assert out.state.motive is Motive.malicious
+
+
+def test_cp05_late_attitude_reason_is_refused_for_a_complaint_that_is_not_late_attitude(directory, policy):
+    """CP-05 reason (6) only for an attitude complaint raised more than a calendar month late."""
+    s = assigned(directory, policy)  # occurred two days before
+    refusal = refusal_of(directory, s, ComplaintStep.classify, "ops-1", invalid_as("late_attitude_complaint"))
+    assert refusal is not None and refusal.kind == "conflict" and "CP-05" in refusal.reason
+    late = assigned(directory, policy, body=complaint(occurred_at=NOW - timedelta(days=60)))
+    body = invalid_as("late_attitude_complaint") | {"attitude": True}
+    assert act(directory, late, ComplaintStep.classify, "ops-1", body).state.status is Status.closed
+
+
+def test_cp05_a_late_service_complaint_not_about_attitude_is_handled(directory, policy):
+    """CP-05 (corrected): a service complaint (not about attitude) raised two months late stays
+    open and valid."""
+    s = assigned(directory, policy, body=complaint(occurred_at=NOW - timedelta(days=60)))
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID)
+    assert out.state.validity is Validity.valid and out.state.open
+
+
+def test_cp06_major_notifies_the_receivers_department_head_and_the_general_manager_at_once(directory, policy):
+    """CP-06: on a major complaint the receiver's department head (cs-mgr, above cs-1) and the
+    general manager are notified in the same step."""
+    s = assigned(directory, policy)
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity_reasons": ["blockade"]})
+    notes = staff_notes(out, "major_complaint")
+    assert {"cs-mgr", "gm"} <= set(notes)
+    assert "ops-3" not in staff_notes(out)  # CP-07
+
+
+def with_crisis_team(s: ComplaintState, directory: Directory) -> ComplaintState:
+    return s.model_copy(update={"crisis_team": directory.crisis_team()})
+
+
+def test_cp10_general_manager_complained_about_level_3_still_reaches_the_crisis_team(directory, policy):
+    """CP-10: when the general manager is the one complained about, a major complaint goes to
+    the next person the crisis team names for level 3 (never nobody), and the general manager
+    hears nothing."""
+    s = with_crisis_team(
+        assigned(directory, policy, body=complaint(target={"kind": "staff", "staff_id": "gm"})), directory
+    )
+    out = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity_reasons": ["media_exposure"]})
+    assert out.state.escalation_level == 3
+    assert "cs-mgr" in out.state.escalated_to
+    assert "escalated" in staff_notes(out)["cs-mgr"]
+    assert "gm" not in staff_notes(out) and "gm" not in viewers(out.state)
+    overdue = apply_clock(Clock.major_report, out.state, NOW + policy.major_report_deadline)
+    assert overdue.data["to"] == "cs-mgr"
+    assert "major_report_overdue" in staff_notes(overdue)["cs-mgr"]
+
+
+def test_cp10_missed_major_report_holds_the_handler_and_the_managers_above_accountable(directory, policy):
+    """CP-10: a missed major-complaint report writes accountability records for the handler
+    (ops-1) and the managers above (ops-sup, ops-mgr)."""
+    s = act(
+        directory, in_hand(directory, policy), ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}
+    )
+    out = apply_clock(Clock.major_report, s.state, NOW + policy.major_report_deadline)
+    got = {(a.staff_id, a.role, a.reason) for a in out.accountability}
+    assert got == {
+        ("ops-1", "handler", "major_report_overdue"),
+        ("ops-sup", "supervisor", "major_report_overdue"),
+        ("ops-mgr", "manager", "major_report_overdue"),
+    }
+
+
+def test_cp10_reclassifying_a_major_case_keeps_its_24_hour_report_clock(directory, policy):
+    """CP-10: the report is due 24 hours after the case *became* major: classifying it major again
+    later does not move major_since nor the report's due time (nor notify again)."""
+    s = in_hand(directory, policy)
+    first = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity": "major"}).state
+    assert first.major_since == NOW
+    later = NOW + timedelta(hours=5)
+    again = act(
+        directory, first, ComplaintStep.classify, "ops-1", SERVICE_VALID | {"severity_reasons": ["blockade"]}, at=later
+    )
+    assert again.state.major_since == NOW
+    assert again.state.major_report_due_at == NOW + policy.major_report_deadline
+    assert "major_complaint" not in {k for kinds in staff_notes(again).values() for k in kinds}
+
+
+def test_cp11_the_handler_cannot_name_the_investigator(directory, policy):
+    """CP-11: the investigation is assigned by customer service: the handler (ops-1) naming an
+    investigator is refused, and so is the handler's own leader (not customer service)."""
+    s = assigned(directory, policy)
+    for actor in ("ops-1", "ops-sup"):
+        refusal = refusal_of(
+            directory,
+            s,
+            ComplaintStep.assign,
+            actor,
+            {"handler_id": "ops-1", "investigator_id": "ops-2"},
+            handler="ops-1",
+            investigator="ops-2",
+        )
+        assert refusal is not None and refusal.kind == "forbidden" and "CP-11" in refusal.reason, actor
+
+
+def test_cp11_the_handler_is_never_the_investigator(directory, policy):
+    """CP-11: customer service may not make the handler investigate their own case."""
+    s = registered(directory, policy)
+    refusal = refusal_of(
+        directory,
+        s,
+        ComplaintStep.assign,
+        "cs-1",
+        {"handler_id": "ops-1", "investigator_id": "ops-1"},
+        handler="ops-1",
+        investigator="ops-1",
+    )
+    assert refusal is not None and "CP-11" in refusal.reason
+
+
+def test_cp11_customer_service_names_an_investigator_of_another_department(directory, policy):
+    """CP-11: the receiver (customer service) names the investigator, here of the quality
+    department; the staff member complained about never (CP-07)."""
+    s = assigned(directory, policy, investigator="q-1")
+    assert s.investigator is not None and s.investigator.id == "q-1"
+    refusal = refusal_of(
+        directory,
+        registered(directory, policy),
+        ComplaintStep.assign,
+        "cs-1",
+        {"handler_id": "ops-1", "investigator_id": "ops-3"},
+        handler="ops-1",
+        investigator="ops-3",
+    )
+    assert refusal is not None and "CP-07" in refusal.reason
+
+
+def test_cp13_the_take_over_is_looked_for_outside_the_handlers_department(directory, policy):
+    """CP-13: the request names the handler's department as the one to leave; the candidate it
+    finds is of another department, never the receiver or the one complained about."""
+    s = in_hand(directory, policy, investigator="ops-2")
+    req = reassignment_request(s)
+    assert req.department == "operations"
+    chosen = reassignment_candidate(directory, req.department, req.exclude)
+    assert chosen is not None and chosen.department != "operations"
+    assert chosen.id not in {"cs-1", "ops-3", "ops-1", "ops-2"}
+    out = apply_clock(
+        Clock.resolution,
+        s,
+        NOW + policy.resolution_deadline,
+        Reassignment(handler=chosen.ref, handler_chain=directory.chain(chosen.id)),
+    )
+    assert out.state.handler is not None and out.state.handler.department != "operations"
+
+
+def test_cp16_the_staff_member_complained_about_is_sent_the_result_only(directory, policy):
+    """CP-16 / CP-07: at resolution the staff member complained about (ops-3) is asked to accept
+    the result: one message with the result, never the complainant's name or phone."""
+    s = in_hand(directory, policy)
+    out = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Apologised in writing"})
+    to_target = [n for n in out.notifications if n.recipient_id == "ops-3"]
+    assert [n.kind for n in to_target] == ["result_for_your_answer"]
+    message = str(to_target[0].message)
+    assert "Apologised in writing" in message
+    assert COMPLAINANT_NAME not in message and COMPLAINANT_PHONE not in message and "rude" not in message
+
+
+def test_cp16_cp07_only_the_staff_member_complained_about_answers_their_survey(directory, policy):
+    """CP-16: the staff survey is theirs alone, once the result is out, once; CP-07: they still
+    take no other step (and read nothing)."""
+    s = in_hand(directory, policy)
+    early = refusal_of(directory, s, ComplaintStep.staff_survey, "ops-3", {"satisfied": True})
+    assert early is not None and early.kind == "forbidden"
+    r = resolved(directory, policy)
+    for other in ("cs-1", "ops-1", "ops-sup"):
+        refusal = refusal_of(directory, r, ComplaintStep.staff_survey, other, {"satisfied": True})
+        assert refusal is not None and refusal.kind == "forbidden" and "CP-16" in refusal.reason
+    answered = act(directory, r, ComplaintStep.staff_survey, "ops-3", {"satisfied": True}).state
+    again = refusal_of(directory, answered, ComplaintStep.staff_survey, "ops-3", {"satisfied": True})
+    assert again is not None and again.kind == "conflict"
+    refusal = refusal_of(directory, answered, ComplaintStep.survey, "ops-3", {"satisfied": True})
+    assert refusal is not None and "CP-07" in refusal.reason
+    assert "ops-3" not in viewers(answered)
+
+
+@pytest.mark.parametrize(
+    "step, actor", [(ComplaintStep.survey, "cs-1"), (ComplaintStep.staff_survey, "ops-3")], ids=["complainant", "staff"]
+)
+def test_cp16_either_dissatisfied_answer_reopens_at_escalation_level_0(directory, policy, step, actor):
+    """CP-16: the complainant's or the staff member's dissatisfaction reopens the case: back to
+    handling, clocks restarted, reopen count, and the escalation level of a fresh case."""
+    s = act(directory, in_hand(directory, policy), ComplaintStep.escalate, "ops-1", {"reason": "beyond me"}).state
+    s = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "Apologised"}).state
+    assert s.escalation_level == 1
+    at = NOW + timedelta(days=1)
+    out = act(directory, s, step, actor, {"satisfied": False}, at=at)
+    assert out.state.status is Status.in_progress
+    assert out.state.escalation_level == 0
+    assert out.state.reopen_count == 1
+    assert out.state.clock_started_at == at and out.state.plan is None
+    assert "reopened" in staff_notes(out)["ops-1"]
+    again = act(directory, out.state, ComplaintStep.plan, "ops-1", {"plan": "again"}).state
+    again = act(directory, again, ComplaintStep.resolve, "ops-1", {"result": "again"}).state
+    assert again.satisfied is None and again.staff_satisfied is None  # both are asked again
+
+
+def test_cp16_a_satisfied_complainant_waits_for_the_staff_members_answer_or_the_clock(directory, policy):
+    """CP-16: with a staff member complained about, the complainant's satisfaction alone does
+    not close the case; their acceptance does; if they never answer, the survey clock (7 days
+    after resolution) closes it as unanswered."""
+    r = resolved(directory, policy)
+    s = act(directory, r, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    assert s.status is Status.resolved and s.due(Clock.survey) == r.survey_due_at
+    closed = act(directory, s, ComplaintStep.staff_survey, "ops-3", {"satisfied": True}).state
+    assert closed.status is Status.closed and closed.closed_reason is ClosedReason.satisfied
+    assert closed.closed_by == "ops-3"
+    assert r.survey_due_at is not None
+    timed_out = apply_clock(Clock.survey, s, r.survey_due_at)
+    assert timed_out.state.closed_reason is ClosedReason.survey_unanswered and timed_out.state.closed_by is None
+
+
+def test_cp16_without_a_staff_member_complained_about_a_satisfied_complainant_closes(directory, policy):
+    """CP-16: a complaint about a service has nobody else to ask."""
+    body = complaint(target={"kind": "service", "name": "delivery"})
+    s = assigned(directory, policy, body=body)
+    s = act(directory, s, ComplaintStep.classify, "ops-1", SERVICE_VALID).state
+    s = act(directory, s, ComplaintStep.plan, "ops-1", {"plan": "p"}).state
+    out = act(directory, s, ComplaintStep.resolve, "ops-1", {"result": "done"})
+    assert not [n for n in out.notifications if n.kind == "result_for_your_answer"]
+    closed = act(directory, out.state, ComplaintStep.survey, "cs-1", {"satisfied": True}).state
+    assert closed.status is Status.closed
+
+
+def test_cp16_cases_started_under_the_old_rules_keep_them(directory, policy):
+    """CP-16 (replay): a case started before the corrected rulebook (rules 1) closes on the
+    complainant's satisfaction alone and keeps its escalation level on reopening, as its
+    recorded history says."""
+    s = resolved(directory, policy).model_copy(update={"rules": 1, "escalation_level": 2})
+    assert act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": True}).state.status is Status.closed
+    assert act(directory, s, ComplaintStep.survey, "cs-1", {"satisfied": False}).state.escalation_level == 2
+
+
+def test_cp21_the_complainant_is_acknowledged_with_reference_and_deadlines(directory, policy):
+    """CP-21: at registration the complainant (a phone is known) is told at once: received, the
+    reference (the case id), how and by when (plan and resolution deadlines, company time)."""
+    out = apply_intake(
+        new_case(CASE_ID, "complaint-" + CASE_ID, intake_for(directory, policy), NOW),
+        CustomerLookup(customer_verified=False, customer_id=None),
+        NOW,
+    )
+    acks = [n for n in complainant_notes(out) if n.kind == "acknowledged"]
+    assert len(acks) == 1
+    text = str(acks[0].message)
+    assert CASE_ID in text
+    assert "2026-11-24 17:30" in text  # the plan deadline: 09:30 UTC is 17:30 in Beijing
+    assert "2026-11-27 17:00" in text  # the resolution deadline, 3 days on
+    assert acks[0].channel == "sms"
+
+
+def test_cp21_the_receivers_direct_leader_is_told_of_every_new_complaint(directory, policy):
+    """CP-21: cs-sup (cs-1's direct leader) hears of every new complaint, anonymous ones too
+    (the complainant, with no contact, is not told)."""
+    out = apply_intake(
+        new_case(CASE_ID, "complaint-" + CASE_ID, intake_for(directory, policy, body=complaint(**ANONYMOUS)), NOW),
+        CustomerLookup(customer_verified=False, customer_id=None),
+        NOW,
+    )
+    assert "new_complaint" in staff_notes(out)["cs-sup"]
+    assert not [n for n in complainant_notes(out) if n.kind == "acknowledged"]
+
+
+def test_cp21_cp07_a_leader_complained_about_is_not_told_of_the_new_complaint(directory, policy):
+    """CP-21 / CP-07: when the receiver's direct leader is the one complained about, they are
+    not told."""
+    body = complaint(target={"kind": "staff", "staff_id": "cs-sup"})
+    out = apply_intake(
+        new_case(CASE_ID, "complaint-" + CASE_ID, intake_for(directory, policy, body=body), NOW),
+        CustomerLookup(customer_verified=True, customer_id="CUST-7"),
+        NOW,
+    )
+    assert "cs-sup" not in staff_notes(out)
+
+
+def test_cp19_viewers_include_the_investigators_own_leaders(directory, policy):
+    """CP-19: the investigator's leaders (q-sup, q-mgr: not the handler's) may read the case; a
+    case loses none of them while it runs."""
+    s = assigned(directory, policy, investigator="q-1")
+    handler_side = {p.id for p in s.handler_chain} | {p.id for p in s.receiver_chain}
+    assert not {"q-sup", "q-mgr"} & handler_side
+    assert {"q-1", "q-sup", "q-mgr"} <= set(viewers(s))
+    assert "ops-3" not in viewers(s)
+
+
+@pytest.mark.parametrize(
+    "close_by, reason, actor",
+    [("survey", "satisfied", "cs-1"), ("clock", "survey_unanswered", None), ("invalid", "invalid", "ops-1")],
+)
+def test_closed_event_says_when_why_and_by_whom(directory, policy, close_by, reason, actor):
+    """Closing (CP-05 invalid, CP-16 satisfied or unanswered): the case's history gets a
+    ``closed`` event with the reason, the time and the actor (or the clock) before it is
+    archived (CP-17)."""
+    if close_by == "survey":
+        s = closed_satisfied(directory, policy).model_copy(update={"closed_by": "cs-1"})
+    elif close_by == "clock":
+        r = resolved(directory, policy)
+        s = apply_clock(Clock.survey, r, r.survey_due_at).state
+    else:
+        s = act(directory, assigned(directory, policy), ComplaintStep.classify, "ops-1", invalid_as("extortion")).state
+    out = apply_closed(s, NOW + timedelta(days=30))
+    assert out.kind == "closed"
+    assert out.actor_id == actor
+    assert out.data["reason"] == reason
+    assert out.data["closed_at"] == s.closed_at.isoformat()
+    assert out.data["clock"] == ("survey" if close_by == "clock" else None)
+    if close_by == "invalid":
+        assert out.data["invalid_reason"] == "extortion" and out.data["motive"] == "general"
+    assert out.state.seq == s.seq + 1 and not out.state.archived

@@ -32,7 +32,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         ("revisit_deadline", timedelta(hours=24)),  # CP-15
         ("survey_wait", timedelta(days=7)),  # CP-16
         ("repeat_window", timedelta(days=30)),  # CP-06
-        ("attitude_complaint_window", timedelta(days=30)),  # CP-05
+        ("attitude_complaint_window", 1),  # CP-05: one calendar month
         ("compensation_leader_limit", Decimal(500)),  # CP-12
         ("compensation_manager_limit", Decimal(5000)),  # CP-12
     ],

@@ -46,7 +46,13 @@ def test_chain_refs_carry_no_name_and_no_key(directory):
 def test_with_role_finds_the_general_managers(directory):
     """The directory finds staff by role (the general managers, whom CP-10's crisis team is made of)."""
     assert [s.id for s in directory.with_role(Role.general_manager)] == ["gm"]
-    assert {s.id for s in directory.with_role(Role.manager)} == {"cs-mgr", "ops-mgr"}
+    assert {s.id for s in directory.with_role(Role.manager)} == {"cs-mgr", "ops-mgr", "q-mgr"}
+
+
+def test_cp10_crisis_team_names_the_general_manager_then_the_next_for_level_3(directory):
+    """CP-10: the crisis team names the general manager first, then the department managers, so
+    level 3 still reaches someone when the general manager is the one complained about."""
+    assert [s.id for s in directory.crisis_team()] == ["gm", "cs-mgr", "ops-mgr", "q-mgr"]
 
 
 def _cycle(a_leader: str, b_leader: str | None) -> list[dict]:

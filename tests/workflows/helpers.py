@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
 from models.policy import ComplaintPolicy
-from models.staff import Directory, Role
+from models.staff import Directory
 from storage import tables as t
 from tests.steps import RawComplaintStepInput
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
@@ -68,7 +68,7 @@ def intake(
         ),
         receiver=rec.ref,
         receiver_chain=directory.chain(receiver),
-        crisis_team=directory.with_role(Role.general_manager),
+        crisis_team=directory.crisis_team(),
         policy=policy or ComplaintPolicy(),
     )
 

@@ -163,8 +163,9 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
     """CP-10 (CP-06 media exposure): classified major → level 3 at once, the general manager /
-    crisis team notified; no major-complaint report in 24 hours → major_report_overdue,
-    escalated again to the crisis team."""
+    crisis team and (CP-06) the receiver's department head notified in the same step; no
+    major-complaint report in 24 hours → major_report_overdue, escalated again to the crisis
+    team, accountability records for the handler and the managers above."""
     handle, _ = await cases.open_case()
     await _plan(handle, directory)  # keep CP-08 out of the picture
     view = await _classify(handle, directory, MAJOR_MEDIA)
@@ -177,6 +178,7 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     assert view.major_report_due_at == ev.at + 24 * HOUR
     notes = await notifications(engine, handle.id, ev.seq)
     assert "gm" in recipients(notes)
+    assert recipients(notes, "major_complaint") >= {"gm", "cs-mgr"}  # CP-06: cs-1's department head
     assert recipients(notes, "major_report_due") == {HANDLER}
     row = await complaint_row(engine, view.id)
     assert row.severity == "major" and row.escalation_level == 3
@@ -194,6 +196,31 @@ async def test_cp10_major_goes_to_crisis_team_at_once_and_missed_report_is_overd
     notes = await notifications(engine, handle.id, over.seq)
     assert recipients(notes, "major_report_overdue") == {"gm"}
     assert "gm" in recipients(notes, "escalated")
+    rows = await accountability(engine, handle.id)
+    assert sorted((r.staff_id, r.role, r.reason, r.seq) for r in rows) == [
+        ("ops-1", "handler", "major_report_overdue", over.seq),
+        ("ops-mgr", "manager", "major_report_overdue", over.seq),
+        ("ops-sup", "supervisor", "major_report_overdue", over.seq),
+    ]
+
+
+async def test_cp10_general_manager_complained_about_missed_report_still_reaches_level_3(
+    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """CP-10: a major complaint about the general manager goes at once to the next person the
+    crisis team names for level 3 (cs-mgr), and so does its missed report 24 hours later:
+    never nobody, and never the general manager (CP-07)."""
+    handle, _ = await cases.open_case(target_staff="gm")
+    await _plan(handle, directory)
+    view = await _classify(handle, directory, MAJOR_MEDIA)
+    assert view.escalation_level == 3 and "cs-mgr" in view.escalated_to and "gm" not in view.escalated_to
+    await time_env.sleep(24 * HOUR + MINUTE)
+    view = await wait_for(handle, lambda v: v.major_report_overdue)
+    over = await event_of(engine, handle.id, "major_report_overdue")
+    assert over.data["to"] == "cs-mgr"
+    notes = await notifications(engine, handle.id, over.seq)
+    assert recipients(notes, "major_report_overdue") == {"cs-mgr"}
+    assert "gm" not in recipients(await notifications(engine, handle.id))
 
 
 async def test_cp10_major_report_inside_24h_is_not_overdue(
@@ -228,10 +255,11 @@ async def test_cp13_unresolved_after_3_days_goes_to_manager_reassigned_with_acco
     cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
     """CP-13: not resolved within 3 days → level 2 (the department manager), reassigned to
-    another handler of the same department (never the original handler nor the staff member
-    complained about, CP-07), accountability records for the handler and the manager."""
-    # about ops-2: the only operations staff left for the reassignment is ops-3
-    handle, _ = await cases.open_case(target_staff="ops-2", investigator=None)
+    a handler of *another department* (其他部門員工: never the original handler's department,
+    the receiver, nor the staff member complained about, CP-07), accountability records for the
+    handler and the manager."""
+    # about cs-2: with the receiver cs-1, customer service has nobody left: quality's q-1 takes over
+    handle, _ = await cases.open_case(target_staff="cs-2", investigator=None)
     await _classify(handle, directory)
     await _plan(handle, directory)
 
@@ -245,10 +273,11 @@ async def test_cp13_unresolved_after_3_days_goes_to_manager_reassigned_with_acco
     view = await wait_for(handle, lambda v: v.resolution_overdue)
     assert view.escalation_level == 2
     assert "ops-mgr" in view.escalated_to
-    assert view.handler_id == "ops-3"
+    assert view.handler_id == "q-1"
+    assert directory.get("q-1").department != directory.get(HANDLER).department
 
     ev = await event_of(engine, handle.id, "resolution_overdue")
-    assert ev.data["to"] == "ops-mgr" and ev.data["new_handler"] == "ops-3"
+    assert ev.data["to"] == "ops-mgr" and ev.data["new_handler"] == "q-1"
     rows = await accountability(engine, handle.id)
     assert sorted((r.staff_id, r.role, r.reason, r.seq) for r in rows) == [
         (HANDLER, "handler", "resolution_overdue", ev.seq),
@@ -256,14 +285,14 @@ async def test_cp13_unresolved_after_3_days_goes_to_manager_reassigned_with_acco
     ]
     notes = await notifications(engine, handle.id, ev.seq)
     assert recipients(notes, "escalated") == {"ops-mgr"}
-    assert recipients(notes, "assigned") == {"ops-3"}
+    assert recipients(notes, "assigned") == {"q-1"}
     assert recipients(notes, "resolution_overdue") == {HANDLER}
     row = await complaint_row(engine, view.id)
-    assert row.handler_id == "ops-3" and row.escalation_level == 2
+    assert row.handler_id == "q-1" and row.escalation_level == 2
 
     # the new handler owns the case now; the original one no longer acts on it
     await refused(engine, handle, ComplaintWorkflow.resolve, step(directory, HANDLER, {"result": "done"}), "Forbidden")
-    view = await _resolve(handle, directory, actor="ops-3")
+    view = await _resolve(handle, directory, actor="q-1")
     assert view.status == "resolved"
 
 
@@ -304,7 +333,11 @@ async def test_cp16_cp17_unanswered_survey_closes_after_7_days_and_archives(
     assert final.case_file == f"complaints-{final.closed_at.year}"
     assert final.closed_at - view.resolved_at >= 7 * DAY
     kinds = await event_kinds(engine, handle.id)
-    assert kinds[-3:] == ["resolve", "survey_overdue", "archived"]
+    assert kinds[-4:] == ["resolve", "survey_overdue", "closed", "archived"]
+    closed = await event_of(engine, handle.id, "closed")  # when, why, and the clock that closed it
+    assert closed.actor_id is None
+    assert closed.data["reason"] == "survey_unanswered" and closed.data["clock"] == "survey"
+    assert closed.data["closed_at"] == final.closed_at.isoformat()
     row = await complaint_row(engine, final.id)
     assert row.status == "closed" and row.archived and row.case_file == final.case_file
 
@@ -352,6 +385,39 @@ async def test_cp16_dissatisfied_survey_reopens_and_restarts_the_plan_clock(
     assert recipients(notes, "plan_overdue") == {HANDLER}
 
 
+async def test_cp16_the_staff_member_complained_about_reopens_the_case_at_level_0(
+    cases: Cases, time_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
+) -> None:
+    """CP-16: at resolution the staff member complained about (ops-3) is sent the result only;
+    their dissatisfaction reopens the case (escalation level back to 0, clocks restarted); the
+    complainant's satisfaction then waits for their answer, and the survey clock closes it 7
+    days after the new resolution."""
+    handle, _ = await cases.open_case()
+    await _classify(handle, directory)
+    await _plan(handle, directory)
+    await handle.execute_update(ComplaintWorkflow.escalate, step(directory, HANDLER, {"reason": "needs a leader"}))
+    await _resolve(handle, directory)
+    res = await event_of(engine, handle.id, "resolve")
+    to_target = [n for n in await notifications(engine, handle.id, res.seq) if n.recipient_id == TARGET]
+    assert [n.kind for n in to_target] == ["result_for_your_answer"]
+    await refused(
+        engine, handle, ComplaintWorkflow.staff_survey, step(directory, HANDLER, {"satisfied": True}), "Forbidden"
+    )
+
+    view = await handle.execute_update(ComplaintWorkflow.staff_survey, step(directory, TARGET, {"satisfied": False}))
+    assert view.status == "in_progress" and view.escalation_level == 0 and view.reopen_count == 1
+    sv = await event_of(engine, handle.id, "staff_survey")
+    assert view.plan_due_at == sv.at + 30 * MINUTE
+
+    await _plan(handle, directory)
+    view = await _resolve(handle, directory)
+    view = await handle.execute_update(ComplaintWorkflow.survey, step(directory, RECEIVER, {"satisfied": True}))
+    assert view.status == "resolved"  # waits for ops-3's answer
+    await time_env.sleep(7 * DAY + MINUTE)
+    final = await _result(handle)
+    assert final.closed_reason == "survey_unanswered" and final.archived
+
+
 # --- CP-05 / CP-17: invalid complaints ----------------------------------------------------------
 
 
@@ -369,7 +435,7 @@ async def test_cp16_dissatisfied_survey_reopens_and_restarts_the_plan_clock(
             False,
             "unverifiable",
         ),
-        (VALID_SERVICE, True, "late_attitude_complaint"),
+        (VALID_SERVICE | {"attitude": True}, True, "late_attitude_complaint"),
     ],
     ids=["classified-invalid", "attitude-complaint-after-a-month"],
 )
@@ -382,9 +448,10 @@ async def test_cp05_invalid_classification_closes_and_archives(
     late: bool,
     reason: str,
 ) -> None:
-    """CP-05: an invalid complaint (one of the six reasons; a service complaint raised more
-    than a month after the incident) is closed with its reason and the complainant is told;
-    CP-17: it is archived and the workflow completes."""
+    """CP-05: an invalid complaint (one of the six reasons; a complaint about service attitude
+    raised more than a calendar month after the incident) is closed with its reason and motive
+    and the complainant is told; a ``closed`` event names the reason and who closed it; CP-17:
+    it is archived and the workflow completes."""
     now = await time_env.get_current_time()
     occurred = now - 40 * DAY if late else None
     handle, _ = await cases.start(intake(directory, new_id(), occurred_at=occurred))
@@ -394,7 +461,10 @@ async def test_cp05_invalid_classification_closes_and_archives(
 
     final = await _result(handle)
     assert final.archived and final.case_file == f"complaints-{final.closed_at.year}"
-    assert await event_kinds(engine, handle.id) == ["registered", "classify", "archived"]
+    assert await event_kinds(engine, handle.id) == ["registered", "classify", "closed", "archived"]
+    closed = await event_of(engine, handle.id, "closed")
+    assert closed.actor_id == RECEIVER and closed.data["reason"] == "invalid"
+    assert closed.data["invalid_reason"] == reason and closed.data["motive"] in ("general", "malicious")
     cl = await event_of(engine, handle.id, "classify")
     notes = await notifications(engine, handle.id, cl.seq)
     assert [(n.recipient_kind, n.kind) for n in notes] == [("complainant", "invalid")]
@@ -412,7 +482,7 @@ async def test_cp17_archived_case_is_complete_and_refuses_further_updates(
     await _classify(
         handle,
         directory,
-        {"category": "service", "validity": "invalid", "invalid_reason": "facts_contradicted"},
+        {"category": "service", "validity": "invalid", "invalid_reason": "unverifiable"},
         actor=RECEIVER,
     )
     final = await _result(handle)
@@ -663,6 +733,8 @@ async def test_happy_path_intake_to_archive_with_contiguous_event_seqs(
     view = await handle.execute_update(
         ComplaintWorkflow.survey, step(directory, RECEIVER, {"satisfied": True, "score": 5})
     )
+    assert view.status == "resolved"  # CP-16: the staff member complained about answers too
+    view = await handle.execute_update(ComplaintWorkflow.staff_survey, step(directory, TARGET, {"satisfied": True}))
     assert view.status == "closed" and view.closed_reason == "satisfied"
 
     final = await _result(handle)
@@ -683,6 +755,8 @@ async def test_happy_path_intake_to_archive_with_contiguous_event_seqs(
         "compensation_decision",
         "resolve",
         "survey",
+        "staff_survey",
+        "closed",
         "archived",
     ]
     assert final.seq == len(evs)

@@ -5,12 +5,13 @@ case files, case ids, reports, cadences and months of supply."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -69,3 +70,48 @@ def later_than_months(start: datetime, end: datetime, months: int, timezone: str
     """Whether ``end`` is more than ``months`` calendar months after ``start`` (RULES.md: a
     month in a rule is a calendar month, on the company's calendar)."""
     return end > add_months(start, months, timezone)
+
+
+# --- business calendars (issue 14) ----------------------------------------------------------
+
+
+class ClockTime(StrEnum):
+    """What a clock counts: wall time (30 minutes are 30 minutes, 3 days are 72 hours: the seeds'
+    meaning, every clock's default) or the company's working time (working hours, holidays and
+    make-up working days of a ``BusinessCalendar``)."""
+
+    wall = "wall"
+    working = "working"
+
+
+class BusinessCalendar(BaseModel):
+    """The company's working time, as a case keeps it: its timezone, the working hours of each
+    weekday (0 Monday … 6 Sunday; a day absent is not worked), and the dates that break the
+    week's pattern (holidays; make-up working days, 調休). Concrete dates only: a case started
+    with this calendar keeps it (the starter resolves it once, from the policy and the holiday
+    data), so a library or data-file update never changes an open case's due times silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timezone: Timezone = DEFAULT_TIMEZONE
+    hours: dict[int, list[tuple[time, time]]] = Field(default_factory=dict)
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+
+
+def due_at(start: datetime, allowed: timedelta, counts: ClockTime, cal: BusinessCalendar | None) -> datetime:
+    """When a clock started at ``start`` with ``allowed`` time runs out: ``start + allowed`` in
+    wall time; in working time, once ``allowed`` of the calendar's working time has passed
+    after ``start`` (a clock started outside working hours starts at the next opening)."""
+    if counts is ClockTime.wall or cal is None:
+        return start + allowed
+    raise NotImplementedError("working-time clocks: issue 14")
+
+
+def elapsed(start: datetime, end: datetime, counts: ClockTime, cal: BusinessCalendar | None) -> timedelta:
+    """The time a clock counts between ``start`` and ``end`` (none when ``end`` is earlier)."""
+    if end <= start:
+        return timedelta(0)
+    if counts is ClockTime.wall or cal is None:
+        return end - start
+    raise NotImplementedError("working-time clocks: issue 14")

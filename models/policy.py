@@ -16,7 +16,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.calendar import DEFAULT_TIMEZONE, Timezone
+from models.calendar import (
+    DEFAULT_TIMEZONE,
+    BusinessCalendar,
+    ClockTime,
+    Timezone,
+    WorkingHours,
+    default_working_hours,
+)
 
 
 def _seconds_or_iso(value: Any) -> Any:
@@ -53,8 +60,61 @@ def _calendar_months(value: Any) -> Any:
 CalendarMonths = Annotated[int, BeforeValidator(_calendar_months), Field(ge=1, le=120)]
 Amount = Annotated[Decimal, Field(ge=0)]
 
+#: A country whose public holidays (and make-up working days) the calendar takes from the
+#: ``holidays`` library: an ISO 3166 alpha-2 code (``CN``), or empty for none.
+HolidayCountry = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    Field(pattern=r"^([A-Z]{2})?$"),
+]
 
-class ComplaintPolicy(BaseModel):
+
+def _counts(clock: str) -> Any:
+    return Field(
+        ClockTime.wall,
+        description=f"{clock}: what the clock counts, wall time (the seeds') or working time (the calendar's)",
+    )
+
+
+class CalendarTerms(BaseModel):
+    """What working time is, for the clocks that count it (issue 14; "Times and calendars"):
+    working hours on the company's clock (``timezone``), the country whose public holidays and
+    make-up working days apply, and a data file that adds or removes dates. The starter turns
+    these into ``calendar``, the concrete calendar the case keeps (starter/calendars.py), when
+    one of the family's clocks counts working time; every clock counts wall time by default."""
+
+    model_config = ConfigDict(frozen=True)
+
+    working_hours: WorkingHours = Field(
+        default_factory=default_working_hours,
+        description='working hours per weekday (0 Monday … 6 Sunday), JSON: {"0": "08:30-12:00,13:30-17:30", …}; '
+        "default Monday-Friday 08:30-12:00 and 13:30-17:30",
+    )
+    holiday_country: HolidayCountry = Field(
+        "CN", description="public holidays and make-up working days of this country (holidays library); empty: none"
+    )
+    calendar_file: str = Field(
+        "data/calendar.json",
+        description="extra holidays and make-up working days, and dates to remove (relative to the project root)",
+    )
+    calendar: BusinessCalendar | None = Field(
+        None, description="the concrete calendar a case keeps, resolved by the starter (not an environment setting)"
+    )
+
+    def clock_counts(self) -> dict[str, ClockTime]:
+        """What each clock of the family counts, by clock name."""
+        return {}
+
+    def counts(self, clock: str) -> ClockTime:
+        """What the clock named ``clock`` (a ``Clock`` of the family) counts."""
+        return self.clock_counts()[clock]
+
+    def needs_calendar(self) -> bool:
+        """Whether any clock counts working time (the starter then resolves ``calendar``)."""
+        return ClockTime.working in self.clock_counts().values()
+
+
+class ComplaintPolicy(CalendarTerms):
     """Durations and amounts of the complaint lifecycle (CP rules)."""
 
     model_config = ConfigDict(frozen=True)
@@ -71,6 +131,19 @@ class ComplaintPolicy(BaseModel):
     compensation_leader_limit: Amount = Field(Decimal(500), description="CP-12 leader approves")
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (case files, ids)")
+    plan_clock_counts: ClockTime = _counts("CP-08 handling plan")
+    resolution_clock_counts: ClockTime = _counts("CP-13 resolution")
+    major_report_clock_counts: ClockTime = _counts("CP-10 major report")
+    survey_clock_counts: ClockTime = _counts("CP-16 unanswered survey")
+
+    def clock_counts(self) -> dict[str, ClockTime]:
+        """What each complaint clock (``models.complaint.vocabulary.Clock``) counts."""
+        return {
+            "plan": self.plan_clock_counts,
+            "resolution": self.resolution_clock_counts,
+            "major_report": self.major_report_clock_counts,
+            "survey": self.survey_clock_counts,
+        }
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> ComplaintPolicy:
@@ -84,7 +157,7 @@ class ComplaintPolicy(BaseModel):
         return self
 
 
-class ProjectPolicy(BaseModel):
+class ProjectPolicy(CalendarTerms):
     """Durations, thresholds and amounts of the new-client development project (ND rules)."""
 
     model_config = ConfigDict(frozen=True)
@@ -126,6 +199,21 @@ class ProjectPolicy(BaseModel):
         description='ND-08/ND-11 more product lines and their monthly batch amounts, JSON: {"valves": 45000}',
     )
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (months of supply)")
+    budget_clock_counts: ClockTime = _counts("ND-03 budget")
+    follow_up_clock_counts: ClockTime = _counts("ND-05 follow-up")
+    attention_clock_counts: ClockTime = _counts("ND-06 special attention")
+    study_clock_counts: ClockTime = _counts("ND-07 special study")
+    annual_review_clock_counts: ClockTime = _counts("ND-08 annual review")
+
+    def clock_counts(self) -> dict[str, ClockTime]:
+        """What each project clock (``models.project.vocabulary.Clock``) counts."""
+        return {
+            "budget": self.budget_clock_counts,
+            "follow_up": self.follow_up_clock_counts,
+            "attention": self.attention_clock_counts,
+            "study": self.study_clock_counts,
+            "annual_review": self.annual_review_clock_counts,
+        }
 
     def thresholds(self) -> dict[str, Decimal]:
         """ND-01: every configured product line and its threshold."""

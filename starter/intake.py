@@ -24,6 +24,7 @@ from models.project.messages import ProjectCreate
 from models.project.state import ProjectInput
 from models.project.views import ProjectView
 from models.staff import Directory, Role, Staff
+from starter.calendars import with_calendar
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
@@ -57,14 +58,17 @@ def intake_input(
     receiver: Staff,
     directory: Directory,
     policy: ComplaintPolicy,
+    now: datetime | None = None,
 ) -> ComplaintInput:
+    """The complaint's workflow input: its policy with the concrete business calendar when a
+    clock counts working time (``with_calendar``: the case keeps it), ``now`` its start."""
     return ComplaintInput(
         id=complaint_id,
         complaint=complaint,
         receiver=receiver.ref,
         receiver_chain=directory.chain(receiver.id),
         crisis_team=directory.crisis_team(),
-        policy=policy,
+        policy=with_calendar(policy, now),
     )
 
 
@@ -83,7 +87,10 @@ def project_input(
     directory: Directory,
     policy: ProjectPolicy,
     history_limit: int | None = None,
+    now: datetime | None = None,
 ) -> ProjectInput:
+    """The project's workflow input: its policy with the concrete business calendar when a
+    clock counts working time (``with_calendar``: the case keeps it), ``now`` its start."""
     implementers = []
     for sid in application.implementer_ids:
         s = directory.get(sid)
@@ -99,7 +106,7 @@ def project_input(
         applicant=applicant.ref,
         implementers=implementers,
         officers=directory.with_role(Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance),
-        policy=policy,
+        policy=with_calendar(policy, now),
         **extra,
     )
 

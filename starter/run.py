@@ -24,6 +24,7 @@ from infra.codec import new_payload_key, parse_payload_keys
 from infra.temporal import connect
 from models.policy import PolicySettings
 from models.staff import Directory
+from starter.calendars import with_calendar
 from storage.migrate import upgrade
 from storage.seed import seed_customers
 from workflows.search_attributes import dev_server_args
@@ -126,15 +127,20 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
 
 
 def check_policy() -> None:
-    """Refuse to start on an invalid policy (POLICY_*), naming what is wrong."""
+    """Refuse to start on an invalid policy (POLICY_*), naming what is wrong: also a calendar
+    that cannot be resolved (holiday country, data file) when a clock counts working time."""
     try:
-        PolicySettings()
+        settings = PolicySettings()
     except ValidationError as e:
         problems = "; ".join(
             (f"POLICY_{'_'.join(map(str, err['loc'])).upper()}: " if err["loc"] else "") + err["msg"]
             for err in e.errors()
         )
         raise SystemExit(f"invalid policy: {problems}") from None
+    try:
+        with_calendar(settings.complaint_policy()), with_calendar(settings.project_policy())
+    except ValueError as e:
+        raise SystemExit(f"invalid policy: {e}") from None
 
 
 def main() -> None:

@@ -240,7 +240,7 @@ def due_at(start: datetime, allowed: timedelta, counts: ClockTime, cal: Business
     after ``start`` (a clock started outside working hours starts at the next opening): the
     first instant ``t`` with ``elapsed(start, t) == allowed``, in UTC, so that a clock running
     out exactly at a closing is due at the closing, not at the next opening. ``allowed`` is an
-    amount of working time: 3 days are 72 working hours (nine and a half 7.5-hour days), not
+    amount of working time: 3 days are 72 working hours (9.6 days of 7.5 hours), not
     three working days. A clock with nothing left (``allowed`` zero or less) is due at
     ``start``."""
     if counts is ClockTime.wall or cal is None:

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import DEFAULT_TIMEZONE, Timezone
+from models.clock import warning_points
 
 
 def _seconds_or_iso(value: Any) -> Any:
@@ -50,6 +51,23 @@ def _calendar_months(value: Any) -> Any:
     return value
 
 
+#: Warning points of a clock (issue 14): fractions of its allowed time, each a durable timer
+#: that tells the owner (the last one their leader too) before the clock runs out.
+WarningPoints = Annotated[list[float], AfterValidator(warning_points)]
+
+#: The default warning points of the SLA clocks: halfway and at 80 % (defaults, not seeds).
+DEFAULT_WARNINGS = [0.5, 0.8]
+
+
+def _warnings(clock: str, default: list[float] | None = None) -> Any:
+    points = DEFAULT_WARNINGS if default is None else default
+    return Field(
+        default_factory=lambda: list(points),
+        description=f"issue 14: warning points of the {clock} clock, fractions of its allowed time "
+        f"(default {points}), JSON: [0.5, 0.8]",
+    )
+
+
 CalendarMonths = Annotated[int, BeforeValidator(_calendar_months), Field(ge=1, le=120)]
 Amount = Annotated[Decimal, Field(ge=0)]
 
@@ -64,6 +82,17 @@ class ComplaintPolicy(BaseModel):
     resolution_deadline: Duration = Field(timedelta(days=3), description="CP-13 resolution")
     revisit_deadline: Duration = Field(timedelta(hours=24), description="CP-15 revisit")
     survey_wait: Duration = Field(timedelta(days=7), description="CP-16 unanswered survey")
+    max_customer_wait: Duration = Field(
+        timedelta(days=7),
+        description="issue 14: the longest a case waits on the customer before its owner and their "
+        "leader are told (a default: the seeds set none)",
+    )
+    plan_warnings: WarningPoints = _warnings("plan (CP-08)")
+    resolution_warnings: WarningPoints = _warnings("resolution (CP-13)")
+    major_report_warnings: WarningPoints = _warnings("major-report (CP-10)")
+    #: the survey clock waits on the complainant (CP-16): nothing to warn anyone of by default
+    survey_warnings: WarningPoints = _warnings("survey (CP-16)", [])
+    customer_wait_warnings: WarningPoints = _warnings("customer-wait", [0.8])
     repeat_window: Duration = Field(timedelta(days=30), description="CP-06 repeat complaint")
     attitude_complaint_window: CalendarMonths = Field(
         1, description="CP-05 late service-attitude complaint: calendar months after the incident"
@@ -71,6 +100,16 @@ class ComplaintPolicy(BaseModel):
     compensation_leader_limit: Amount = Field(Decimal(500), description="CP-12 leader approves")
     compensation_manager_limit: Amount = Field(Decimal(5000), description="CP-12 manager approves")
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (case files, ids)")
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Issue 14: each clock's warning points (models.complaint.vocabulary.Clock names)."""
+        return {
+            "plan": self.plan_warnings,
+            "resolution": self.resolution_warnings,
+            "major_report": self.major_report_warnings,
+            "survey": self.survey_warnings,
+            "customer_wait": self.customer_wait_warnings,
+        }
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> ComplaintPolicy:
@@ -108,6 +147,11 @@ class ProjectPolicy(BaseModel):
     attention_after: Duration = Field(timedelta(days=90), description="ND-06 special attention")
     study_after: Duration = Field(timedelta(days=180), description="ND-07 special study")
     annual_review_after: Duration = Field(timedelta(days=365), description="ND-08 annual review")
+    budget_warnings: WarningPoints = _warnings("budget (ND-03)")
+    follow_up_warnings: WarningPoints = _warnings("follow-up (ND-05)")
+    attention_warnings: WarningPoints = _warnings("special-attention (ND-06)", [0.8])
+    study_warnings: WarningPoints = _warnings("special-study (ND-07)", [0.8])
+    annual_review_warnings: WarningPoints = _warnings("annual-review (ND-08)", [0.8])
     supply_months_to_complete: int = Field(
         3, ge=1, le=24, description="ND-08/ND-11 consecutive months of supply: the standard"
     )
@@ -126,6 +170,16 @@ class ProjectPolicy(BaseModel):
         description='ND-08/ND-11 more product lines and their monthly batch amounts, JSON: {"valves": 45000}',
     )
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day, month and year (months of supply)")
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Issue 14: each clock's warning points (models.project.vocabulary.Clock names)."""
+        return {
+            "budget": self.budget_warnings,
+            "follow_up": self.follow_up_warnings,
+            "attention": self.attention_warnings,
+            "study": self.study_warnings,
+            "annual_review": self.annual_review_warnings,
+        }
 
     def thresholds(self) -> dict[str, Decimal]:
         """ND-01: every configured product line and its threshold."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_notes, step_refusal, take_step
+from models.clock import Pause, is_paused
 from models.project.clocks import next_clock, postpone_clocks, stop_clocks
 from models.project.guards import (
     may_claim_expense,
@@ -98,6 +99,8 @@ def _close(s: ProjectState, stage: Stage, now: datetime) -> dict[str, Any]:
     s.stage, s.closed_at = stage, now
     s.study_pending = s.annual_pending = False
     s.suspended_since = None
+    if is_paused(s.pauses):
+        s.pauses[-1].until = now
     stop_clocks(s)
     totals = expense_totals(s)
     s.expense_total_at_close = totals["expense_total"]
@@ -433,6 +436,7 @@ def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
     """ND-09: the project is suspended with a reason; its clocks stop running."""
     reason = inp.body.reason
     s.stage, s.suspended_since, s.suspension_reason = Stage.suspended, now, reason
+    s.pauses.append(Pause(since=now, kind="suspension", by=inp.actor.id))
     notes = staff_notes(
         [*officers_in_role(s, Role.review_group), *officers_in_role(s, Role.deputy_leader)],
         "project_suspended",
@@ -444,8 +448,12 @@ def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
 def resume(inp: ResumeInput, s: ProjectState, now: datetime) -> Change:
     """ND-09: every clock moves later by the time suspended."""
     assert s.suspended_since is not None
+    if not is_paused(s.pauses):  # suspended before suspensions were kept as pauses
+        s.pauses.append(Pause(since=s.suspended_since, kind="suspension"))
+    pause = s.pauses[-1]
+    pause.until, pause.resumed_by = now, inp.actor.id
     paused = now - s.suspended_since
-    postpone_clocks(s, paused)
+    postpone_clocks(s, pause)
     s.suspended_seconds += paused.total_seconds()
     s.suspended_since = s.suspension_reason = None
     s.stage = Stage.active if current_budget(s) is not None else Stage.approved

@@ -290,3 +290,26 @@ def in_breach(accounts: Sequence[ClockAccount]) -> list[str]:
     """The clocks whose last run ran out and whose obligation is not done yet."""
     names = list(dict.fromkeys(a.clock for a in accounts))
     return [n for n in names if (a := last_account(accounts, n)) is not None and a.in_breach]
+
+
+def _at(t: datetime) -> str:
+    return f"{t:%Y-%m-%d %H:%M} UTC"
+
+
+def clocks_running(accounts: Sequence[ClockAccount]) -> list[str]:
+    """For the current details (ids, kinds and times only): each clock that runs, until when,
+    the earliest first, and each paused one, since when."""
+    running = sorted((a for a in accounts if a.outcome is ClockOutcome.running and a.due_at), key=lambda a: a.due_at)  # type: ignore[arg-type, return-value]
+    out = [f"{a.clock} until {_at(a.due_at)}" for a in running if a.due_at]
+    out += [f"{a.clock} paused since {_at(a.pauses[-1].since)}" for a in accounts if a.outcome is ClockOutcome.paused]
+    return out
+
+
+def clocks_overdue(accounts: Sequence[ClockAccount]) -> list[str]:
+    """For the current details: each clock in breach, and since when it is overdue."""
+    out = []
+    for name in in_breach(accounts):
+        a = last_account(accounts, name)
+        if a is not None and a.due_at is not None:
+            out.append(f"{name} since {_at(a.due_at)}")
+    return out

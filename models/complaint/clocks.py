@@ -92,8 +92,10 @@ def apply_clock(
         close(s, ClosedReason.survey_unanswered, now, None)
     elif deadline is Clock.customer_wait:  # issue 14: the owner and their leader are told
         s.customer_waits[-1].overdue = True
+        leaders = without_target(s, s.owner_chain)[:1]
+        s.warned_leaders += [p.id for p in leaders if p.id not in s.warned_leaders]
         notes += staff_notes(
-            [s.owner, *without_target(s, s.owner_chain)[:1]],
+            [s.owner, *leaders],
             "customer_wait_overdue",
             f"Complaint {s.id} has waited on the customer for {s.policy.max_customer_wait}; resume it or act",
         )
@@ -184,7 +186,9 @@ def apply_warning(w: ClockWarning, state: ComplaintState, now: datetime) -> Comp
     s = state.model_copy(deep=True)
     s.clocks = warn(s.clocks, w, now)
     due = s.due(Clock(w.clock))
-    people = [s.owner, *(without_target(s, s.owner_chain)[:1] if w.last else [])]
+    leaders = without_target(s, s.owner_chain)[:1] if w.last else []
+    s.warned_leaders += [p.id for p in leaders if p.id not in s.warned_leaders]
+    people = [s.owner, *leaders]
     when = f" at {due:%Y-%m-%d %H:%M} UTC" if due else ""
     notes = staff_notes(
         people, "clock_warning", f"Complaint {s.id}: {round(w.point * 100)}% of the {w.clock} time used; due{when}"

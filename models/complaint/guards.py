@@ -107,6 +107,7 @@ def viewers(state: ComplaintState) -> list[str]:
         ids.add(state.investigator.id)
     ids.update(s.id for s in state.investigator_chain)
     ids.update(state.escalated_to)
+    ids.update(state.warned_leaders)
     ids.discard(state.target_staff_id or "")
     return sorted(ids)
 

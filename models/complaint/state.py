@@ -107,6 +107,9 @@ class ComplaintState(BaseModel):
     case_file: str | None = None
     #: issue 14: every wait on the customer (the resolution clock stops while one is open)
     customer_waits: list[Pause] = Field(default_factory=list)
+    #: issue 14: the leaders told that a clock nears its end (they keep reading the case, like
+    #: whoever it was escalated to, after a reassignment: CP-19)
+    warned_leaders: list[str] = Field(default_factory=list)
     #: issue 14: every run of every clock, accounted (models.clock.reconcile)
     clocks: list[ClockAccount] = Field(default_factory=list)
 

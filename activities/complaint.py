@@ -24,7 +24,7 @@ from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import BatchWriter, record_event, write_step
+from storage.writer import BatchWriter, record_clocks, record_event, write_step
 
 log = structlog.get_logger()
 
@@ -158,6 +158,8 @@ def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
             db.execute(_DROP_VIEWERS, {"ref": ref, "gone": sorted(present - wanted)})
         if wanted - present:
             db.execute(_INSERT_VIEWERS, [{"case_ref": ref, "staff_id": s} for s in sorted(wanted - present)])
+        if case.clocks:
+            record_clocks(db, ref, ev.seq, case.clocks)
     if rec.accountability:
         db.execute(
             _INSERT_ACCOUNTABILITY,

@@ -20,7 +20,7 @@ from models.project.records import ProjectRecord
 from models.project.state import EligibilityInput
 from storage import tables as t
 from storage.engine import sessions
-from storage.writer import BatchWriter, record_event, write_step
+from storage.writer import BatchWriter, record_clocks, record_event, write_step
 
 log = structlog.get_logger()
 
@@ -118,5 +118,7 @@ def _write_project_step(db: Session, rec: ProjectRecord) -> bool:
         row.closed_at = p.closed_at
         row.seq = ev.seq
         row.view = view.model_dump(mode="json")
+        if p.clocks:
+            record_clocks(db, ref, ev.seq, p.clocks)
     db.flush()
     return True

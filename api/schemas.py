@@ -29,6 +29,24 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class ClockOut(BaseModel):
+    """Issue 14: one run of one clock (GET /complaints/{id}/clocks, /client-projects/{id}/clocks):
+    started, allowed, due, each pause and resume, each warning, met / breached / stopped and
+    when, the time it used and, for a breach, how late the workflow acted after the due time."""
+
+    clock: str
+    started_at: datetime
+    allowed_seconds: float
+    due_at: datetime | None
+    outcome: str
+    pauses: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    ended_at: datetime | None
+    fulfilled_at: datetime | None
+    used_seconds: float | None
+    lateness_seconds: float | None
+
+
 class NotificationOut(BaseModel):
     id: int
     case_ref: str

@@ -21,7 +21,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import CLOSED_RUN, refusal_to_http
 from api.idempotency import Idempotent
-from api.schemas import EventOut
+from api.schemas import ClockOut, EventOut
 from infra.bootstrap import Resources
 from models.staff import Staff
 from starter.intake import CaseKind, In, register
@@ -68,6 +68,27 @@ async def history_of(db: AsyncSession, case: Case) -> list[EventOut]:
         select(t.CaseEvent).where(t.CaseEvent.case_ref == case.workflow_id).order_by(t.CaseEvent.seq)
     )
     return [EventOut(seq=e.seq, kind=e.kind, actor_id=e.actor_id, at=e.at, data=e.data) for e in events]
+
+
+async def clocks_of(db: AsyncSession, case: Case) -> list[ClockOut]:
+    """Issue 14: every run of every clock of the case, in order (GET …/clocks)."""
+    rows = await db.scalars(select(t.CaseClock).where(t.CaseClock.case_ref == case.workflow_id).order_by(t.CaseClock.n))
+    return [
+        ClockOut(
+            clock=r.clock,
+            started_at=r.started_at,
+            allowed_seconds=r.allowed_seconds,
+            due_at=r.due_at,
+            outcome=r.outcome,
+            pauses=r.pauses,
+            warnings=r.warnings,
+            ended_at=r.ended_at,
+            fulfilled_at=r.fulfilled_at,
+            used_seconds=r.used_seconds,
+            lateness_seconds=r.lateness_seconds,
+        )
+        for r in rows
+    ]
 
 
 class HumanStep:

@@ -148,6 +148,8 @@ class Outcome(Generic[S]):
     accountability: list[Accountability] = field(default_factory=list)
     #: what people wrote, recorded with the event (confidential: CaseEvent.texts)
     texts: dict[str, str | None] = field(default_factory=dict)
+    #: the clock whose timer ran out, when a clock produced this outcome (issue 14: accounts)
+    clock: str | None = None
 
 
 def staff_notes(people: Iterable[StaffRef | str | None], kind: str, message: str) -> list[Notification]:

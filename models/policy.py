@@ -9,7 +9,7 @@ replay.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,7 +23,9 @@ from models.calendar import (
     Timezone,
     WorkingHours,
     default_working_hours,
+    due_at,
 )
+from models.clock import warning_points
 
 
 def _seconds_or_iso(value: Any) -> Any:
@@ -55,6 +57,23 @@ def _calendar_months(value: Any) -> Any:
     if isinstance(value, timedelta):
         return max(1, round(value / timedelta(days=30)))
     return value
+
+
+#: Warning points of a clock (issue 14): fractions of its allowed time, each a durable timer
+#: that tells the owner (the last one their leader too) before the clock runs out.
+WarningPoints = Annotated[list[float], AfterValidator(warning_points)]
+
+#: The default warning points of the SLA clocks: halfway and at 80 % (defaults, not seeds).
+DEFAULT_WARNINGS = [0.5, 0.8]
+
+
+def _warnings(clock: str, default: list[float] | None = None) -> Any:
+    points = DEFAULT_WARNINGS if default is None else default
+    return Field(
+        default_factory=lambda: list(points),
+        description=f"issue 14: warning points of the {clock} clock, fractions of its allowed time "
+        f"(default {points}), JSON: [0.5, 0.8]",
+    )
 
 
 CalendarMonths = Annotated[int, BeforeValidator(_calendar_months), Field(ge=1, le=120)]
@@ -106,8 +125,14 @@ class CalendarTerms(BaseModel):
         return {}
 
     def counts(self, clock: str) -> ClockTime:
-        """What the clock named ``clock`` (a ``Clock`` of the family) counts."""
-        return self.clock_counts()[clock]
+        """What the clock named ``clock`` (a ``Clock`` of the family) counts (wall time for a
+        clock with no setting of its own, such as the customer wait)."""
+        return self.clock_counts().get(clock, ClockTime.wall)
+
+    def due(self, clock: str, start: datetime, allowed: timedelta) -> datetime:
+        """When the clock named ``clock``, started at ``start`` with ``allowed`` time, runs out:
+        in wall time, or in the case's working time when the clock counts it (issue 14)."""
+        return due_at(start, allowed, self.counts(clock), self.calendar)
 
     def needs_calendar(self) -> bool:
         """Whether any clock counts working time (the starter then resolves ``calendar``)."""
@@ -124,6 +149,17 @@ class ComplaintPolicy(CalendarTerms):
     resolution_deadline: Duration = Field(timedelta(days=3), description="CP-13 resolution")
     revisit_deadline: Duration = Field(timedelta(hours=24), description="CP-15 revisit")
     survey_wait: Duration = Field(timedelta(days=7), description="CP-16 unanswered survey")
+    max_customer_wait: Duration = Field(
+        timedelta(days=7),
+        description="issue 14: the longest a case waits on the customer before its owner and their "
+        "leader are told (a default: the seeds set none)",
+    )
+    plan_warnings: WarningPoints = _warnings("plan (CP-08)")
+    resolution_warnings: WarningPoints = _warnings("resolution (CP-13)")
+    major_report_warnings: WarningPoints = _warnings("major-report (CP-10)")
+    #: the survey clock waits on the complainant (CP-16): nothing to warn anyone of by default
+    survey_warnings: WarningPoints = _warnings("survey (CP-16)", [])
+    customer_wait_warnings: WarningPoints = _warnings("customer-wait", [0.8])
     repeat_window: Duration = Field(timedelta(days=30), description="CP-06 repeat complaint")
     attitude_complaint_window: CalendarMonths = Field(
         1, description="CP-05 late service-attitude complaint: calendar months after the incident"
@@ -143,6 +179,16 @@ class ComplaintPolicy(CalendarTerms):
             "resolution": self.resolution_clock_counts,
             "major_report": self.major_report_clock_counts,
             "survey": self.survey_clock_counts,
+        }
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Issue 14: each clock's warning points (models.complaint.vocabulary.Clock names)."""
+        return {
+            "plan": self.plan_warnings,
+            "resolution": self.resolution_warnings,
+            "major_report": self.major_report_warnings,
+            "survey": self.survey_warnings,
+            "customer_wait": self.customer_wait_warnings,
         }
 
     @model_validator(mode="after")
@@ -181,6 +227,11 @@ class ProjectPolicy(CalendarTerms):
     attention_after: Duration = Field(timedelta(days=90), description="ND-06 special attention")
     study_after: Duration = Field(timedelta(days=180), description="ND-07 special study")
     annual_review_after: Duration = Field(timedelta(days=365), description="ND-08 annual review")
+    budget_warnings: WarningPoints = _warnings("budget (ND-03)")
+    follow_up_warnings: WarningPoints = _warnings("follow-up (ND-05)")
+    attention_warnings: WarningPoints = _warnings("special-attention (ND-06)", [0.8])
+    study_warnings: WarningPoints = _warnings("special-study (ND-07)", [0.8])
+    annual_review_warnings: WarningPoints = _warnings("annual-review (ND-08)", [0.8])
     supply_months_to_complete: int = Field(
         3, ge=1, le=24, description="ND-08/ND-11 consecutive months of supply: the standard"
     )
@@ -213,6 +264,16 @@ class ProjectPolicy(CalendarTerms):
             "attention": self.attention_clock_counts,
             "study": self.study_clock_counts,
             "annual_review": self.annual_review_clock_counts,
+        }
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Issue 14: each clock's warning points (models.project.vocabulary.Clock names)."""
+        return {
+            "budget": self.budget_warnings,
+            "follow_up": self.follow_up_warnings,
+            "attention": self.attention_warnings,
+            "study": self.study_warnings,
+            "annual_review": self.annual_review_warnings,
         }
 
     def thresholds(self) -> dict[str, Decimal]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -105,6 +105,29 @@ class CaseEvent(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CaseClock(Base):
+    """Issue 14: every run of every clock of a case (complaints and projects alike, by workflow
+    id): started, allowed, due, pauses, warnings, met / breached / stopped and when, the time
+    used and the lateness of the firing. Rewritten with the projection at each newer step."""
+
+    __tablename__ = "case_clock"
+
+    case_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock: Mapped[str] = mapped_column(String(40), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    allowed_seconds: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_seconds: Mapped[float | None] = mapped_column(Float)
+    lateness_seconds: Mapped[float | None] = mapped_column(Float)
+    pauses: Mapped[list[Any]] = mapped_column(JSON)
+    warnings: Mapped[list[Any]] = mapped_column(JSON)
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 class Notification(Base):

@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import structlog
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import bindparam, create_engine, delete, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.case import CaseEvent, Notification, StepWritten
+from models.clock import ClockAccount
 from storage import tables as t
 from storage.engine import sync_url
 
@@ -139,6 +140,41 @@ _INSERT_EVENT = {
     "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(),
 }
 _INSERT_NOTIFICATIONS = insert(t.table(t.Notification))
+
+
+_CLOCKS = t.table(t.CaseClock)
+_DROP_CLOCKS = delete(_CLOCKS).where(_CLOCKS.c.case_ref == bindparam("ref"))
+_INSERT_CLOCKS = insert(_CLOCKS)
+
+
+def record_clocks(db: Session, case_ref: str, seq: int, accounts: list[ClockAccount]) -> None:
+    """Issue 14: the case's clock accounts as they are after step ``seq`` (the caller writes
+    them with the projection, only for a step newer than the one it holds)."""
+    db.execute(_DROP_CLOCKS, {"ref": case_ref})
+    if not accounts:
+        return
+    db.execute(
+        _INSERT_CLOCKS,
+        [
+            {
+                "case_ref": case_ref,
+                "n": n,
+                "clock": a.clock,
+                "started_at": a.started_at,
+                "allowed_seconds": a.allowed.total_seconds(),
+                "due_at": a.due_at,
+                "outcome": a.outcome.value,
+                "ended_at": a.ended_at,
+                "fulfilled_at": a.fulfilled_at,
+                "used_seconds": a.used.total_seconds() if a.used is not None else None,
+                "lateness_seconds": a.lateness.total_seconds() if a.lateness is not None else None,
+                "pauses": [p.model_dump(mode="json") for p in a.pauses],
+                "warnings": [w.model_dump(mode="json") for w in a.warnings],
+                "seq": seq,
+            }
+            for n, a in enumerate(accounts)
+        ],
+    )
 
 
 def record_event(db: Session, case_ref: str, event_: Any, notifications: list[Any]) -> bool:

@@ -14,7 +14,15 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.complaint import ComplaintActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.complaint.clocks import apply_clock, next_clock, reassignment_request
+    from models.clock import ClockWarning, in_breach
+    from models.complaint.clocks import (
+        account,
+        apply_clock,
+        apply_warning,
+        next_clock,
+        next_warning_of,
+        reassignment_request,
+    )
     from models.complaint.messages import ComplaintInput, LookupInput
     from models.complaint.records import ComplaintRecord
     from models.complaint.state import ComplaintState
@@ -38,7 +46,17 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     """Its human steps (assign, classify, plan, …: models.complaint.steps.STEPS) are its
     updates, each named after the step, with a validator (workflows.kernel)."""
 
-    family = Family(STEPS, apply_step, view_of, ComplaintView, registration="registered_case", noun="complaint")
+    family = Family(
+        STEPS,
+        apply_step,
+        view_of,
+        ComplaintView,
+        registration="registered_case",
+        noun="complaint",
+        account=account,
+        warning=next_warning_of,
+        apply_warning=apply_warning,
+    )
 
     @workflow.init
     def __init__(self, inp: ComplaintInput) -> None:
@@ -51,6 +69,7 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
             # started before the corrected rulebook: the case keeps the rules it started with
             # (CP-05, CP-11, CP-16 as they were), so its history replays
             self.state.rules = RULES_BEFORE_2026_12
+        self.ask_clock_warnings(self.clock)  # issue 14: warnings before a breach
         s = self.state
         lookup = await workflow.execute_local_activity_method(
             ComplaintActivities.lookup_complainant,
@@ -79,7 +98,9 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
                     await self.commit(apply_archive(self.state, workflow.now()))
                 break
             deadline = await self.clock.next_due()
-            if deadline is not None:
+            if isinstance(deadline, ClockWarning):
+                await self.give_warning(deadline)
+            elif deadline is not None:
                 await self._run_out(deadline)
 
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -118,8 +139,10 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
+        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
         sa.upsert_changed(
-            [
+            ([*clocks] if self.warnings_on else [])
+            + [
                 sa.COMPLAINT_STATUS.value_set(s.status.value),
                 sa.COMPLAINT_SEVERITY.value_set(s.severity.value),
                 sa.ESCALATION_LEVEL.value_set(s.escalation_level),

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
 
     from infra import proofs
     from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, step_refusal
+    from models.clock import ClockWarning
 
 #: Database writes: short, retried with backoff for as long as the database is away.
 WRITE: dict[str, Any] = dict(
@@ -53,6 +54,11 @@ WRITE: dict[str, Any] = dict(
 REFUSAL_TYPES = {"forbidden": "Forbidden", "conflict": "Conflict", "invalid": "Invalid"}
 
 SHORTEST_TIMER = timedelta(milliseconds=1)
+
+#: The patch of issue 14: warnings before a breach (a timer and a ``clock_warning`` commit
+#: each) and the SlaBreached / NextWarningAt search attributes. Asked once at the start of a
+#: run; histories recorded before it replay without either.
+CLOCK_WARNINGS = "clock-warnings"
 
 K = TypeVar("K", bound=StrEnum)
 S = TypeVar("S")
@@ -67,15 +73,19 @@ def refuse(refusal: Refusal) -> NoReturn:
 
 class DeadlineClock(Generic[K]):
     """A case's named clocks as one timer: ``earliest`` says which clock runs out first and
-    when (None when none runs); ``stopped`` says the case no longer waits for its clocks."""
+    when (None when none runs); ``stopped`` says the case no longer waits for its clocks;
+    ``warning`` (issue 14, set behind the ``clock-warnings`` patch) the next warning before a
+    breach: the timer waits for the next of the earliest due time and the earliest warning."""
 
     def __init__(
         self,
         earliest: Callable[[], tuple[K, datetime] | None],
         stopped: Callable[[], bool] = lambda: False,
+        warning: Callable[[], ClockWarning | None] | None = None,
     ) -> None:
         self.earliest = earliest
         self.stopped = stopped
+        self.warning = warning
         #: (task time, end) of the last write: see ``timer_for``
         self.written: tuple[datetime, datetime] | None = None
 
@@ -99,26 +109,37 @@ class DeadlineClock(Generic[K]):
             start = self.written[1]
         return max(due - start, SHORTEST_TIMER)
 
-    async def next_due(self, changed: Callable[[], bool] | None = None) -> K | None:
-        """Wait until the earliest clock runs out and answer it; answer None as soon as the
-        clocks change first (a step moved them, or the case stopped): the caller looks again.
-        ``changed`` replaces the default test "the earliest clock is another one" (kept for
-        histories recorded when a project re-armed its timer at every step)."""
-        armed = self.earliest()
+    def next(self) -> tuple[K | ClockWarning, datetime] | None:
+        """The next thing the timer waits for: the earliest due time, or a warning before it."""
+        due = self.earliest()
+        w = self.warning() if self.warning is not None else None
+        if w is not None and (due is None or w.at < due[1]):
+            return w, w.at
+        return due
+
+    async def next_due(self, changed: Callable[[], bool] | None = None) -> K | ClockWarning | None:
+        """Wait until the earliest clock runs out (or its warning is due) and answer it; answer
+        None as soon as the clocks change first (a step moved them, or the case stopped): the
+        caller looks again. ``changed`` replaces the default test "the earliest clock is
+        another one" (kept for histories recorded when a project re-armed its timer at every
+        step)."""
+        armed = self.next()
 
         def moved() -> bool:
-            return self.stopped() or self.earliest() != armed
+            return self.stopped() or self.next() != armed
 
         wake = changed or moved
         if armed is None:
             await workflow.wait_condition(wake)
             return None
         clock, due = armed
+        if isinstance(clock, ClockWarning):
+            summary = f"{clock.clock} warning {round(clock.point * 100)}%"
+        else:
+            summary = f"{clock.value} deadline"
         if due > workflow.now():
             try:
-                await workflow.wait_condition(
-                    wake, timeout=self.timer_for(due), timeout_summary=f"{clock.value} deadline"
-                )
+                await workflow.wait_condition(wake, timeout=self.timer_for(due), timeout_summary=summary)
                 return None
             except TimeoutError:
                 pass
@@ -139,6 +160,12 @@ class Family(Generic[S, V]):
     registration: str
     #: what the case is called until it is registered ("the complaint is still being registered")
     noun: str
+    #: issue 14: the state with its clock accounts brought up to date after an outcome (given
+    #: the clock that fired, if one did): models/<family>/clocks.py ``account``
+    account: Callable[[S, str | None, datetime], S] | None = None
+    #: issue 14: the next warning before a breach, and what giving it does
+    warning: Callable[[S], ClockWarning | None] | None = None
+    apply_warning: Callable[[ClockWarning, S, datetime], Outcome[S]] | None = None
 
 
 class CaseWorkflow(Generic[S, V]):
@@ -177,6 +204,8 @@ class CaseWorkflow(Generic[S, V]):
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered
+        #: issue 14: warnings and the clock search attributes (behind CLOCK_WARNINGS)
+        self.warnings_on = False
         #: why the start is refused (not proven to come through the API: infra/proofs.py)
         self.refused: str | None = None
         self.lock = asyncio.Lock()
@@ -237,8 +266,31 @@ class CaseWorkflow(Generic[S, V]):
             await self.commit(self.apply(step, inp))
         return self.view()
 
+    def ask_clock_warnings(self, clock: DeadlineClock[Any]) -> None:
+        """Issue 14: at the start of a run, whether this run gives warnings before a breach
+        (``CLOCK_WARNINGS``: a history recorded before it gives none)."""
+        if self.family.warning is not None and workflow.patched(CLOCK_WARNINGS):
+            self.warnings_on = True
+            warning = self.family.warning
+            clock.warning = lambda: warning(self.state)
+
+    def next_warning(self) -> ClockWarning | None:
+        if not self.warnings_on or self.family.warning is None:
+            return None
+        return self.family.warning(self.state)
+
+    async def give_warning(self, w: ClockWarning) -> None:
+        """Issue 14: a warning's timer fired: if it is still the next one and due, give it."""
+        async with self.lock:
+            if self.family.apply_warning is None or self.next_warning() != w or w.at > workflow.now():
+                return
+            await self.commit(self.family.apply_warning(w, self.state, workflow.now()))
+
     async def commit(self, out: Outcome[S]) -> None:
-        """Write the outcome, then adopt it and tell the UI."""
+        """Write the outcome (its clock accounts brought up to date), then adopt it and tell
+        the UI."""
+        if self.family.account is not None:
+            out.state = self.family.account(out.state, out.clock, workflow.now())
         event = CaseEvent(
             seq=out.state.seq,  # type: ignore[attr-defined]
             kind=out.kind,

@@ -19,7 +19,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.project import ProjectActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.project.clocks import apply_clock, clock_due, next_clock
+    from models.clock import ClockWarning, in_breach
+    from models.project.clocks import account, apply_clock, apply_warning, clock_due, next_clock, next_warning_of
     from models.project.messages import HandOverInput
     from models.project.records import ProjectRecord, ProjectRefusalRecord
     from models.project.state import EligibilityInput, ProjectInput, ProjectState
@@ -69,7 +70,17 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     """Its human steps (review, budget, expense, …: models.project.steps.STEPS) are its
     updates, each named after the step, with a validator (workflows.kernel)."""
 
-    family = Family(STEPS, apply_step, view_of, ProjectView, registration="registered_project", noun="application")
+    family = Family(
+        STEPS,
+        apply_step,
+        view_of,
+        ProjectView,
+        registration="registered_project",
+        noun="application",
+        account=account,
+        warning=next_warning_of,
+        apply_warning=apply_warning,
+    )
 
     @workflow.init
     def __init__(self, inp: ProjectInput) -> None:
@@ -90,6 +101,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     async def run(self, inp: ProjectInput) -> ProjectView:
         if self.refused is not None:
             return await self.refuse_start(self.refused)
+        self.ask_clock_warnings(self.clock)  # issue 14: warnings before a breach
         if not self.registered:
             await self._apply_for(inp)
             if self.refused is not None:
@@ -106,7 +118,9 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
                 clock = await self.clock.next_due()
             else:
                 clock = await self.clock.next_due(changed=self._committed_since(self.version))
-            if clock is not None:
+            if isinstance(clock, ClockWarning):
+                await self.give_warning(clock)
+            elif clock is not None:
                 await self._run_out(clock)
 
         if self.state.stage is Stage.completed and self.state.customer_id is None:
@@ -194,8 +208,10 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
+        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
         sa.upsert_changed(
-            [
+            ([*clocks] if self.warnings_on else [])
+            + [
                 sa.PROJECT_STAGE.value_set(s.stage.value),
                 sa.IMPLEMENTER_ID.value_set(s.implementer_ids),
                 sa.PROJECT_FLAGS.value_set([f.value for f in s.flags]) if s.flags else sa.PROJECT_FLAGS.value_unset(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -18,6 +19,10 @@ NEXT_DUE_AT = SearchAttributeKey.for_datetime("NextDueAt")
 PROJECT_STAGE = SearchAttributeKey.for_keyword("ProjectStage")
 IMPLEMENTER_ID = SearchAttributeKey.for_keyword_list("ImplementerId")
 PROJECT_FLAGS = SearchAttributeKey.for_keyword_list("ProjectFlags")
+#: issue 14: the clocks of a case in breach (ran out, their obligation not done yet)
+SLA_BREACHED = SearchAttributeKey.for_keyword_list("SlaBreached")
+#: issue 14: when the next warning before a breach fires
+NEXT_WARNING_AT = SearchAttributeKey.for_datetime("NextWarningAt")
 
 ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
@@ -31,6 +36,8 @@ ALL: list[SearchAttributeKey[Any]] = [
     PROJECT_STAGE,
     IMPLEMENTER_ID,
     PROJECT_FLAGS,
+    SLA_BREACHED,
+    NEXT_WARNING_AT,
 ]
 
 #: ``temporal server start-dev --search-attribute NAME=TYPE`` takes these type names.
@@ -54,6 +61,14 @@ def dev_server_args() -> list[str]:
             f"{key.name}={CLI_TYPES[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}",
         ]
     return args
+
+
+def clock_updates(breached: list[str], next_warning_at: datetime | None) -> list[SearchAttributeUpdate]:
+    """Issue 14: SlaBreached and NextWarningAt of a case (unset when there is none)."""
+    return [
+        SLA_BREACHED.value_set(breached) if breached else SLA_BREACHED.value_unset(),
+        NEXT_WARNING_AT.value_set(next_warning_at) if next_warning_at else NEXT_WARNING_AT.value_unset(),
+    ]
 
 
 def upsert_changed(updates: list[SearchAttributeUpdate]) -> None:

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
-from api.schemas import ComplaintAccepted, EventOut, StaffSurveyOut
+from api.schemas import ClockOut, ComplaintAccepted, EventOut, StaffSurveyOut
 from api.step_routes import StepRoutes
-from api.steps import HumanStep, Intake, history_of
+from api.steps import HumanStep, Intake, clocks_of, history_of
 from models.complaint.messages import AssignBody, ComplaintCreate, ComplaintStepInput, StaffSurveyBody
 from models.complaint.steps import STEPS
 from models.complaint.views import ComplaintView
@@ -123,6 +123,16 @@ async def complaint_history(complaint_id: str, staff: CurrentStaff, db: SessionD
     return await history_of(db, await _visible_case(db, complaint_id, staff))
 
 
+@router.get(
+    "/{complaint_id}/clocks",
+    response_model=list[ClockOut],
+    responses=ERRORS,
+    summary="Every run of every clock: due, pauses, warnings, met or breached, lateness (issue 14)",
+)
+async def complaint_clocks(complaint_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
+    return await clocks_of(db, await _visible_case(db, complaint_id, staff))
+
+
 # --- human steps --------------------------------------------------------------------------
 
 
@@ -201,6 +211,12 @@ STEP_ROUTES.add(
         (ComplaintStep.major_report, "major-report", "File the major-complaint report (CP-10)"),
         (ComplaintStep.resolve, "resolve", "Record the result sent to the complainant (CP-14, CP-15)"),
         (ComplaintStep.survey, "survey", "Record the satisfaction survey (CP-16)"),
+        (
+            ComplaintStep.wait_for_customer,
+            "wait-for-customer",
+            "Wait on the customer: the resolution clock stops (issue 14)",
+        ),
+        (ComplaintStep.resume, "resume", "The customer replied: the resolution clock runs again (issue 14)"),
     ]
 )
 

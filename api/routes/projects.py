@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
 from api.errors import ERRORS
-from api.schemas import EventOut, ExpenseDecisionOut, ExpenseOut, Problem, ProjectAccepted, Unprocessable
+from api.schemas import ClockOut, EventOut, ExpenseDecisionOut, ExpenseOut, Problem, ProjectAccepted, Unprocessable
 from api.step_routes import StepRoutes
-from api.steps import HumanStep, Intake, history_of
+from api.steps import HumanStep, Intake, clocks_of, history_of
 from models.case import DecisionBody
 from models.project.guards import may_reach
 from models.project.messages import ExpenseBody, ProjectCreate
@@ -144,6 +144,16 @@ async def get_project(project_id: str, staff: CurrentStaff, db: SessionDep) -> A
 )
 async def project_history(project_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
     return await history_of(db, await _visible_project(db, project_id, staff))
+
+
+@router.get(
+    "/{project_id}/clocks",
+    response_model=list[ClockOut],
+    responses=PROJECT_ERRORS,
+    summary="Every run of every clock: due, suspensions, warnings, met or breached, lateness (issue 14)",
+)
+async def project_clocks(project_id: str, staff: CurrentStaff, db: SessionDep) -> Any:
+    return await clocks_of(db, await _visible_project(db, project_id, staff))
 
 
 # --- human steps --------------------------------------------------------------------------

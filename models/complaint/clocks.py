@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Accountability, Notification, earliest, staff_notes
+from models.clock import ClockFact, ClockOutcome, ClockWarning, next_warning, reconcile, warn
 from models.complaint.guards import crisis_leads, without_target
 from models.complaint.messages import ReassignInput, Reassignment
 from models.complaint.state import ComplaintState
@@ -88,5 +89,117 @@ def apply_clock(
         data["to"] = target.id if target else None
     elif deadline is Clock.survey:  # CP-16: unanswered (either party) counts as no objection
         close(s, ClosedReason.survey_unanswered, now, None)
+    elif deadline is Clock.customer_wait:  # issue 14: the owner and their leader are told
+        s.customer_waits[-1].overdue = True
+        leaders = without_target(s, s.owner_chain)[:1]
+        s.warned_leaders += [p.id for p in leaders if p.id not in s.warned_leaders]
+        notes += staff_notes(
+            [s.owner, *leaders],
+            "customer_wait_overdue",
+            f"Complaint {s.id} has waited on the customer for {s.policy.max_customer_wait}; resume it or act",
+        )
+    if due is not None:  # issue 14: the lateness of the firing
+        data |= {"acted_at": now.isoformat(), "lateness_seconds": max((now - due).total_seconds(), 0.0)}
     s.seq += 1
-    return ComplaintOutcome(s, kind, None, data, notes, accountability)
+    out = ComplaintOutcome(s, kind, None, data, notes, accountability)
+    out.clock = deadline.value
+    return out
+
+
+# --- issue 14: accounts and warnings --------------------------------------------------------
+
+
+def _end(*cases: tuple[bool, ClockOutcome]) -> ClockOutcome | None:
+    """The first outcome whose condition holds (None: the clock still runs)."""
+    return next((outcome for cond, outcome in cases if cond), None)
+
+
+def clock_facts(s: ComplaintState) -> dict[str, ClockFact | None]:
+    """What the state says of each clock now (models.clock.reconcile keeps the accounts)."""
+    p, start, closed = s.policy, s.clock_started_at, not s.open
+    met, breached, stopped = ClockOutcome.met, ClockOutcome.breached, ClockOutcome.stopped
+    facts: dict[str, ClockFact | None] = {
+        Clock.plan.value: ClockFact(
+            p.plan_deadline,
+            p.due("plan", start, p.plan_deadline),
+            start,
+            ended=_end((s.plan is not None, met), (s.plan_overdue, breached), (closed, stopped)),
+        ),
+        Clock.resolution.value: ClockFact(
+            p.resolution_deadline,
+            s.resolution_due_at,
+            start,
+            s.resolution_pauses,
+            ended=_end((s.resolved_at is not None, met), (s.resolution_overdue, breached), (closed, stopped)),
+        ),
+        Clock.major_report.value: None,
+        Clock.survey.value: None,
+        Clock.customer_wait.value: None,
+    }
+    if s.major_since is not None:
+        facts[Clock.major_report.value] = ClockFact(
+            p.major_report_deadline,
+            p.due("major_report", s.major_since, p.major_report_deadline),
+            s.major_since,
+            ended=_end(
+                (s.major_report is not None, met),
+                (s.major_report_overdue, breached),
+                (s.status is Status.closed, stopped),
+            ),
+        )
+    if s.resolved_at is not None:
+        unanswered = s.closed_reason is ClosedReason.survey_unanswered
+        facts[Clock.survey.value] = ClockFact(
+            p.survey_wait,
+            p.due("survey", s.resolved_at, p.survey_wait),
+            s.resolved_at,
+            ended=_end((unanswered, breached), (closed, met)),
+        )
+    if s.customer_waits:
+        w = s.customer_waits[-1]
+        facts[Clock.customer_wait.value] = ClockFact(
+            p.max_customer_wait,
+            p.due("customer_wait", w.since, p.max_customer_wait),
+            w.since,
+            ended=_end((w.until is not None, met), (w.overdue, breached), (closed, stopped)),
+        )
+    return facts
+
+
+def account(state: ComplaintState, fired: str | None, now: datetime) -> ComplaintState:
+    """Issue 14: the state with its clock accounts brought up to date (a copy)."""
+    p = state.policy
+    clocks = reconcile(state.clocks, clock_facts(state), now, fired, p.counts, p.calendar)
+    return state.model_copy(update={"clocks": clocks})
+
+
+def next_warning_of(state: ComplaintState) -> ClockWarning | None:
+    """Issue 14: the next warning to give (never of a clock met, ended or paused)."""
+    if not state.open:
+        return None
+    p = state.policy
+    return next_warning(state.clocks, p.warning_points(), p.counts, p.calendar)
+
+
+def apply_warning(w: ClockWarning, state: ComplaintState, now: datetime) -> ComplaintOutcome:
+    """Issue 14: a clock reached a warning point: the owner is told (at the last point their
+    direct leader too); recorded as a ``clock_warning`` event with the clock and the point."""
+    s = state.model_copy(deep=True)
+    s.clocks = warn(s.clocks, w, now)
+    due = s.due(Clock(w.clock))
+    leaders = without_target(s, s.owner_chain)[:1] if w.last else []
+    s.warned_leaders += [p.id for p in leaders if p.id not in s.warned_leaders]
+    people = [s.owner, *leaders]
+    when = f" at {due:%Y-%m-%d %H:%M} UTC" if due else ""
+    notes = staff_notes(
+        people, "clock_warning", f"Complaint {s.id}: {round(w.point * 100)}% of the {w.clock} time used; due{when}"
+    )
+    s.seq += 1
+    data = {
+        "clock": w.clock,
+        "point": w.point,
+        "warning_at": w.at.isoformat(),
+        "due_at": due.isoformat() if due else None,
+        "last": w.last,
+    }
+    return ComplaintOutcome(s, "clock_warning", None, data, notes)

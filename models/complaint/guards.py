@@ -107,6 +107,7 @@ def viewers(state: ComplaintState) -> list[str]:
         ids.add(state.investigator.id)
     ids.update(s.id for s in state.investigator_chain)
     ids.update(state.escalated_to)
+    ids.update(state.warned_leaders)
     ids.discard(state.target_staff_id or "")
     return sorted(ids)
 
@@ -340,4 +341,29 @@ def may_resolve(inp: Input, s: ComplaintState) -> Refusal | None:
         return Refusal("conflict", "CP-08: record the handling plan first")
     if s.compensation and s.compensation.status is CompensationStatus.pending:
         return Refusal("conflict", "CP-12: a compensation awaits approval; nothing is promised before")
+    return None
+
+
+def not_waiting_for_customer(inp: Input, s: ComplaintState) -> Refusal | None:
+    """Issue 14: a case waiting on the customer is resumed before it is resolved."""
+    if s.waiting_for_customer:
+        return Refusal("conflict", "the case waits on the customer: resume it first")
+    return None
+
+
+def may_wait_for_customer(inp: Input, s: ComplaintState) -> Refusal | None:
+    """Issue 14: the owner (or a leader above) stops the resolution clock while the case waits
+    on the customer; once at a time."""
+    if s.waiting_for_customer:
+        return Refusal("conflict", "the case already waits on the customer")
+    return None
+
+
+def may_resume(inp: Input, s: ComplaintState) -> Refusal | None:
+    """Issue 14: the owner side, or customer service recording the customer's reply, restarts
+    the resolution clock of a case that waits on the customer."""
+    if not (_is(inp.actor, s.owner) or _in(inp.actor, s.owner_chain) or customer_service(inp.actor, s)):
+        return Refusal("forbidden", "the case's owner, or customer service recording the reply, resumes it")
+    if not s.waiting_for_customer:
+        return Refusal("conflict", "the case does not wait on the customer")
     return None

@@ -156,6 +156,18 @@ class StaffSurveyBody(Strict):
     comment: Text | None = None
 
 
+class WaitForCustomerBody(Strict):
+    """Issue 14: why the case waits on the customer (confidential: a text of the event)."""
+
+    reason: Text
+
+
+class ResumeBody(Strict):
+    """Issue 14: the wait is over (the customer's reply, if any: confidential)."""
+
+    note: Text | None = None
+
+
 # --- human steps: what each update carries ------------------------------------------------
 
 Body = TypeVar("Body", bound=Strict)
@@ -182,6 +194,8 @@ MajorReportInput = ComplaintStepInput[MajorReportBody]
 ResolveInput = ComplaintStepInput[ResolveBody]
 SurveyInput = ComplaintStepInput[SurveyBody]
 StaffSurveyInput = ComplaintStepInput[StaffSurveyBody]
+WaitForCustomerInput = ComplaintStepInput[WaitForCustomerBody]
+ResumeInput = ComplaintStepInput[ResumeBody]
 
 # --- activities ---------------------------------------------------------------------------
 

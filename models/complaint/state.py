@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from models.clock import ClockAccount, Pause, is_paused, pauses_since, run_due
 from models.complaint.messages import ComplaintCreate
 from models.complaint.vocabulary import (
     CURRENT_RULES,
@@ -103,6 +104,13 @@ class ComplaintState(BaseModel):
     reopen_count: int = 0
     archived: bool = False
     case_file: str | None = None
+    #: issue 14: every wait on the customer (the resolution clock stops while one is open)
+    customer_waits: list[Pause] = Field(default_factory=list)
+    #: issue 14: the leaders told that a clock nears its end (they keep reading the case, like
+    #: whoever it was escalated to, after a reassignment: CP-19)
+    warned_leaders: list[str] = Field(default_factory=list)
+    #: issue 14: every run of every clock, accounted (models.clock.reconcile)
+    clocks: list[ClockAccount] = Field(default_factory=list)
 
     # --- derived -----------------------------------------------------------------------
     @property
@@ -128,22 +136,47 @@ class ComplaintState(BaseModel):
         return self.rules >= 2 and self.target_staff_id is not None
 
     @property
+    def waiting_for_customer(self) -> bool:
+        """Issue 14: the case waits on the customer (its resolution clock is stopped)."""
+        return is_paused(self.customer_waits)
+
+    @property
+    def resolution_pauses(self) -> list[Pause]:
+        """Issue 14: the waits on the customer of the resolution clock's current run."""
+        return pauses_since(self.customer_waits, self.clock_started_at)
+
+    @property
     def plan_due_at(self) -> datetime | None:
         if not self.open or self.plan is not None:
             return None
-        return self.clock_started_at + self.policy.plan_deadline
+        return self.policy.due("plan", self.clock_started_at, self.policy.plan_deadline)
 
     @property
     def resolution_due_at(self) -> datetime | None:
+        """CP-13, issue 14: later by exactly the time the case waited on the customer; None
+        while it waits."""
         if not self.open:
             return None
-        return self.clock_started_at + self.policy.resolution_deadline
+        p = self.policy
+        return run_due(
+            self.clock_started_at, p.resolution_deadline, self.resolution_pauses, p.counts("resolution"), p.calendar
+        )
+
+    @property
+    def customer_wait_due_at(self) -> datetime | None:
+        """Issue 14: when an open wait on the customer has lasted ``max_customer_wait``."""
+        if not self.open or not self.waiting_for_customer:
+            return None
+        wait = self.customer_waits[-1]
+        if wait.overdue:
+            return None
+        return self.policy.due("customer_wait", wait.since, self.policy.max_customer_wait)
 
     @property
     def major_report_due_at(self) -> datetime | None:
         if self.major_since is None or self.major_report is not None or self.status is Status.closed:
             return None
-        return self.major_since + self.policy.major_report_deadline
+        return self.policy.due("major_report", self.major_since, self.policy.major_report_deadline)
 
     @property
     def revisit_due_at(self) -> datetime | None:
@@ -155,7 +188,7 @@ class ComplaintState(BaseModel):
     def survey_due_at(self) -> datetime | None:
         if self.status is not Status.resolved or self.resolved_at is None:
             return None
-        return self.resolved_at + self.policy.survey_wait
+        return self.policy.due("survey", self.resolved_at, self.policy.survey_wait)
 
     def due(self, deadline: Clock) -> datetime | None:
         return {
@@ -163,4 +196,5 @@ class ComplaintState(BaseModel):
             Clock.resolution: self.resolution_due_at if not self.resolution_overdue else None,
             Clock.major_report: self.major_report_due_at if not self.major_report_overdue else None,
             Clock.survey: self.survey_due_at,
+            Clock.customer_wait: self.customer_wait_due_at,
         }[deadline]

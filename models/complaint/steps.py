@@ -10,6 +10,7 @@ from typing import Any
 
 from models.calendar import local, local_year
 from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
+from models.clock import Pause
 from models.complaint.guards import (
     approval_level_for,
     approvers_for,
@@ -25,9 +26,12 @@ from models.complaint.guards import (
     may_report_major,
     may_request_compensation,
     may_resolve,
+    may_resume,
     may_staff_survey,
     may_survey,
+    may_wait_for_customer,
     not_resolved,
+    not_waiting_for_customer,
     owner_side,
     participant,
     still_open,
@@ -47,8 +51,10 @@ from models.complaint.messages import (
     MajorReportInput,
     PlanInput,
     ResolveInput,
+    ResumeInput,
     StaffSurveyInput,
     SurveyInput,
+    WaitForCustomerInput,
 )
 from models.complaint.state import Compensation, ComplaintState
 from models.complaint.vocabulary import (
@@ -226,8 +232,8 @@ def acknowledgement(s: ComplaintState) -> list[Notification]:
     c = s.complaint.complainant
     if c.phone or s.customer_verified:
         tz = s.policy.timezone
-        plan_by = local(s.clock_started_at + s.policy.plan_deadline, tz)
-        resolve_by = local(s.clock_started_at + s.policy.resolution_deadline, tz)
+        plan_by = local(s.plan_due_at or s.clock_started_at, tz)
+        resolve_by = local(s.resolution_due_at or s.clock_started_at, tz)
         notes.append(
             complainant_note(
                 "acknowledged",
@@ -430,6 +436,36 @@ def staff_survey(inp: StaffSurveyInput, s: ComplaintState, now: datetime) -> Cha
     return Change(data, notes, {"comment": body.comment})
 
 
+def wait_for_customer(inp: WaitForCustomerInput, s: ComplaintState, now: datetime) -> Change:
+    """Issue 14: the case waits on the customer: the resolution clock stops (the plan clock
+    does not) until it is resumed; it waits at most ``max_customer_wait`` (the customer-wait
+    clock). The reason is a text of the event (confidential)."""
+    s.customer_waits.append(Pause(since=now, kind="customer", by=inp.actor.id))
+    wait_due = s.customer_wait_due_at
+    data = {"clock": "resolution", "wait_due_at": wait_due.isoformat() if wait_due else None}
+    return Change(data, [], {"reason": inp.body.reason})
+
+
+def resume(inp: ResumeInput, s: ComplaintState, now: datetime) -> Change:
+    """Issue 14: the wait on the customer ends; the resolution clock runs again, its due time
+    later by exactly the time it waited (the owner is told when customer service resumes)."""
+    wait = s.customer_waits[-1]
+    wait.until, wait.resumed_by = now, inp.actor.id
+    due = s.resolution_due_at
+    data = {
+        "clock": "resolution",
+        "paused_since": wait.since.isoformat(),
+        "paused_seconds": (now - wait.since).total_seconds(),
+        "resolution_due_at": due.isoformat() if due else None,
+    }
+    notes: list[Notification] = []
+    if inp.actor.id != s.owner.id:
+        notes = staff_notes(
+            [s.owner], "customer_replied", f"Complaint {s.id}: resumed; the resolution clock runs again"
+        )
+    return Change(data, notes, {"note": inp.body.note})
+
+
 # --- the table ----------------------------------------------------------------------------
 
 #: Every step passes these first: who may touch the case, and whether it is still open.
@@ -448,10 +484,17 @@ STEPS: dict[ComplaintStep, StepRule[Any, ComplaintState]] = {
         CompensationDecisionInput, (*_WORKING, may_decide_compensation), compensation_decision
     ),
     ComplaintStep.major_report: StepRule(MajorReportInput, (*_WORKING, owner_side, may_report_major), major_report),
-    ComplaintStep.resolve: StepRule(ResolveInput, (*_WORKING, owner_side, may_resolve), resolve),
+    ComplaintStep.resolve: StepRule(
+        ResolveInput, (*_WORKING, owner_side, may_resolve, not_waiting_for_customer), resolve
+    ),
     ComplaintStep.survey: StepRule(SurveyInput, (*_OPEN, may_survey), survey),
     # CP-16: the staff member complained about is no participant (CP-07): their own guard
     ComplaintStep.staff_survey: StepRule(StaffSurveyInput, (still_open, may_staff_survey), staff_survey),
+    # issue 14: waiting on the customer stops the resolution clock
+    ComplaintStep.wait_for_customer: StepRule(
+        WaitForCustomerInput, (*_WORKING, owner_side, may_wait_for_customer), wait_for_customer
+    ),
+    ComplaintStep.resume: StepRule(ResumeInput, (*_WORKING, may_resume), resume),
 }
 
 

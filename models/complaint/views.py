@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from models.complaint.clocks import next_clock
+from models.clock import clocks_overdue, clocks_running, in_breach
+from models.complaint.clocks import next_clock, next_warning_of
 from models.complaint.messages import Complainant, Target
 from models.complaint.state import Compensation, ComplaintState
 from models.complaint.vocabulary import (
@@ -85,12 +86,35 @@ class ComplaintView(BaseModel):
     archived: bool
     case_file: str | None
     seq: int
+    #: issue 14: the case waits on the customer (its resolution clock stopped) since when
+    waiting_for_customer_since: datetime | None = None
+    customer_wait_due_at: datetime | None = None
+    #: issue 14: the clocks in breach, and when the next warning before a breach is due
+    sla_breached: list[str] = []
+    next_warning_at: datetime | None = None
+
+
+def clock_details(state: ComplaintState) -> str:
+    """Issue 14: which clock runs next and until when, which are paused, and which are overdue
+    with the escalation level and whom the case is with. Ids, kinds and times only."""
+    nxt = next_clock(state)
+    parts = [f"next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC"] if nxt else []
+    if state.waiting_for_customer:
+        wait = state.customer_waits[-1]
+        parts.append(f"resolution paused since {wait.since:%Y-%m-%d %H:%M} UTC: waiting on the customer")
+    running = [c for c in clocks_running(state.clocks) if not nxt or not c.startswith(f"{nxt[0].value} ")]
+    parts += [f"running: {', '.join(running)}"] if running and state.clocks else []
+    overdue = clocks_overdue(state.clocks)
+    if overdue:
+        with_whom = state.escalated_to[-1] if state.escalated_to else state.owner.id
+        parts.append(f"overdue: {', '.join(overdue)}; escalation level {state.escalation_level}, with {with_whom}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def describe_waiting(state: ComplaintState) -> str:
-    """Current details for the Temporal UI: what the case waits for, until when. No PII."""
-    nxt = next_clock(state)
-    until = f" (next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC)" if nxt else ""
+    """Current details for the Temporal UI: what the case waits for, until when (issue 14: and
+    which clocks run, are paused or overdue). No PII."""
+    until = clock_details(state)
     if state.archived:
         return f"Closed ({state.closed_reason}) and archived in {state.case_file}"
     if state.status is Status.closed:
@@ -105,6 +129,8 @@ def describe_waiting(state: ComplaintState) -> str:
     owner = state.owner.id
     if state.compensation and state.compensation.status is CompensationStatus.pending:
         return f"Waiting for {state.compensation.required_level.value} approval of a compensation{until}"
+    if state.waiting_for_customer:
+        return f"Waiting on the customer ({owner} owns the case){until}"
     if state.plan is None:
         return f"Waiting for a handling plan from {owner}{until}"
     return f"Waiting for {owner} to resolve (escalation level {state.escalation_level}){until}"
@@ -168,4 +194,8 @@ def view_of(state: ComplaintState) -> ComplaintView:
         archived=state.archived,
         case_file=state.case_file,
         seq=state.seq,
+        waiting_for_customer_since=state.customer_waits[-1].since if state.waiting_for_customer else None,
+        customer_wait_due_at=state.customer_wait_due_at,
+        sla_breached=in_breach(state.clocks),
+        next_warning_at=w.at if (w := next_warning_of(state)) else None,
     )

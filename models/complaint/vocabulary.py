@@ -137,6 +137,10 @@ class ComplaintStep(StrEnum):
     survey = "survey"
     #: CP-16: the staff member complained about accepts the result or not (seeing it only)
     staff_survey = "staff_survey"
+    #: issue 14: the owner waits on the customer (the resolution clock stops) ...
+    wait_for_customer = "wait_for_customer"
+    #: ... until the owner, or customer service recording the customer's reply, resumes it
+    resume = "resume"
 
 
 class Clock(StrEnum):
@@ -146,6 +150,8 @@ class Clock(StrEnum):
     resolution = "resolution"
     major_report = "major_report"
     survey = "survey"
+    #: issue 14: a case waits on the customer at most ``max_customer_wait``
+    customer_wait = "customer_wait"
 
 
 #: The rules a case started under. 1: cases started before the corrected rulebook (they keep

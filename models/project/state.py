@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models.case import CaseInput
+from models.clock import ClockAccount, Pause
 from models.confidential import Confidential
 from models.policy import ProjectPolicy
 from models.project.messages import ProjectCreate
@@ -127,6 +128,10 @@ class ProjectState(BaseModel):
     suspended_since: datetime | None = None
     suspended_seconds: float = 0.0  # accumulated over every suspension
     suspension_reason: Confidential | None = None
+    #: ND-09, issue 14: every suspension as the clocks' shared pause record
+    pauses: list[Pause] = Field(default_factory=list)
+    #: issue 14: every run of every clock, accounted (models.clock.reconcile)
+    clocks: list[ClockAccount] = Field(default_factory=list)
 
     study_pending: bool = False
     study_decisions: list[Approval] = Field(default_factory=list)

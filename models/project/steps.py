@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_notes, step_refusal, take_step
+from models.clock import Pause, is_paused
 from models.project.clocks import next_clock, postpone_clocks, stop_clocks
 from models.project.guards import (
     may_claim_expense,
@@ -98,6 +99,8 @@ def _close(s: ProjectState, stage: Stage, now: datetime) -> dict[str, Any]:
     s.stage, s.closed_at = stage, now
     s.study_pending = s.annual_pending = False
     s.suspended_since = None
+    if is_paused(s.pauses):
+        s.pauses[-1].until = now
     stop_clocks(s)
     totals = expense_totals(s)
     s.expense_total_at_close = totals["expense_total"]
@@ -112,11 +115,11 @@ def _approve_project(s: ProjectState, now: datetime) -> list[Notification]:
     """ND-02 approved: every clock starts (ND-03, ND-05 … ND-08)."""
     p = s.policy
     s.stage, s.approved_at = Stage.approved, now
-    s.budget_due_at = now + p.budget_deadline
-    s.follow_up_due_at = now + p.follow_up_interval
-    s.attention_due_at = now + p.attention_after
-    s.study_due_at = now + p.study_after
-    s.annual_review_due_at = now + p.annual_review_after
+    s.budget_due_at = p.due("budget", now, p.budget_deadline)
+    s.follow_up_due_at = p.due("follow_up", now, p.follow_up_interval)
+    s.attention_due_at = p.due("attention", now, p.attention_after)
+    s.study_due_at = p.due("study", now, p.study_after)
+    s.annual_review_due_at = p.due("annual_review", now, p.annual_review_after)
     return staff_notes(
         s.implementers,
         "project_approved",
@@ -247,7 +250,7 @@ def budget_decision(inp: BudgetDecisionInput, s: ProjectState, now: datetime) ->
             s.implementers, "budget_rejected", f"Project {s.id}: budget rejected by the {actor.role.value}"
         )
         if corrected(s) and current_budget(s) is None:  # ND-03: 7 days again for a new budget
-            s.budget_due_at = now + s.policy.budget_deadline
+            s.budget_due_at = s.policy.due("budget", now, s.policy.budget_deadline)
             data["budget_due_at"] = s.budget_due_at.isoformat()
     elif (nxt := next_in_chain(chain, b.approvals)) is None:
         b.status = Decision.approved
@@ -314,7 +317,7 @@ def follow_up(inp: FollowUpInput, s: ProjectState, now: datetime) -> Change:
     first breakthrough is recorded."""
     body = inp.body
     s.follow_ups.append(FollowUp(at=now, by=inp.actor.id, note=body.note, progress=body.progress))
-    s.follow_up_due_at = now + s.policy.follow_up_interval
+    s.follow_up_due_at = s.policy.due("follow_up", now, s.policy.follow_up_interval)
     set_flag(s, Flag.follow_up_overdue, False)
     if PROGRESS_ORDER[body.progress] > PROGRESS_ORDER[s.progress]:
         s.progress = body.progress
@@ -433,6 +436,7 @@ def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
     """ND-09: the project is suspended with a reason; its clocks stop running."""
     reason = inp.body.reason
     s.stage, s.suspended_since, s.suspension_reason = Stage.suspended, now, reason
+    s.pauses.append(Pause(since=now, kind="suspension", by=inp.actor.id))
     notes = staff_notes(
         [*officers_in_role(s, Role.review_group), *officers_in_role(s, Role.deputy_leader)],
         "project_suspended",
@@ -444,8 +448,12 @@ def suspend(inp: SuspendInput, s: ProjectState, now: datetime) -> Change:
 def resume(inp: ResumeInput, s: ProjectState, now: datetime) -> Change:
     """ND-09: every clock moves later by the time suspended."""
     assert s.suspended_since is not None
+    if not is_paused(s.pauses):  # suspended before suspensions were kept as pauses
+        s.pauses.append(Pause(since=s.suspended_since, kind="suspension"))
+    pause = s.pauses[-1]
+    pause.until, pause.resumed_by = now, inp.actor.id
     paused = now - s.suspended_since
-    postpone_clocks(s, paused)
+    postpone_clocks(s, pause)
     s.suspended_seconds += paused.total_seconds()
     s.suspended_since = s.suspension_reason = None
     s.stage = Stage.active if current_budget(s) is not None else Stage.approved

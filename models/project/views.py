@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from models.clock import clocks_overdue, clocks_running, in_breach
 from models.confidential import Confidential
-from models.project.clocks import next_clock
+from models.project.clocks import next_clock, next_warning_of
 from models.project.state import (
     Approval,
     Budget,
@@ -115,6 +116,9 @@ class ProjectView(BaseModel):
     customer_id: str | None
     runs: int
     seq: int
+    #: issue 14: the clocks in breach, and when the next warning before a breach is due
+    sla_breached: list[str] = []
+    next_warning_at: datetime | None = None
     #: ND-01: the application was refused as ineligible (``rejection_reason`` says why)
     refused: bool = False
     #: ND-08/ND-11: the supply a month needs to count toward the standard
@@ -147,7 +151,13 @@ def describe_waiting(state: ProjectState) -> str:
     """Current details for the Temporal UI: what the project waits for, until when. Ids,
     roles and times only: never a reason or a note (confidential)."""
     nxt = next_clock(state)
-    until = f" (next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC)" if nxt else ""
+    parts = [f"next clock: {nxt[0].value} at {nxt[1]:%Y-%m-%d %H:%M} UTC"] if nxt else []
+    running = [c for c in clocks_running(state.clocks) if not nxt or not c.startswith(f"{nxt[0].value} ")]
+    parts += [f"running: {', '.join(running)}"] if running else []
+    overdue = clocks_overdue(state.clocks)
+    if overdue:  # issue 14: overdue clocks, and with whom the project is
+        parts.append(f"overdue: {', '.join(overdue)}; with {', '.join(state.implementer_ids)}")
+    until = f" ({'; '.join(parts)})" if parts else ""
     who = ", ".join(state.implementer_ids)
     if state.stage is Stage.rejected:
         return "Refused: not eligible (ND-01)" if state.refused else "Rejected on review (ND-02)"
@@ -159,7 +169,10 @@ def describe_waiting(state: ProjectState) -> str:
         role = next_in_chain(REVIEW_CHAIN, state.reviews)
         return f"Waiting for the {role.value if role else '?'} review of the application"
     if state.stage is Stage.suspended:
-        return f"Suspended since {state.suspended_since:%Y-%m-%d %H:%M} UTC; clocks stopped"
+        paused = ", ".join(c for c in clocks_running(state.clocks) if " paused since " in c)
+        return f"Suspended since {state.suspended_since:%Y-%m-%d %H:%M} UTC; clocks stopped" + (
+            f" ({paused})" if paused else ""
+        )
     if state.standard_reached_at is not None:
         return f"Standard met: waiting for the deputy leader to confirm the completion (ND-11){until}"
     if state.termination and state.termination.status is Decision.pending:
@@ -245,6 +258,8 @@ def view_of(state: ProjectState) -> ProjectView:
         customer_id=state.customer_id,
         runs=state.runs,
         seq=state.seq,
+        sla_breached=in_breach(state.clocks),
+        next_warning_at=w.at if (w := next_warning_of(state)) else None,
         refused=state.refused,
         monthly_batch_amount=monthly_batch(state),
         standard_reached_at=state.standard_reached_at,

@@ -78,6 +78,8 @@ BODIES: dict[str, J | None] = {
     "/complaints/{complaint_id}/resolve": {"result": "done", "reply_channel": "letter"},
     "/complaints/{complaint_id}/survey": {"satisfied": True, "score": 5},
     "/complaints/{complaint_id}/staff-survey": {"satisfied": True},
+    "/complaints/{complaint_id}/wait-for-customer": {"reason": "Waiting for the delivery note"},
+    "/complaints/{complaint_id}/resume": {"note": "The customer sent it"},
     "/client-projects": {
         "client_name": "Walk Co.",
         "background": "b",

@@ -985,3 +985,38 @@ async def test_facts_contradicted_needs_an_investigation_first_cp05(api: httpx.A
     await ok_step(api, cid, "investigation", "ops-2", {"findings": "The parcel was delivered on time"})
     v = await ok_step(api, cid, "classify", "ops-2", body)
     assert (v["status"], v["invalid_reason"], v["motive"]) == ("closed", "facts_contradicted", "general")
+
+
+# --- issue 14: waiting on the customer, every clock accounted -----------------------------
+
+
+async def test_issue14_wait_for_customer_and_resume_and_the_clocks_endpoint(api: httpx.AsyncClient) -> None:
+    """Issue 14: POST wait-for-customer (the owner; its reason confidential, in the event's texts)
+    stops the resolution clock, resume (customer service) restarts it; GET /complaints/{id}/clocks
+    shows each run with its pause, to the case's viewers only (CP-19, CP-07: 403 otherwise)."""
+    c = await planned(api, "ops-2")
+    r = await step(api, c["id"], "wait-for-customer", "cs-2", {"reason": "Waiting for the photo"})
+    assert r.status_code == 403, r.text  # not a participant
+    v = await ok_step(api, c["id"], "wait-for-customer", "ops-2", {"reason": "Waiting for the photo"})
+    assert v["resolution_due_at"] is None and v["waiting_for_customer_since"] is not None
+    r = await step(api, c["id"], "resolve", "ops-2", {"result": "done", "reply_channel": "letter"})
+    assert r.status_code == 409, r.text  # resumed first
+    v = await ok_step(api, c["id"], "resume", "cs-1", {"note": "The photo came"})
+    assert v["waiting_for_customer_since"] is None
+    paused = ts(v["resolution_due_at"]) - ts(v["received_at"]) - timedelta(days=3)
+    assert timedelta(0) < paused < timedelta(seconds=30)
+    kinds = [e["kind"] for e in await history(api, c["id"])]
+    assert kinds[-2:] == ["wait_for_customer", "resume"]
+
+    async def clocks() -> list[dict[str, Any]] | None:
+        r = await api.get(f"/complaints/{c['id']}/clocks", headers=key("cs-1"))
+        assert r.status_code == 200, r.text
+        rows = r.json()
+        return rows if any(x["clock"] == "customer_wait" and x["outcome"] == "met" for x in rows) else None
+
+    rows = await eventually(clocks)
+    by = {x["clock"]: x for x in rows}
+    assert by["plan"]["outcome"] == "met" and by["resolution"]["outcome"] == "running"
+    assert len(by["resolution"]["pauses"]) == 1 and by["resolution"]["pauses"][0]["until"] is not None
+    assert "photo" not in str(rows).lower()  # ids, kinds and times only
+    assert (await api.get(f"/complaints/{c['id']}/clocks", headers=key("sales-1"))).status_code == 403

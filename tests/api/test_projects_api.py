@@ -322,7 +322,8 @@ async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(
     assert (await papi.get("/client-projects", params={"flag": "bogus"}, headers=key("dev-lead"))).status_code == 422
 
     kinds = await history(papi, late, "sales-2")
-    assert kinds == ["applied", "review", "review", "review", "budget_overdue"]
+    # issue 14: the budget clock warned at 50 % and 80 % of its 7 days before it ran out
+    assert kinds == ["applied", "review", "review", "review", "clock_warning", "clock_warning", "budget_overdue"]
     r = await papi.get("/notifications", headers=key("dev-deputy"))
     assert any(n["kind"] == "budget_overdue" and n["case_ref"] == f"client-project-{late}" for n in r.json())
     # ND-09 over HTTP: suspend and resume (no body needed)
@@ -331,3 +332,22 @@ async def test_list_filters_stage_implementer_flag_and_history_nd03_nd05_nd13(
     assert late in await ids("dev-lead", stage="suspended")
     r = await papi.post(f"/client-projects/{late}/resume", headers=key("sales-2"))
     assert r.status_code == 200 and r.json()["stage"] == "approved"
+
+
+async def test_issue14_nd09_clocks_endpoint_shows_each_clock_and_the_suspension_nd13(papi) -> None:
+    """Issue 14: GET /client-projects/{id}/clocks shows each clock's run (started, due, allowed);
+    a suspension (ND-09) is the clocks' shared pause, shown on each run once resumed; ND-13:
+    outsiders get 403."""
+    pid = (await create(papi))["id"]
+    await approve(papi, pid)
+    r = await post(papi, pid, "suspend", "sales-1", {"reason": "buyer on leave"})
+    assert r.status_code == 200, r.text
+    r = await post(papi, pid, "resume", "sales-1")
+    assert r.status_code == 200, r.text
+    r = await papi.get(f"/client-projects/{pid}/clocks", headers=key("dev-review"))
+    assert r.status_code == 200, r.text
+    by = {x["clock"]: x for x in r.json()}
+    assert set(by) == {"budget", "follow_up", "attention", "study", "annual_review"}
+    assert all(x["outcome"] == "running" and len(x["pauses"]) == 1 for x in by.values())
+    assert by["budget"]["allowed_seconds"] == 7 * 86400
+    assert (await papi.get(f"/client-projects/{pid}/clocks", headers=key("sales-2"))).status_code == 403

@@ -164,6 +164,8 @@ def test_e2e_cp08_complaint_escalates_by_itself_and_survives_a_restart(system: S
     kinds = [e["kind"] for e in system.call("GET", f"/complaints/{cid}/history", "demo-cs-1").json()]
     assert kinds == [
         "registered",
+        "clock_warning",  # issue 14: the plan clock at 50 % ...
+        "clock_warning",  # ... and at 80 % of its time
         "plan_overdue",
         "assign",
         "classify",

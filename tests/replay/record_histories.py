@@ -124,6 +124,22 @@ async def complaint_major(env: WorkflowEnvironment, h) -> None:  # type: ignore[
     await staff_accepts(h)
 
 
+async def complaint_clocks(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: a warned case (the plan clock's 50 % point, the resolution's) that waits on the
+    customer (the resolution clock paused, then resumed) and is resolved."""
+    await h.execute_update(ComplaintWorkflow.assign, s(RECEIVER, {"handler_id": HANDLER}, handler=HANDLER))
+    await env.sleep(timedelta(minutes=16))  # the plan clock warns at 15 minutes
+    await h.execute_update(ComplaintWorkflow.classify, s(HANDLER, BUSINESS))
+    await h.execute_update(ComplaintWorkflow.plan, s(HANDLER, {"plan": "Ask for the waybill"}))
+    await h.execute_update(ComplaintWorkflow.wait_for_customer, s(HANDLER, {"reason": "Waiting for the waybill"}))
+    await env.sleep(DAY)  # paused: no resolution warning
+    await h.execute_update(ComplaintWorkflow.resume, s(RECEIVER, {"note": "The waybill came"}))
+    await env.sleep(2 * DAY)  # the resolution clock warns at 50 %, its point moved by the pause
+    await h.execute_update(ComplaintWorkflow.resolve, s(HANDLER, {"result": "Refunded", "reply_channel": "letter"}))
+    await h.execute_update(ComplaintWorkflow.survey, s(RECEIVER, {"satisfied": True, "score": 4}))
+    await staff_accepts(h)
+
+
 async def complaint_invalid(env: WorkflowEnvironment, h) -> None:  # type: ignore[no-untyped-def]
     await h.execute_update(
         ComplaintWorkflow.classify,
@@ -227,6 +243,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] =
     "complaint_escalations_reopen": complaint_escalations_reopen,
     "complaint_major": complaint_major,
     "complaint_invalid": complaint_invalid,
+    "complaint_clocks": complaint_clocks,
 }
 
 

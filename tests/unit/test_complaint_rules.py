@@ -1803,3 +1803,20 @@ def test_closed_event_says_when_why_and_by_whom(directory, policy, close_by, rea
     if close_by == "invalid":
         assert out.data["invalid_reason"] == "extortion" and out.data["motive"] == "general"
     assert out.state.seq == s.seq + 1 and not out.state.archived
+
+
+def test_issue14_details_name_the_running_paused_and_overdue_clocks_with_level_and_whom(directory, policy):
+    """Issue 14 point 6: once the plan deadline passed, the current details no longer say only
+    "next clock: resolution": they name the overdue plan clock, the escalation level and whom
+    the case is with; a case waiting on the customer says its resolution clock is paused."""
+    from models.complaint.clocks import account
+
+    s = account(assigned(directory, policy), None, NOW)
+    late = s.clock_started_at + policy.plan_deadline + timedelta(seconds=2)
+    s = account(apply_clock(Clock.plan, s, late).state, "plan", late)
+    text = describe_waiting(s)
+    assert text.startswith("Waiting for a handling plan from ops-1 (next clock: resolution at ")
+    assert "overdue: plan since " in text and "escalation level 1, with ops-sup" in text
+    waiting = act(directory, s, ComplaintStep.wait_for_customer, "ops-1", {"reason": "photo"}).state
+    text = describe_waiting(account(waiting, None, late))
+    assert "resolution paused since" in text and "photo" not in text

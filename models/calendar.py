@@ -157,6 +157,16 @@ class BusinessCalendar(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    def __hash__(self) -> int:
+        """Hashable by value (it is frozen): the working-time arithmetic is cached by it."""
+        hours = tuple(sorted((d, tuple(spans)) for d, spans in self.hours.items()))
+        return hash((self.timezone, hours, tuple(self.holidays), tuple(self.workdays)))
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BusinessCalendar:
+        """Frozen and never changed in place: a copy of a case's state shares it (a step copies
+        the state deeply; two years of dates copied at every step cost more than the step)."""
+        return self
+
     timezone: Timezone = DEFAULT_TIMEZONE
     hours: WorkingHours = Field(default_factory=default_working_hours)
     holidays: list[date] = Field(default_factory=list)
@@ -245,7 +255,13 @@ def due_at(start: datetime, allowed: timedelta, counts: ClockTime, cal: Business
     ``start``."""
     if counts is ClockTime.wall or cal is None:
         return start + allowed
-    t = _aware(start, "start")
+    return _working_due(_aware(start, "start"), allowed, cal)
+
+
+@lru_cache(maxsize=4096)
+def _working_due(t: datetime, allowed: timedelta, cal: BusinessCalendar) -> datetime:
+    """``due_at`` in working time (pure: cached, as the views and the clocks ask the same due
+    times again and again within a step)."""
     if allowed <= timedelta(0):
         return t
     days = _Days(cal)

@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.calendar import BusinessCalendar
 from models.confidential import Confidential, Text
 from models.staff import StaffRef
 
@@ -38,6 +39,24 @@ class DecisionBody(Strict):
 
 
 B = TypeVar("B", bound=BaseModel)
+
+
+class TermsBody(Strict):
+    """Issue 14: new terms for an open case, applied on purpose (``starter.cli apply-calendar``):
+    the business calendar it keeps from now on, such as one with next year's holidays."""
+
+    calendar: BusinessCalendar
+
+
+def due_changes(old: Mapping[str, datetime | None], new: Mapping[str, datetime | None]) -> dict[str, Any]:
+    """What a change of terms did to a case's clocks: each running clock's due time before and
+    after (ISO 8601), for the event that records the change."""
+
+    def iso(d: datetime | None) -> str | None:
+        return d.isoformat() if d is not None else None
+
+    clocks = [c for c in old if old[c] is not None or new.get(c) is not None]
+    return {"old_due": {c: iso(old[c]) for c in clocks}, "new_due": {c: iso(new.get(c)) for c in clocks}}
 
 
 class StepProof(BaseModel):

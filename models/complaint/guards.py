@@ -359,6 +359,17 @@ def may_wait_for_customer(inp: Input, s: ComplaintState) -> Refusal | None:
     return None
 
 
+def may_change_terms(inp: Input, s: ComplaintState) -> Refusal | None:
+    """Issue 14: a case's terms change only on purpose, by the general manager or a department
+    manager (who apply next year's calendar to the open cases); never by the person complained
+    about (CP-07)."""
+    if s.target_staff_id == inp.actor.id:
+        return Refusal("forbidden", "CP-07: the staff member complained about cannot act on it")
+    if inp.actor.role not in (Role.general_manager, Role.manager):
+        return Refusal("forbidden", "issue 14: the general manager or a department manager changes a case's terms")
+    return None
+
+
 def may_resume(inp: Input, s: ComplaintState) -> Refusal | None:
     """Issue 14: the owner side, or customer service recording the customer's reply, restarts
     the resolution clock of a case that waits on the customer."""

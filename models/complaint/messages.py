@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from models.case import CaseInput, DecisionBody, StepInput, Strict
+from models.case import CaseInput, DecisionBody, StepInput, Strict, TermsBody
 from models.complaint.vocabulary import (
     Category,
     Channel,
@@ -196,6 +196,7 @@ SurveyInput = ComplaintStepInput[SurveyBody]
 StaffSurveyInput = ComplaintStepInput[StaffSurveyBody]
 WaitForCustomerInput = ComplaintStepInput[WaitForCustomerBody]
 ResumeInput = ComplaintStepInput[ResumeBody]
+ChangeTermsInput = ComplaintStepInput[TermsBody]
 
 # --- activities ---------------------------------------------------------------------------
 

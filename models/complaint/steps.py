@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models.calendar import local, local_year
-from models.case import Change, Notification, Outcome, Refusal, StepRule, first_refusal, staff_notes, take_step
+from models.case import (
+    Change,
+    Notification,
+    Outcome,
+    Refusal,
+    StepRule,
+    due_changes,
+    first_refusal,
+    staff_notes,
+    take_step,
+)
 from models.clock import Pause
 from models.complaint.guards import (
     approval_level_for,
@@ -19,6 +29,7 @@ from models.complaint.guards import (
     escalation_target,
     late_attitude_complaint,
     may_assign,
+    may_change_terms,
     may_classify,
     may_decide_compensation,
     may_escalate,
@@ -39,6 +50,7 @@ from models.complaint.guards import (
 )
 from models.complaint.messages import (
     AssignInput,
+    ChangeTermsInput,
     ClassifyBody,
     ClassifyInput,
     CompensationDecisionInput,
@@ -61,6 +73,7 @@ from models.complaint.vocabulary import (
     SEVERITY_ORDER,
     TOP_LEVEL,
     Category,
+    Clock,
     ClosedReason,
     CompensationStatus,
     ComplaintStep,
@@ -466,6 +479,19 @@ def resume(inp: ResumeInput, s: ComplaintState, now: datetime) -> Change:
     return Change(data, notes, {"note": inp.body.note})
 
 
+def change_terms(inp: ChangeTermsInput, s: ComplaintState, now: datetime) -> Change:
+    """Issue 14: new terms applied on purpose: the case keeps the new business calendar from
+    now on; the event records each running clock's due time before and after (a clock that
+    counts wall time keeps its due time). The owner is told when a due time moved."""
+    before = {c.value: s.due(c) for c in Clock}
+    s.policy = s.policy.model_copy(update={"calendar": inp.body.calendar})
+    after = {c.value: s.due(c) for c in Clock}
+    notes: list[Notification] = []
+    if before != after:
+        notes = staff_notes([s.owner], "terms_changed", f"Complaint {s.id}: a new calendar moved its due times")
+    return Change(due_changes(before, after), notes)
+
+
 # --- the table ----------------------------------------------------------------------------
 
 #: Every step passes these first: who may touch the case, and whether it is still open.
@@ -495,6 +521,8 @@ STEPS: dict[ComplaintStep, StepRule[Any, ComplaintState]] = {
         WaitForCustomerInput, (*_WORKING, owner_side, may_wait_for_customer), wait_for_customer
     ),
     ComplaintStep.resume: StepRule(ResumeInput, (*_WORKING, may_resume), resume),
+    # issue 14: an administrative act, not a participant's: open cases only (CP-17)
+    ComplaintStep.change_terms: StepRule(ChangeTermsInput, (still_open, may_change_terms), change_terms),
 }
 
 

@@ -141,6 +141,8 @@ class ComplaintStep(StrEnum):
     wait_for_customer = "wait_for_customer"
     #: ... until the owner, or customer service recording the customer's reply, resumes it
     resume = "resume"
+    #: issue 14: new terms (a business calendar) applied on purpose to an open case
+    change_terms = "change_terms"
 
 
 class Clock(StrEnum):

@@ -181,6 +181,14 @@ def may_review(inp: Input, s: ProjectState) -> Refusal | None:
     return _chain_refusal("ND-02", "the application", inp.actor, REVIEW_CHAIN, next_in_chain(REVIEW_CHAIN, s.reviews))
 
 
+def may_change_terms(inp: Input, s: ProjectState) -> Refusal | None:
+    """Issue 14: a project's terms change only on purpose, by the development group's leader
+    (who applies next year's calendar to the open projects)."""
+    if inp.actor.role is not Role.group_leader:
+        return Refusal("forbidden", "issue 14: the development group's leader changes a project's terms")
+    return None
+
+
 def may_resume(inp: Input, s: ProjectState) -> Refusal | None:
     """ND-09: the implementers or the review group resume a suspended project."""
     if not _implementer_or_group(inp.actor, s):

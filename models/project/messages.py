@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from models.case import DecisionBody, StepInput, Strict
+from models.case import DecisionBody, StepInput, Strict, TermsBody
 from models.confidential import Confidential, ShortId, ShortText, Text
 from models.project.vocabulary import BudgetPhase, Progress
 
@@ -132,6 +132,7 @@ SuspendInput = ProjectStepInput[ReasonBody]
 ResumeInput = ProjectStepInput[EmptyBody]
 TerminateInput = ProjectStepInput[ReasonBody]
 TerminateDecisionInput = ProjectStepInput[DecisionBody]
+ChangeTermsInput = ProjectStepInput[TermsBody]
 
 
 # --- activities ---------------------------------------------------------------------------

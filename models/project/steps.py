@@ -7,10 +7,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_notes, step_refusal, take_step
-from models.clock import Pause, is_paused
-from models.project.clocks import next_clock, postpone_clocks, stop_clocks
+from models.case import (
+    Change,
+    Notification,
+    Outcome,
+    Refusal,
+    StepRule,
+    due_changes,
+    staff_notes,
+    step_refusal,
+    take_step,
+)
+from models.clock import Pause, is_paused, run_due
+from models.project.clocks import DUE_FIELDS, next_clock, postpone_clocks, stop_clocks
 from models.project.guards import (
+    may_change_terms,
     may_claim_expense,
     may_confirm_completion,
     may_decide_annual,
@@ -38,6 +49,7 @@ from models.project.messages import (
     AnnualReportInput,
     BudgetDecisionInput,
     BudgetInput,
+    ChangeTermsInput,
     CompletionInput,
     Eligibility,
     ExpenseDecisionInput,
@@ -500,6 +512,27 @@ def terminate_decision(inp: TerminateDecisionInput, s: ProjectState, now: dateti
     return Change(data, notes, {"note": body.note, "reason": s.termination.reason})
 
 
+def change_terms(inp: ChangeTermsInput, s: ProjectState, now: datetime) -> Change:
+    """Issue 14: new terms applied on purpose: the project keeps the new business calendar
+    from now on, and each clock that runs (not paused) is due again, from the start of its run,
+    its pauses counted out, as it counts (a clock that counts wall time keeps its due time);
+    the event records each due time before and after. The implementers are told when one moved."""
+    before = {c.value: getattr(s, name) for c, name in DUE_FIELDS.items()}
+    p = s.policy = s.policy.model_copy(update={"calendar": inp.body.calendar})
+    for clock, name in DUE_FIELDS.items():
+        account = next((a for a in reversed(s.clocks) if a.clock == clock.value and a.open), None)
+        if getattr(s, name) is None or account is None:
+            continue
+        due = run_due(account.started_at, account.allowed, account.pauses, p.counts(clock.value), p.calendar)
+        if due is not None:
+            setattr(s, name, due)
+    after = {c.value: getattr(s, name) for c, name in DUE_FIELDS.items()}
+    notes: list[Notification] = []
+    if before != after:
+        notes = staff_notes(s.implementers, "terms_changed", f"Project {s.id}: a new calendar moved its due times")
+    return Change(due_changes(before, after), notes)
+
+
 # --- the table ----------------------------------------------------------------------------
 
 #: Every step but the review passes these first: who may see the project, whether it is
@@ -532,6 +565,8 @@ STEPS: dict[ProjectStep, StepRule[Any, ProjectState]] = {
     ProjectStep.terminate_decision: StepRule(
         TerminateDecisionInput, (*_REVIEWED, may_decide_termination), terminate_decision
     ),
+    # issue 14: an administrative act: any open project, by the group's leader
+    ProjectStep.change_terms: StepRule(ChangeTermsInput, (still_open, may_change_terms), change_terms),
 }
 
 

@@ -71,6 +71,8 @@ class ProjectStep(StrEnum):
     resume = "resume"
     terminate = "terminate"
     terminate_decision = "terminate_decision"
+    #: issue 14: new terms (a business calendar) applied on purpose to an open project
+    change_terms = "change_terms"
 
 
 class Clock(StrEnum):

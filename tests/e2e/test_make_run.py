@@ -196,3 +196,38 @@ def test_cp01_the_command_line_registers_a_complaint_with_the_keys_make_run_keep
     r = system.call("GET", f"/complaints/{found.group(1)}", "demo-cs-1")
     assert r.status_code == 200, r.text
     assert r.json()["summary"] == "Typed in at the command line"
+
+
+def test_issue14_the_command_line_applies_a_new_calendar_to_the_open_cases_it_names(system: System) -> None:
+    """Issue 14 point 2: `starter.cli apply-calendar` applies the calendar as the policy and
+    data/calendar.json say now to each open case named, as the general manager: the case's
+    history records a `change_terms` event with its due times before and after (its clocks
+    count wall time here, so none moves). Anyone else is refused: nothing written, exit 1."""
+    r = system.call(
+        "POST", "/complaints", "demo-cs-1", json={"channel": "hotline", "target": {"kind": "service"}, "summary": "s"}
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+
+    def cli(actor: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "starter.cli", "apply-calendar", "--as", actor, "--complaint", cid],
+            cwd=ROOT,
+            env=system.env | {"COLUMNS": "250"},  # the table on one line a row
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+
+    refused = cli("cs-1")
+    assert refused.returncode == 1 and "general manager or a department manager" in refused.stdout, refused.stdout
+    assert "change_terms" not in [
+        e["kind"] for e in system.call("GET", f"/complaints/{cid}/history", "demo-cs-1").json()
+    ]
+    applied = cli("gm")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "no due time moved" in applied.stdout
+    events = system.call("GET", f"/complaints/{cid}/history", "demo-cs-1").json()
+    terms = [e for e in events if e["kind"] == "change_terms"]
+    assert len(terms) == 1 and terms[0]["actor_id"] == "gm"
+    assert terms[0]["data"]["old_due"] == terms[0]["data"]["new_due"] and "resolution" in terms[0]["data"]["new_due"]

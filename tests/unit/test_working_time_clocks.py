@@ -4,15 +4,21 @@ families; the defaults keep wall time (the seeds' meaning)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from models.calendar import BusinessCalendar, ClockTime, due_at
+from models.case import Refusal
+from models.complaint import steps as complaint_steps
 from models.complaint.clocks import account, next_warning_of
 from models.complaint.messages import ComplaintCreate, ComplaintInput, CustomerLookup
 from models.complaint.steps import apply_intake, new_case
+from models.complaint.vocabulary import ComplaintStep, Status
 from models.policy import ComplaintPolicy, ProjectPolicy
+from models.project import steps as project_steps
+from models.project.clocks import account as account_project
 from models.project.steps import _approve_project
+from models.project.vocabulary import ProjectStep
 from models.staff import Directory
 from tests.unit.test_project_rules import project
 
@@ -21,6 +27,7 @@ FRIDAY_EVENING = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 #: Monday 30 November 2026, 08:30 in Beijing: the next opening.
 MONDAY_OPENING = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
 CALENDAR = BusinessCalendar(timezone="Asia/Shanghai")
+NOW = FRIDAY_EVENING
 
 
 def _complaint(directory: Directory, **policy: Any) -> Any:
@@ -81,3 +88,59 @@ def test_issue14_nd03_a_working_time_budget_clock_of_a_project(directory: Direct
     assert s.budget_due_at == due_at(FRIDAY_EVENING, policy.budget_deadline, ClockTime.working, CALENDAR)
     assert s.budget_due_at is not None and s.budget_due_at > MONDAY_OPENING + timedelta(days=7)
     assert s.follow_up_due_at == FRIDAY_EVENING + policy.follow_up_interval
+
+
+def _terms(directory: Directory, actor: str, calendar: BusinessCalendar, family: str = "complaint") -> Any:
+    who = directory.get(actor)
+    assert who is not None
+    body = {"calendar": calendar.model_dump(mode="json")}
+    if family == "complaint":
+        return complaint_steps.STEPS[ComplaintStep.change_terms].input.model_validate({"actor": who.ref, "body": body})
+    return project_steps.STEPS[ProjectStep.change_terms].input.model_validate({"actor": who.ref, "body": body})
+
+
+def test_issue14_new_terms_apply_only_on_purpose_and_record_old_and_new_due_times(directory: Directory) -> None:
+    """Issue 14 point 2: an open complaint keeps the calendar it started with until the general
+    manager (or a department manager) applies a new one; the `change_terms` event then records
+    each running clock's due time before and after: here a holiday announced on Monday 30
+    November pushes the working-time resolution clock one working day later, while the plan
+    clock (wall time) keeps its due time. Staff may not change terms; a closed case takes none."""
+    s = _complaint(directory, resolution_clock_counts="working", calendar=CALENDAR)
+    before = s.resolution_due_at
+    announced = CALENDAR.model_copy(update={"holidays": [date(2026, 11, 30)]})
+    assert complaint_steps.check_step(ComplaintStep.change_terms, _terms(directory, "cs-1", announced), s) == Refusal(
+        "forbidden", "issue 14: the general manager or a department manager changes a case's terms"
+    )
+    inp = _terms(directory, "gm", announced)
+    assert complaint_steps.check_step(ComplaintStep.change_terms, inp, s) is None
+    out = complaint_steps.apply_step(ComplaintStep.change_terms, inp, s, FRIDAY_EVENING)
+    after = out.state.resolution_due_at
+    assert after == due_at(FRIDAY_EVENING, timedelta(days=3), ClockTime.working, announced) and after > before
+    assert out.kind == "change_terms" and out.state.policy.calendar == announced and s.policy.calendar == CALENDAR
+    assert out.data["old_due"]["resolution"] == before.isoformat()
+    assert out.data["new_due"]["resolution"] == after.isoformat()
+    assert out.data["old_due"]["plan"] == out.data["new_due"]["plan"]  # wall time: unchanged
+    closed = s.model_copy(update={"status": Status.closed})
+    refusal = complaint_steps.check_step(ComplaintStep.change_terms, inp, closed)
+    assert refusal is not None and refusal.kind == "conflict"
+
+
+def test_issue14_nd03_new_terms_move_a_projects_working_time_budget_clock(directory: Directory) -> None:
+    """Issue 14 point 2 for projects: the group's leader applies a new calendar; the budget
+    clock (working time) is due again from the start of its run under it, the follow-up clock
+    (wall time) keeps its due time, and the event says both. A salesperson may not."""
+    s = project(directory)
+    s.policy = ProjectPolicy(budget_clock_counts=ClockTime.working, calendar=CALENDAR)
+    _approve_project(s, FRIDAY_EVENING)
+    s = account_project(s, None, FRIDAY_EVENING)
+    announced = CALENDAR.model_copy(update={"holidays": [date(2026, 12, 1), date(2026, 12, 2)]})
+    refusal = project_steps.check_step(ProjectStep.change_terms, _terms(directory, "sales-1", announced, "p"), s, NOW)
+    assert refusal is not None and refusal.kind == "forbidden"
+    inp = _terms(directory, "dev-lead", announced, "p")
+    assert project_steps.check_step(ProjectStep.change_terms, inp, s, NOW) is None
+    out = project_steps.apply_step(ProjectStep.change_terms, inp, s, NOW)
+    assert out.state.budget_due_at == due_at(FRIDAY_EVENING, s.policy.budget_deadline, ClockTime.working, announced)
+    assert out.state.budget_due_at is not None and s.budget_due_at is not None
+    assert out.state.budget_due_at > s.budget_due_at
+    assert out.state.follow_up_due_at == s.follow_up_due_at
+    assert out.data["new_due"]["budget"] == out.state.budget_due_at.isoformat()

@@ -52,6 +52,10 @@ COMPLAINT_BODIES: dict[ComplaintStep, dict[str, Any]] = {
     ComplaintStep.major_report: {"report": "forged"},
     ComplaintStep.resolve: {"result": "forged"},
     ComplaintStep.survey: {"satisfied": True},
+    ComplaintStep.staff_survey: {"satisfied": True},
+    ComplaintStep.wait_for_customer: {"reason": "forged"},
+    ComplaintStep.resume: {},
+    ComplaintStep.change_terms: {"calendar": {}},
 }
 PROJECT_BODIES: dict[ProjectStep, dict[str, Any]] = {
     ProjectStep.review: {"approved": True},
@@ -68,6 +72,8 @@ PROJECT_BODIES: dict[ProjectStep, dict[str, Any]] = {
     ProjectStep.resume: {},
     ProjectStep.terminate: {"reason": "forged"},
     ProjectStep.terminate_decision: {"approved": True},
+    ProjectStep.confirm_completion: {},
+    ProjectStep.change_terms: {"calendar": {}},
 }
 
 
@@ -121,6 +127,7 @@ async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     """CP-07, CP-12, CP-19, ND-02, ND-13 … hold only if nobody can act as someone else: each
     kind of step, sent straight to Temporal claiming the general manager (or the development
     group's leader), is refused by its validator; nothing is written."""
+    assert set(COMPLAINT_BODIES) == set(ComplaintStep) and set(PROJECT_BODIES) == set(ProjectStep)  # each kind
     client = await forger(dev_env)
     complaint, project = await new_complaint(api), await new_project(api)
     gm, leader = directory.get("gm"), directory.get("dev-lead")

@@ -22,6 +22,7 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert res["intake"]["bare_uws_latency_ms"]["n"] == 10  # the second reference ran too
     timers = res["timers"][0]
     assert timers["escalated"] == timers["open"] == 10  # CP-08: every plan clock fired
+    assert timers["warnings"] == 2 * timers["open"]  # issue 14: and warned twice before it did
     assert timers["memory_mb"]["ours_worker"] > 0
     assert list(tmp_path.glob("*-smoke.json")) and list(tmp_path.glob("*-smoke.md"))
 

@@ -142,7 +142,7 @@ def _running(history: WorkflowHistory) -> bool:
     return bool(history.events) and history.events[-1].event_type not in _CLOSED
 
 
-def _carries_clocks(history: WorkflowHistory) -> bool:
+def carries_clocks(history: WorkflowHistory) -> bool:
     """Whether the run started from a state that keeps clock accounts: a project's run continued
     from another since issue 14 (a state written before it has no ``clocks`` field, and its
     accounts are rebuilt from the run's steps on). Read from the input's JSON as recorded
@@ -177,7 +177,7 @@ def replayed(result: WorkflowReplayResult) -> ReplayedRun:
         why = str(result.replay_failure or "the workflow never ran")
         return ReplayedRun(h.run_id, [], 0, None, _running(h), failure=why)
     state = got.instance.state
-    started_with = got.started_with if _carries_clocks(h) else None
+    started_with = got.started_with if carries_clocks(h) else None
     clocks = [a.model_copy(deep=True) for a in state.clocks]
     return ReplayedRun(h.run_id, clocks, state.seq, started_with, _running(h))
 

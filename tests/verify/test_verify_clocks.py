@@ -41,7 +41,7 @@ from models.policy import ComplaintPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.staff import Directory
 from starter.intake import intake_input, new_case_id, project_input, start_complaint, start_project
-from starter.verify_clocks import Case, Mismatch, Report, cases_in, histories_of, verify
+from starter.verify_clocks import Case, Mismatch, Report, carries_clocks, cases_in, histories_of, verify
 from storage import tables as t
 from storage.engine import make_engine, sessions
 from storage.migrate import upgrade
@@ -287,6 +287,7 @@ async def test_issue14_every_clock_figure_of_every_case_is_proven_by_replay(
     assert attention.due_at is not None and crosses_dst(attention.started_at, attention.due_at, BERLIN)
     runs = await histories_of(dev_env.client, cases.workflow_ids[cases.project])
     assert len(runs) >= 3, "the project should have continued as new"
+    assert all(carries_clocks(h) for h in runs[1:])  # so each run's start is checked against the last
 
     report = await verify(dev_env.client, engine, await cases_in(engine), TEST_PAYLOAD_KEY)
     assert report.mismatches == [] and report.missing == []

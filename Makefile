@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint run worker api test test-unit test-workflows test-api test-e2e bench bench-full clean
+.PHONY: install lint run worker api verify-clocks test test-unit test-workflows test-api test-e2e bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ worker: $(STAMP)
 
 api: $(STAMP)
 	$(BIN)/python -m api
+
+verify-clocks: $(STAMP)  ## every clock figure of every case recomputed from Temporal and compared with the database
+	$(BIN)/python -m starter.verify_clocks --all
 
 lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops here
 	$(BIN)/ruff check .

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ from temporalio.worker import (
 from config import Settings, get_settings
 from infra.codec import data_converter
 from infra.sandbox import workflow_runner
-from infra.temporal import connect
+from infra.temporal import TemporalUnavailable, connect
 from models.clock import ClockAccount, ClockOutcome, Pause, Warned
 from starter.run import payload_key
 from storage import tables as t
@@ -549,11 +548,15 @@ def main(
     mismatch."""
     if case and all_cases:
         raise typer.BadParameter("--all or --case, not both")
-    report = asyncio.run(run(_settings(), case or []))
+    try:
+        report = asyncio.run(run(_settings(), case or []))
+    except TemporalUnavailable as e:
+        console.print(f"Temporal is unavailable: {e}")
+        raise typer.Exit(2) from None
     print_report(report)
     if not report.ok(skip_missing):
         raise typer.Exit(1)
 
 
 if __name__ == "__main__":
-    sys.exit(app())
+    app()

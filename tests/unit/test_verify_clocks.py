@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.client import WorkflowHistory
 
+import worker
 from config import ROOT
 from models.clock import ClockAccount, ClockOutcome, Pause, Warned
 from starter.verify_clocks import (
     FIELDS,
+    WORKFLOWS,
     Case,
     Mismatch,
     ReplayedRun,
@@ -64,6 +66,10 @@ def row(a: ClockAccount, n: int = 0, seq: int = 7) -> t.CaseClock:
         warnings=[w.model_dump(mode="json") for w in a.warnings],
         seq=seq,
     )
+
+
+def test_it_replays_every_workflow_type_the_worker_runs() -> None:
+    assert WORKFLOWS == worker.WORKFLOWS  # (the application may not import the worker)
 
 
 def test_a_row_reads_back_as_the_account_it_was_written_from() -> None:

@@ -10,8 +10,8 @@ into several runs (left open). The verifier replays every history and finds ever
 the database's ``case_clock`` rows; then one row is corrupted and it reports exactly that
 figure and exits 1.
 
-TODO(issue 14, calendar change): add a case whose terms change mid-way (the ``change_terms``
-step another engineer is adding) once it is on main.
+Both open cases also change terms mid-way (``change_terms``, as ``starter.cli apply-calendar``
+sends it: a new calendar with one more holiday), which moves their running clocks' due times.
 """
 
 from __future__ import annotations
@@ -37,8 +37,12 @@ from temporalio.testing import WorkflowEnvironment
 from config import ROOT
 from models.calendar import BusinessCalendar, ClockTime, local, local_date
 from models.complaint.messages import ComplaintCreate
+from models.complaint.steps import STEPS as COMPLAINT_STEPS
+from models.complaint.vocabulary import ComplaintStep
 from models.policy import ComplaintPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
+from models.project.steps import STEPS as PROJECT_STEPS
+from models.project.vocabulary import ProjectStep
 from models.staff import Directory
 from starter.intake import intake_input, new_case_id, project_input, start_complaint, start_project
 from starter.verify_clocks import Case, Mismatch, Report, carries_clocks, cases_in, histories_of, verify
@@ -46,6 +50,8 @@ from storage import tables as t
 from storage.engine import make_engine, sessions
 from storage.migrate import upgrade
 from tests.conftest import STAFF_FILE, TEST_PAYLOAD_KEY, served_app
+from workflows.complaint import ComplaintWorkflow
+from workflows.project import ClientProjectWorkflow
 
 W = ClockTime.working
 BERLIN = "Europe/Berlin"
@@ -80,6 +86,12 @@ async def events(api: httpx.AsyncClient, path: str, by: str = "cs-1") -> list[st
 async def accounts(engine: AsyncEngine, workflow_id: str) -> list[t.CaseClock]:
     async with sessions(engine)() as db:
         q = select(t.CaseClock).where(t.CaseClock.case_ref == workflow_id).order_by(t.CaseClock.n)
+        return list(await db.scalars(q))
+
+
+async def kinds(engine: AsyncEngine, workflow_id: str) -> list[str]:
+    async with sessions(engine)() as db:
+        q = select(t.CaseEvent.kind).where(t.CaseEvent.case_ref == workflow_id).order_by(t.CaseEvent.seq)
         return list(await db.scalars(q))
 
 
@@ -184,6 +196,8 @@ async def cases(dev_env: WorkflowEnvironment, database_url: str, engine: AsyncEn
         await eventually(lambda: _has(api, p2, "plan_overdue"))
         await step(api, f"{p2}/classify", "ops-2", CLASSIFY_GENERAL)
         await step(api, f"{p2}/plan", "ops-2", {"plan": "Late, but here"})
+        one_more = whole_days.model_copy(update={"holidays": [holiday, holiday + timedelta(days=1)]})
+        await change_terms(dev_env, ComplaintStep.change_terms, f"complaint-{c2}", directory, "gm", one_more)
         await step(api, f"{p2}/wait-for-customer", "ops-2", {"reason": "Waiting for the photo"})
 
         # 3. a project whose every clock counts Berlin office hours (a weekday holiday), suspended
@@ -225,6 +239,8 @@ async def cases(dev_env: WorkflowEnvironment, database_url: str, engine: AsyncEn
         await step(api, f"{p3}/resume", "sales-1")
         await step(api, f"{p3}/suspend", "sales-1", {"reason": "plant closed"})
         await step(api, f"{p3}/resume", "sales-1")
+        later = office.model_copy(update={"holidays": [*office.holidays, next_weekday(today, 10)]})
+        await change_terms(dev_env, ProjectStep.change_terms, f"client-project-{pinp.id}", directory, "dev-lead", later)
 
         wids = {c1: f"complaint-{c1}", c2: f"complaint-{c2}", pinp.id: f"client-project-{pinp.id}"}
 
@@ -234,6 +250,26 @@ async def cases(dev_env: WorkflowEnvironment, database_url: str, engine: AsyncEn
 
         await eventually(archived)
     return Cases(c1, c2, pinp.id, database_url, wids)
+
+
+async def change_terms(
+    env: WorkflowEnvironment,
+    which: ComplaintStep | ProjectStep,
+    workflow_id: str,
+    directory: Directory,
+    by: str,
+    calendar: BusinessCalendar,
+) -> None:
+    """Issue 14's change of terms, sent as ``starter.cli apply-calendar`` sends it."""
+    actor = directory.get(by)
+    assert actor is not None
+    if isinstance(which, ComplaintStep):
+        table: Any = COMPLAINT_STEPS
+        update_for: Any = ComplaintWorkflow.update_for
+    else:
+        table, update_for = PROJECT_STEPS, ClientProjectWorkflow.update_for
+    inp = table[which].input.model_validate({"actor": actor.ref, "body": {"calendar": calendar}})
+    await env.client.get_workflow_handle(workflow_id).execute_update(update_for(which), inp)
 
 
 async def _has(api: httpx.AsyncClient, path: str, kind: str) -> bool:
@@ -279,12 +315,15 @@ async def test_issue14_every_clock_figure_of_every_case_is_proven_by_replay(
     assert (holiday.outcome, len(holiday.warnings)) == ("breached", 1) and holiday.fulfilled_at is not None
     resolution = figures(rows[cases.holiday], "resolution")[0]
     assert resolution.outcome == "paused" and resolution.due_at is not None  # open, paused
-    assert resolution.due_at - resolution.started_at >= timedelta(days=3, hours=23)  # the holiday
+    # 3 days of working time: a holiday, then one more when the terms changed
+    assert resolution.due_at - resolution.started_at >= timedelta(days=4, hours=22)
     project = rows[cases.project]
     assert {r.clock for r in project} >= {"budget", "follow_up", "attention", "study", "annual_review"}
-    assert all(len(r.pauses) == 2 for r in project if r.outcome == "running")
+    assert all(len(figures(project, c)[0].pauses) == 2 for c in ("budget", "follow_up", "attention"))  # suspended twice
     attention = figures(project, "attention")[0]
     assert attention.due_at is not None and crosses_dst(attention.started_at, attention.due_at, BERLIN)
+    assert "change_terms" in await kinds(engine, cases.workflow_ids[cases.project])
+    assert "change_terms" in await kinds(engine, cases.workflow_ids[cases.holiday])
     runs = await histories_of(dev_env.client, cases.workflow_ids[cases.project])
     assert len(runs) >= 3, "the project should have continued as new"
     assert all(carries_clocks(h) for h in runs[1:])  # so each run's start is checked against the last

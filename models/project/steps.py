@@ -525,7 +525,10 @@ def change_terms(inp: ChangeTermsInput, s: ProjectState, now: datetime) -> Chang
             continue
         due = run_due(account.started_at, account.allowed, account.pauses, p.counts(clock.value), p.calendar)
         if due is not None:
+            # the same run, due again: its account moves with it (a moved due time is otherwise
+            # read as a new run of the clock, models.clock.reconcile)
             setattr(s, name, due)
+            account.due_at = due
     after = {c.value: getattr(s, name) for c, name in DUE_FIELDS.items()}
     notes: list[Notification] = []
     if before != after:

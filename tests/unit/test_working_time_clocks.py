@@ -144,3 +144,6 @@ def test_issue14_nd03_new_terms_move_a_projects_working_time_budget_clock(direct
     assert out.state.budget_due_at > s.budget_due_at
     assert out.state.follow_up_due_at == s.follow_up_due_at
     assert out.data["new_due"]["budget"] == out.state.budget_due_at.isoformat()
+    # the same run of the budget clock goes on, due later: not a run met and a new one begun
+    budget_runs = [a for a in account_project(out.state, None, NOW).clocks if a.clock == "budget"]
+    assert len(budget_runs) == 1 and budget_runs[0].open and budget_runs[0].due_at == out.state.budget_due_at

@@ -784,8 +784,8 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
                 "does) and measures the bare reference and the complaint system on it in the same run.",
                 'The lifecycle has a second reference, the mirror (`bench/mirror.py`, rows "against the mirror"): '
                 "the same Temporal work as a complaint case (the same updates with validators, a look-up and "
-                "seven one-row writes in local activities, the same search attributes and timers, encrypted "
-                "payloads) and none of our code; the ratio to it is about the share of a case's cost that is "
+                "eight one-row writes in local activities, the same search attributes and timers, the same "
+                "data converter) and none of our code; the ratio to it is about the share of a case's cost that is "
                 "Temporal's, the rest being our code (rules, pydantic state, projection, notifications).",
                 "",
                 md,

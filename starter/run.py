@@ -25,6 +25,7 @@ from infra.temporal import connect
 from models.policy import PolicySettings
 from models.staff import Directory
 from starter.calendars import with_calendar
+from starter.schedules import ensure_from_settings
 from storage.migrate import upgrade
 from storage.seed import seed_customers
 from workflows.search_attributes import dev_server_args
@@ -193,6 +194,10 @@ def main() -> None:
     # each child is a process of its own and opens its own infra.bootstrap.Resources
     children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
+    # the periodic work (CP-18 reports, ND-12 rewards) on Temporal Schedules, created or
+    # brought up to date at every start
+    env_settings = settings.model_copy(update={"payload_key": env["PAYLOAD_KEY"], "step_key": env["STEP_KEY"]})
+    scheduled = asyncio.run(ensure_from_settings(env_settings))
     directory = Directory.from_file(settings.staff_file)
     print(
         "\n".join(
@@ -202,6 +207,7 @@ def main() -> None:
                 f"  Temporal UI  http://localhost:{ui_port}",
                 "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
                 f"  staff file   {settings.staff_file}",
+                f"  schedules    {', '.join(scheduled) or '(none)'}",
                 "",
                 "  demo staff (X-API-Key):",
                 *(f"    {sid:<12} {role:<16} {shown}" for sid, role, shown in demo_keys(directory)),

@@ -1,0 +1,100 @@
+"""Periodic work on Temporal Schedules (issue 15): the weekly and monthly complaint analysis
+(CP-18) and the year-end rewards (ND-12) start by themselves, at the company's times, even
+when nobody asks; a server down at the due time still starts them within the catch-up window.
+
+``SCHEDULES`` lists every periodic job; ``ensure`` creates each schedule or updates it to what
+the code says (idempotent: `make run` calls it at every start). ``python -m starter.schedules``
+does the same by hand and lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+
+from config import Settings, get_settings
+from infra.temporal import connect
+from models.policy import load_complaint_policy
+
+#: How late a missed start may still be made up (the server or the worker down at midnight).
+CATCHUP_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """One periodic job: the schedule ``id``, the workflow it starts (its run method), the
+    workflow's input and the schedule's times (both given the company's timezone: a week
+    starts on Monday 00:00 there), and what the Temporal UI says of it."""
+
+    id: str
+    workflow: Callable[..., Any]
+    arg: Callable[[str], Any]
+    spec: Callable[[str], ScheduleSpec]
+    summary: str
+
+
+#: Every periodic job (the reports of CP-18 and the rewards of ND-12 add theirs).
+SCHEDULES: list[Periodic] = []
+
+
+def schedule_of(p: Periodic, task_queue: str, timezone: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            p.workflow, p.arg(timezone), id=p.id, task_queue=task_queue, static_summary=p.summary
+        ),
+        spec=p.spec(timezone),
+        policy=SchedulePolicy(catchup_window=CATCHUP_WINDOW),
+    )
+
+
+async def ensure(client: Client, task_queue: str, timezone: str, items: Sequence[Periodic] = SCHEDULES) -> list[str]:
+    """Create each schedule, or update an existing one to what the code says. Returns the ids."""
+    for p in items:
+        schedule = schedule_of(p, task_queue, timezone)
+        try:
+            await client.create_schedule(p.id, schedule)
+        except ScheduleAlreadyRunningError:
+
+            def replace(_: ScheduleUpdateInput, schedule: Schedule = schedule) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=schedule)
+
+            await client.get_schedule_handle(p.id).update(replace)
+    return [p.id for p in items]
+
+
+async def ensure_from_settings(settings: Settings) -> list[str]:
+    client = await connect(settings)
+    return await ensure(client, settings.task_queue, load_complaint_policy().timezone)
+
+
+def main() -> None:
+    """Create or update every schedule, then list them."""
+    settings = get_settings()
+    ids = asyncio.run(ensure_from_settings(settings))
+    table = Table(title="Temporal Schedules")
+    table.add_column("schedule")
+    table.add_column("what it starts")
+    for p in SCHEDULES:
+        table.add_row(p.id, p.summary)
+    Console().print(table if ids else "no periodic work is defined")
+
+
+if __name__ == "__main__":
+    typer.run(main)

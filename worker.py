@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
+from activities.rewards import RewardsActivities
 from config import get_settings
 from infra import proofs
 from infra.bootstrap import Resources
@@ -21,8 +22,9 @@ from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow, RewardsWorkflow, YearEndRewardsWorkflow]
 
 log = structlog.get_logger()
 
@@ -36,6 +38,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     proofs.configure(settings.step_key)  # what the steps' validators verify with
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
+    rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -47,6 +50,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             projects.check_eligibility,
             projects.record_project_step,
             projects.hand_over_to_sales,
+            rewards.year_totals,
+            rewards.record_rewards_step,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

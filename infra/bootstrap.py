@@ -21,7 +21,14 @@ from temporalio.client import Client
 
 from config import Settings, get_settings
 from infra.temporal import connect
-from models.policy import ComplaintPolicy, ProjectPolicy, load_complaint_policy, load_project_policy
+from models.policy import (
+    ComplaintPolicy,
+    ProjectPolicy,
+    RewardsPolicy,
+    load_complaint_policy,
+    load_project_policy,
+    load_rewards_policy,
+)
 from models.staff import Directory
 from storage.engine import make_engine, sessions
 from storage.writer import BatchWriter
@@ -47,7 +54,7 @@ class Resources:
     ) -> None:
         self.settings = settings or get_settings()
         # the policy is checked at start: an invalid one stops the process with its reason
-        self.complaint_policy(), self.project_policy()
+        self.complaint_policy(), self.project_policy(), self.rewards_policy()
         self.directory = directory or Directory.from_file(self.settings.staff_file)
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)
@@ -68,6 +75,10 @@ class Resources:
     def project_policy(self) -> ProjectPolicy:
         """The project policy as ``POLICY_*`` sets it now, resolved for each new project."""
         return load_project_policy()
+
+    def rewards_policy(self) -> RewardsPolicy:
+        """The rewards policy (ND-12) as ``POLICY_*`` sets it now, resolved for each new round."""
+        return load_rewards_policy()
 
     # --- the database --------------------------------------------------------------------
 

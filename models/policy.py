@@ -298,7 +298,22 @@ class ProjectPolicy(CalendarTerms):
         return None if threshold is None else (threshold / 12).quantize(Decimal("0.01"))
 
 
-class PolicySettings(ComplaintPolicy, ProjectPolicy, BaseSettings):
+class RewardsPolicy(BaseModel):
+    """ND-12 year-end rewards: how long each step of the chain may take (defaults, not seeds:
+    the seed clause sets no time) and how often a late step is reminded again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reward_propose_deadline: Duration = Field(timedelta(days=14), description="ND-12 the review group proposes")
+    reward_review_deadline: Duration = Field(timedelta(days=14), description="ND-12 finance reviews")
+    reward_decide_deadline: Duration = Field(timedelta(days=14), description="ND-12 the chairman decides")
+    reward_reminder_interval: Duration = Field(
+        timedelta(days=7), description="ND-12 a step past its deadline is reminded again after this long"
+    )
+    timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's year (which projects a year totals)")
+
+
+class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, BaseSettings):
     """The policy read from ``POLICY_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="POLICY_", extra="ignore", frozen=True)
@@ -309,6 +324,9 @@ class PolicySettings(ComplaintPolicy, ProjectPolicy, BaseSettings):
     def project_policy(self) -> ProjectPolicy:
         return ProjectPolicy(**self.model_dump(include=set(ProjectPolicy.model_fields)))
 
+    def rewards_policy(self) -> RewardsPolicy:
+        return RewardsPolicy(**self.model_dump(include=set(RewardsPolicy.model_fields)))
+
 
 def load_complaint_policy() -> ComplaintPolicy:
     """The complaint policy as the environment sets it now (for starters, never for workflows)."""
@@ -318,3 +336,8 @@ def load_complaint_policy() -> ComplaintPolicy:
 def load_project_policy() -> ProjectPolicy:
     """The project policy as the environment sets it now (for starters, never for workflows)."""
     return PolicySettings().project_policy()
+
+
+def load_rewards_policy() -> RewardsPolicy:
+    """The rewards policy as the environment sets it now (for starters, never for workflows)."""
+    return PolicySettings().rewards_policy()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -23,10 +23,13 @@ from models.policy import ComplaintPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.state import ProjectInput
 from models.project.views import ProjectView
+from models.rewards.messages import RewardsInput
+from models.rewards.views import RewardsView
 from models.staff import Directory, Role, Staff
 from starter.calendars import with_calendar
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
+from workflows.rewards import RewardsWorkflow, rewards_workflow_id
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -124,6 +127,8 @@ class CaseKind(Generic[In, V]):
     registered: UpdateMethodMultiParam[[Any], V]
     workflow_id: Callable[[str], str]
     summary: Callable[[In], str]
+    #: whether a closed workflow's id may start again (a year's rewards round may not: ND-12)
+    id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE
 
 
 COMPLAINT: CaseKind[ComplaintInput, ComplaintView] = CaseKind(
@@ -134,6 +139,15 @@ COMPLAINT: CaseKind[ComplaintInput, ComplaintView] = CaseKind(
 )
 PROJECT: CaseKind[ProjectInput, ProjectView] = CaseKind(
     ClientProjectWorkflow.run, ClientProjectWorkflow.registration(), project_workflow_id, project_static_summary
+)
+#: ND-12: a year's rewards round, one per year (``rewards-<year>``): a second start attaches to
+#: the running round, and a closed (approved) one is never started again.
+REWARDS: CaseKind[RewardsInput, RewardsView] = CaseKind(
+    RewardsWorkflow.run,
+    RewardsWorkflow.registration(),
+    rewards_workflow_id,
+    lambda inp: f"Year-end rewards {inp.year}",
+    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
 )
 
 
@@ -146,6 +160,7 @@ async def start_case(client: Client, task_queue: str, kind: CaseKind[In, V], inp
         id=kind.workflow_id(inp.id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=kind.id_reuse_policy,
         static_summary=kind.summary(inp),
     )
     return await client.execute_update_with_start_workflow(kind.registered, start_workflow_operation=op)

@@ -23,7 +23,9 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
@@ -31,7 +33,9 @@ from temporalio.client import (
 
 from config import Settings, get_settings
 from infra.temporal import connect
-from models.policy import load_complaint_policy
+from models.policy import load_complaint_policy, load_rewards_policy
+from models.rewards.messages import YearEnd
+from workflows.rewards import YearEndRewardsWorkflow
 
 #: How late a missed start may still be made up (the server or the worker down at midnight).
 CATCHUP_WINDOW = timedelta(days=7)
@@ -50,8 +54,26 @@ class Periodic:
     summary: str
 
 
+def year_end(timezone: str) -> ScheduleSpec:
+    """ND-12: once a year, 1 January 02:00 on the company's clock (two hours after midnight:
+    a project closed in the last minutes of the year is written by then)."""
+    first_of_january = ScheduleCalendarSpec(
+        month=[ScheduleRange(1)], day_of_month=[ScheduleRange(1)], hour=[ScheduleRange(2)], minute=[ScheduleRange(0)]
+    )
+    return ScheduleSpec(calendars=[first_of_january], time_zone_name=timezone)
+
+
+#: ND-12: the year-end rewards: the round of the year just ended (``rewards-<year>``).
+YEAR_END_REWARDS = Periodic(
+    id="rewards-year-end",
+    workflow=YearEndRewardsWorkflow.run,
+    arg=lambda tz: YearEnd(timezone=tz, policy=load_rewards_policy()),
+    spec=year_end,
+    summary="ND-12 year-end rewards: the round of the year just ended",
+)
+
 #: Every periodic job (the reports of CP-18 and the rewards of ND-12 add theirs).
-SCHEDULES: list[Periodic] = []
+SCHEDULES: list[Periodic] = [YEAR_END_REWARDS]
 
 
 def schedule_of(p: Periodic, task_queue: str, timezone: str) -> Schedule:

@@ -215,3 +215,17 @@ def table(model: type[Base]) -> Table:
     found = model.__table__
     assert isinstance(found, Table)
     return found
+
+
+class RewardRound(Base):
+    """Projection of a year's rewards round (ND-12), read by the API: the round as its
+    workflow holds it; once approved, the year's report."""
+
+    __tablename__ = "reward_round"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seq: Mapped[int] = mapped_column(Integer)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)

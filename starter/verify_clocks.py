@@ -63,9 +63,12 @@ from storage import tables as t
 from storage.engine import make_engine, sessions
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
 
 #: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS).
-WORKFLOWS: list[type] = [ComplaintWorkflow, ClientProjectWorkflow]
+#: (a rewards round keeps no clock accounts: ND-12 rounds are listed so that the replayer
+#: knows every type the worker runs)
+WORKFLOWS: list[type] = [ComplaintWorkflow, ClientProjectWorkflow, RewardsWorkflow, YearEndRewardsWorkflow]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.
 FIELDS = (

@@ -47,7 +47,9 @@ async def seed_year(engine: AsyncEngine, year: int) -> dict[str, Any]:
     ok1, ok2 = f"R{year}-{tag}-1", f"R{year}-{tag}-2"
     rows = [
         _row(ok1, year, datetime(year, 3, 1, tzinfo=UTC), "completed", True, "3000000", ["250000", "260000", "300000"]),
-        _row(ok2, year, datetime(year, 12, 31, 15, 30, tzinfo=UTC), "completed", True, "1200000", ["90000", "85000.50"]),
+        _row(
+            ok2, year, datetime(year, 12, 31, 15, 30, tzinfo=UTC), "completed", True, "1200000", ["90000", "85000.50"]
+        ),
         _row(f"R{year}-{tag}-3", year, datetime(year, 12, 31, 16, 30, tzinfo=UTC), "completed", True, "9", ["9"]),
         _row(f"R{year}-{tag}-4", year, datetime(year, 6, 1, tzinfo=UTC), "terminated", False, "7", ["7"]),
         _row(f"R{year}-{tag}-5", year, datetime(year, 6, 1, tzinfo=UTC), "completed", False, "5", ["5"]),

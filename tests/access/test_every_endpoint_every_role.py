@@ -59,8 +59,21 @@ def project_viewers() -> set[str]:
     return group | {IMPLEMENTER}
 
 
+def reward_viewers() -> set[str]:
+    """ND-12: the group (review group and leaders), finance and the chairman."""
+    roles = (Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance, Role.chairman)
+    return {s.id for s in DIRECTORY.staff if s.role in roles}
+
+
+#: The year of the walk's rewards round (other tests use other years).
+REWARDS_YEAR = "2016"
+
 #: A syntactically valid body for every POST route (a new route must be added here).
 BODIES: dict[str, J | None] = {
+    "/rewards/{year}": None,
+    "/rewards/{year}/proposal": {"lines": [{"project_id": "none", "implementer_id": "sales-1", "amount": "1"}]},
+    "/rewards/{year}/review": {"approved": True},
+    "/rewards/{year}/decision": {"approved": True},
     "/complaints": {
         "channel": "hotline",
         "complainant": {"name": "Access Walker", "phone": "13900000077"},
@@ -208,6 +221,7 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
         )
     )
     out["project_closed"] = closed["id"]
+    await _ok(await api.post(f"/rewards/{REWARDS_YEAR}", headers=key("dev-review")))  # ND-12
     return out
 
 
@@ -246,7 +260,12 @@ def _is_visibility_403(r: httpx.Response) -> bool:
         return False
     detail = r.json().get("detail", "")
     return detail.startswith(
-        ("CP-19: only the complaint", "CP-07: the staff member complained", "ND-13: a project is visible")
+        (
+            "CP-19: only the complaint",
+            "CP-07: the staff member complained",
+            "ND-13: a project is visible",
+            "ND-12: the rewards are visible",
+        )
     )
 
 
@@ -262,6 +281,8 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
             continue
         is_complaint = path.startswith("/complaints/")
         may = sees_complaint if is_complaint else sees_project
+        if path.startswith("/rewards/"):
+            may = who in reward_viewers()
         finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
         if method == "GET" and "{expense_id}" in path:
             variants = ["live"]  # the expense is the live project's (the closed one has none: 404)
@@ -274,6 +295,7 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
                 path.replace("{complaint_id}", cases[f"complaint_{variant}"])
                 .replace("{project_id}", cases[f"project_{variant}"])
                 .replace("{expense_id}", cases["expense_id"])
+                .replace("{year}", REWARDS_YEAR)
             )
             r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
             label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
@@ -339,6 +361,9 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 assert DIRECTORY.get(who).role is Role.finance and (
                     "expense" in n["kind"] or "expense" in n["message"]
                 ), (who, n)
+        elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them
+            r = await api.get(f"/rewards/{ref.removeprefix('rewards-')}", headers=key(who))
+            assert r.status_code == 200, (who, n, r.text)
         else:
             pytest.fail(f"unknown case_ref {ref}")
 

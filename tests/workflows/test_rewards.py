@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import ScheduleActionStartWorkflow, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,6 +27,7 @@ from models.rewards.views import RewardsView
 from models.rewards.vocabulary import RewardStage, RewardStep
 from models.staff import Directory
 from starter.intake import REWARDS, start_case
+from starter.schedules import YEAR_END_REWARDS, schedule_of
 from storage import tables as t
 from tests.conftest import running_worker
 from tests.rewards_data import seed_year
@@ -147,12 +148,17 @@ async def test_nd12_a_years_round_totals_refuses_out_of_order_reminds_and_report
     assert row.stage == "approved" and row.view["proposal_total"] == "35000"
 
 
-async def test_nd12_the_year_end_workflow_starts_one_round_of_the_year_just_ended(
+async def test_nd12_the_schedules_action_starts_one_round_of_the_year_just_ended(
     time_env: WorkflowEnvironment, database_url: str, task_queue: str
 ) -> None:
+    """What the yearly schedule starts (its own action, as ``ensure`` gives it to the server)
+    fires under the time-skipping server (which has no schedules of its own)."""
     tz = "Asia/Shanghai"
     year = local_year(await time_env.get_current_time(), tz) - 1
-    arg = YearEnd(timezone=tz, policy=RewardsPolicy())
+    action = schedule_of(YEAR_END_REWARDS, task_queue, tz).action
+    assert isinstance(action, ScheduleActionStartWorkflow) and action.workflow == "YearEndRewardsWorkflow"
+    (arg,) = action.args
+    assert isinstance(arg, YearEnd) and arg.timezone == tz
     async with running_worker(time_env.client, database_url, task_queue):
         first = await time_env.client.execute_workflow(
             YearEndRewardsWorkflow.run, arg, id=f"year-end-a-{task_queue}", task_queue=task_queue

@@ -231,3 +231,25 @@ def test_issue14_the_command_line_applies_a_new_calendar_to_the_open_cases_it_na
     terms = [e for e in events if e["kind"] == "change_terms"]
     assert len(terms) == 1 and terms[0]["actor_id"] == "gm"
     assert terms[0]["data"]["old_due"] == terms[0]["data"]["new_due"] and "resolution" in terms[0]["data"]["new_due"]
+
+
+def test_issue15_nd12_make_run_creates_the_year_end_rewards_schedule(system: System) -> None:
+    """After `make run` the yearly rewards schedule is on the Temporal server, in the company's
+    timezone, starting the year-end rewards workflow (ND-12)."""
+    import asyncio
+
+    from temporalio.client import Client, ScheduleActionStartWorkflow
+
+    from infra.codec import data_converter
+
+    async def describe() -> tuple[str, str | None, str]:
+        key = (system.var / "payload.key").read_text().strip()
+        client = await Client.connect(system.env["TEMPORAL_ADDRESS"], data_converter=data_converter(key=key))
+        desc = await client.get_schedule_handle("rewards-year-end").describe()
+        action = desc.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        return action.workflow, desc.schedule.spec.time_zone_name, action.task_queue
+
+    workflow, tz, queue = asyncio.run(describe())
+    assert (workflow, tz, queue) == ("YearEndRewardsWorkflow", "Asia/Shanghai", "e2e")
+    assert "rewards-year-end" in (system.var / "run.log").read_text()

@@ -7,6 +7,7 @@ proves that the policy is read from it; everything else keeps the seeds' values.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import Client, ScheduleActionStartWorkflow
 
 from config import ROOT
+from infra.codec import data_converter
 
 PLAN_DEADLINE_SECONDS = 4
 
@@ -236,11 +239,6 @@ def test_issue14_the_command_line_applies_a_new_calendar_to_the_open_cases_it_na
 def test_issue15_nd12_make_run_creates_the_year_end_rewards_schedule(system: System) -> None:
     """After `make run` the yearly rewards schedule is on the Temporal server, in the company's
     timezone, starting the year-end rewards workflow (ND-12)."""
-    import asyncio
-
-    from temporalio.client import Client, ScheduleActionStartWorkflow
-
-    from infra.codec import data_converter
 
     async def describe() -> tuple[str, str | None, str]:
         key = (system.var / "payload.key").read_text().strip()

@@ -26,7 +26,7 @@ async def test_nd12_rewards_through_the_api_json_csv_order_roles_and_readers(
     assert (await api.post(f"/rewards/{YEAR}", headers=key("sales-1"))).status_code == 403
     this_year = local_year(datetime.now(UTC), "Asia/Shanghai")
     assert (await api.post(f"/rewards/{this_year}", headers=key("dev-review"))).status_code == 422
-    assert (await api.get(f"/rewards/{YEAR - 1}", headers=key("chairman"))).status_code == 404
+    assert (await api.get("/rewards/2001", headers=key("chairman"))).status_code == 404
 
     r = await api.post(f"/rewards/{YEAR}", headers=key("dev-review"))
     assert r.status_code == 200, r.text

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
+from activities.report import ReportActivities
 from config import get_settings
 from infra import proofs
 from infra.bootstrap import Resources
@@ -21,8 +22,9 @@ from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow, ComplaintReportWorkflow, ScheduledComplaintReportWorkflow]
 
 log = structlog.get_logger()
 
@@ -36,6 +38,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     proofs.configure(settings.step_key)  # what the steps' validators verify with
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
+    reports = ReportActivities(resources.engine, settings.staff_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -47,6 +50,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             projects.check_eligibility,
             projects.record_project_step,
             projects.hand_over_to_sales,
+            reports.produce_complaint_report,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from models.report import (
+    TREND_PERIODS,
     ComplaintReport,
     Period,
     ReportInput,
@@ -24,7 +25,7 @@ from models.report import (
 )
 from models.staff import Directory, Role
 from storage import tables as t
-from storage.reports import complaint_figures, store_report
+from storage.reports import complaint_figures, store_report, trend_point
 
 log = structlog.get_logger()
 
@@ -62,6 +63,10 @@ class ReportActivities:
         async with self.engine.begin() as conn:
             figures = await complaint_figures(conn, period)
             previous = await complaint_figures(conn, period.previous())
+            periods = [period]
+            while len(periods) < TREND_PERIODS:
+                periods.insert(0, periods[0].previous())
+            trend = [await trend_point(conn, p) for p in periods]
             report = ComplaintReport(
                 period=period.name,
                 version=0,
@@ -71,6 +76,7 @@ class ReportActivities:
                 figures=figures,
                 previous=previous,
                 comparison=compare(figures, previous),
+                trend=trend,
             )
             stored = await store_report(conn, report)
             produced = ReportProduced(

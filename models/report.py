@@ -195,6 +195,19 @@ def compare(current: ComplaintFigures, previous: ComplaintFigures) -> dict[str, 
     return out
 
 
+class TrendPoint(BaseModel):
+    """One period of the charts' time axis: volume by category and the SLA shares."""
+
+    period: str
+    by_category: dict[str, int]
+    plan_share: float | None
+    resolution_share: float | None
+
+
+#: How many periods (the report's own included) the charts show.
+TREND_PERIODS = 6
+
+
 class ComplaintReport(BaseModel):
     """CP-18: one stored version of a period's complaint analysis."""
 
@@ -207,6 +220,8 @@ class ComplaintReport(BaseModel):
     figures: ComplaintFigures
     previous: ComplaintFigures
     comparison: dict[str, Comparison]
+    #: the last ``TREND_PERIODS`` periods, oldest first, the report's own last (for the charts)
+    trend: list[TrendPoint] = []
 
 
 def report_csv(report: ComplaintReport) -> str:

@@ -25,6 +25,7 @@ from models.report import (
     Period,
     Satisfaction,
     Share,
+    TrendPoint,
     nearest_rank,
 )
 from storage import tables as t
@@ -163,6 +164,17 @@ async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintF
     )
 
 
+async def trend_point(conn: AsyncConnection, period: Period) -> TrendPoint:
+    """A period's volume by category and SLA shares (the charts' time axis)."""
+    plan, resolution = await _share(conn, period, "plan"), await _share(conn, period, "resolution")
+    return TrendPoint(
+        period=period.name,
+        by_category=await _counts(conn, period, C.c.category),
+        plan_share=plan.share,
+        resolution_share=resolution.share,
+    )
+
+
 def _money(v: Any) -> str:
     return f"{Decimal(str(v or 0)).quantize(Decimal('0.01'))}"
 
@@ -181,7 +193,7 @@ async def store_report(conn: AsyncConnection, report: ComplaintReport, *, kind: 
             kind=kind,
             period=stored.period,
             version=stored.version,
-            figures=stored.model_dump(mode="json", include={"figures", "previous", "comparison"}),
+            figures=stored.model_dump(mode="json", include={"figures", "previous", "comparison", "trend"}),
             requested_by=stored.requested_by,
             produced_at=stored.produced_at,
             seconds=stored.seconds,

@@ -294,6 +294,8 @@ class ScheduledReportInput(BaseModel):
 
     cadence: Cadence
     timezone: str
+    #: started by hand (not by a schedule): the time to act as scheduled at (default: now)
+    at: datetime | None = None
 
 
 class ReportProduced(BaseModel):

@@ -36,17 +36,18 @@ class ComplaintReportWorkflow:
         )
 
 
-def scheduled_time() -> datetime:
-    """When this run was due: the schedule's search attribute, else (started by hand) now."""
+def scheduled_time(inp: ScheduledReportInput) -> datetime:
+    """When this run was due: the schedule's search attribute; started by hand, the input's
+    ``at``, else now."""
     at = workflow.info().typed_search_attributes.get(SCHEDULED_START)
-    return at if at is not None else workflow.now()
+    return at if at is not None else inp.at or workflow.now()
 
 
 @workflow.defn(name="ScheduledComplaintReportWorkflow")
 class ScheduledComplaintReportWorkflow:
     @workflow.run
     async def run(self, inp: ScheduledReportInput) -> str:
-        period = Period.ended_at(scheduled_time(), inp.cadence, inp.timezone)
+        period = Period.ended_at(scheduled_time(inp), inp.cadence, inp.timezone)
         try:
             await workflow.execute_child_workflow(
                 ComplaintReportWorkflow.run,

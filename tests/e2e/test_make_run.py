@@ -231,3 +231,29 @@ def test_issue14_the_command_line_applies_a_new_calendar_to_the_open_cases_it_na
     terms = [e for e in events if e["kind"] == "change_terms"]
     assert len(terms) == 1 and terms[0]["actor_id"] == "gm"
     assert terms[0]["data"]["old_due"] == terms[0]["data"]["new_due"] and "resolution" in terms[0]["data"]["new_due"]
+
+
+def test_cp18_make_run_creates_the_report_schedules_and_reports_on_demand(system: System) -> None:
+    """CP-18: after `make run` the weekly and monthly schedules exist on its Temporal server,
+    in the company's timezone; a report asked through the API is produced by its worker."""
+    from temporalio.client import Client
+
+    async def schedules() -> dict[str, str | None]:
+        client = await Client.connect(system.env["TEMPORAL_ADDRESS"])
+        out = {}
+        for sid in ("report-complaints-weekly", "report-complaints-monthly"):
+            d = await client.get_schedule_handle(sid).describe()
+            out[sid] = d.schedule.spec.time_zone_name
+        return out
+
+    import asyncio
+
+    assert asyncio.run(schedules()) == {
+        "report-complaints-weekly": "Asia/Shanghai",
+        "report-complaints-monthly": "Asia/Shanghai",
+    }
+    r = system.call("POST", "/reports/complaints?period=2026-11", "demo-gm")
+    assert r.status_code == 201, r.text
+    assert r.json()["period"] == "2026-11" and r.json()["version"] >= 1
+    svg = system.call("GET", "/reports/complaints/2026-11/chart.svg", "demo-cs-mgr")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")

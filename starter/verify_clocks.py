@@ -63,9 +63,15 @@ from storage import tables as t
 from storage.engine import make_engine, sessions
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 
 #: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS).
-WORKFLOWS: list[type] = [ComplaintWorkflow, ClientProjectWorkflow]
+WORKFLOWS: list[type] = [
+    ComplaintWorkflow,
+    ClientProjectWorkflow,
+    ComplaintReportWorkflow,
+    ScheduledComplaintReportWorkflow,
+]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.
 FIELDS = (

@@ -335,6 +335,13 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 assert not await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
                 continue
             assert await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
+        elif ref.startswith("report-complaints-"):
+            # CP-18: the complaint analysis goes to the customer-service manager and the GM, who may read it
+            assert who in ("cs-mgr", "gm"), (who, n)
+            period = ref.removeprefix("report-complaints-")
+            assert (
+                await api.get("/reports/complaints", headers=key(who), params={"period": period})
+            ).status_code == 200
         elif ref.startswith("client-project-"):
             pid = ref.removeprefix("client-project-")
             if not await _readable(api, who, "client-projects", pid):

@@ -32,8 +32,8 @@ async def rapi(
 
 
 async def test_cp18_produce_read_csv_chart_and_inbox(rapi: httpx.AsyncClient) -> None:
-    r = await rapi.get("/reports/complaints", params={"period": "2031-W49"}, headers=key("gm"))
-    assert r.status_code == 404
+    r = await rapi.get("/reports/complaints", params={"period": "2031-W40"}, headers=key("gm"))
+    assert r.status_code == 404  # never produced
     r = await rapi.post("/reports/complaints", params={"period": "2031-12"}, headers=key("cs-sup"))
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
@@ -47,6 +47,7 @@ async def test_cp18_produce_read_csv_chart_and_inbox(rapi: httpx.AsyncClient) ->
     version = body["version"]
     again = (await rapi.post("/reports/complaints", params={"period": "2031-12"}, headers=key("gm"))).json()
     assert again["version"] == version + 1 and again["figures"] == body["figures"]
+    assert again["produced_at"] > body["produced_at"]
 
     got = (await rapi.get("/reports/complaints", params={"period": "2031-12"}, headers=key("ops-mgr"))).json()
     assert got["version"] == version + 1

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
 from activities.project import ProjectActivities
+from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
 from config import get_settings
 from infra import proofs
@@ -22,9 +23,17 @@ from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, ClientProjectWorkflow, RewardsWorkflow, YearEndRewardsWorkflow]
+WORKFLOWS = [
+    ComplaintWorkflow,
+    ClientProjectWorkflow,
+    ComplaintReportWorkflow,
+    ScheduledComplaintReportWorkflow,
+    RewardsWorkflow,
+    YearEndRewardsWorkflow,
+]
 
 log = structlog.get_logger()
 
@@ -39,6 +48,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
     rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
+    reports = ReportActivities(resources.engine, settings.staff_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -52,6 +62,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             projects.hand_over_to_sales,
             rewards.year_totals,
             rewards.record_rewards_step,
+            reports.produce_complaint_report,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

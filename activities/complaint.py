@@ -19,7 +19,7 @@ from models.complaint.guards import reassignment_candidate, viewers
 from models.complaint.messages import CustomerLookup, LookupInput, ReassignInput, Reassignment
 from models.complaint.records import ComplaintRecord
 from models.complaint.steps import repeats_of
-from models.complaint.views import view_of
+from models.complaint.views import ComplaintView, view_of
 from models.policy import ComplaintPolicy
 from models.staff import Directory
 from storage import tables as t
@@ -115,6 +115,25 @@ class ComplaintActivities:
         return Reassignment(handler=chosen.ref, handler_chain=directory.chain(chosen.id))
 
 
+def report_columns(view: ComplaintView) -> dict[str, object]:
+    """CP-18: the projection's columns the complaint analysis aggregates (storage/reports.py)."""
+    comp = view.compensation
+    return {
+        "subtype": view.subtype.value if view.subtype else None,
+        "validity": view.validity.value if view.validity else None,
+        "target_kind": view.target.kind.value,
+        "target_ref": view.target.staff_id or view.target.name,
+        "plan_recorded_at": view.plan_recorded_at,
+        "resolved_at": view.resolved_at,
+        "reopen_count": view.reopen_count,
+        "compensation_status": comp.status.value if comp else None,
+        "compensation_level": comp.required_level.value if comp else None,
+        "compensation_amount": comp.amount if comp else None,
+        "satisfied": view.satisfied,
+        "score": view.score,
+    }
+
+
 def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
     """One step in SQL Core (it runs for every step of every case; the ORM's unit of work cost
     more than the SQL): the event first, whose (workflow id, seq) key makes a retry write
@@ -146,6 +165,7 @@ def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
             "case_file": case.case_file,
             "seq": ev.seq,
             "view": view.model_dump(mode="json"),
+            **report_columns(view),
         }
         present: set[str] = set()
         if row is None:

@@ -34,7 +34,9 @@ from temporalio.client import (
 from config import Settings, get_settings
 from infra.temporal import connect
 from models.policy import load_complaint_policy, load_rewards_policy
+from models.report import Cadence, ScheduledReportInput
 from models.rewards.messages import YearEnd
+from workflows.report import ScheduledComplaintReportWorkflow
 from workflows.rewards import YearEndRewardsWorkflow
 
 #: How late a missed start may still be made up (the server or the worker down at midnight).
@@ -72,8 +74,35 @@ YEAR_END_REWARDS = Periodic(
     summary="ND-12 year-end rewards: the round of the year just ended",
 )
 
-#: Every periodic job (the reports of CP-18 and the rewards of ND-12 add theirs).
-SCHEDULES: list[Periodic] = [YEAR_END_REWARDS]
+
+def weekly(timezone: str) -> ScheduleSpec:
+    """Every Monday at 00:00 on the company's clock."""
+    return ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(1)])], time_zone_name=timezone)
+
+
+def monthly(timezone: str) -> ScheduleSpec:
+    """The first day of every month at 00:00 on the company's clock."""
+    return ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_month=[ScheduleRange(1)])], time_zone_name=timezone)
+
+
+#: Every periodic job: the complaint analysis (CP-18) and the year-end rewards (ND-12).
+SCHEDULES: list[Periodic] = [
+    Periodic(
+        "report-complaints-weekly",
+        ScheduledComplaintReportWorkflow.run,
+        lambda tz: ScheduledReportInput(cadence=Cadence.week, timezone=tz),
+        weekly,
+        "CP-18: the complaint analysis of the week just ended",
+    ),
+    Periodic(
+        "report-complaints-monthly",
+        ScheduledComplaintReportWorkflow.run,
+        lambda tz: ScheduledReportInput(cadence=Cadence.month, timezone=tz),
+        monthly,
+        "CP-18: the complaint analysis of the month just ended",
+    ),
+    YEAR_END_REWARDS,
+]
 
 
 def schedule_of(p: Periodic, task_queue: str, timezone: str) -> Schedule:

@@ -63,12 +63,20 @@ from storage import tables as t
 from storage.engine import make_engine, sessions
 from workflows.complaint import ComplaintWorkflow
 from workflows.project import ClientProjectWorkflow
+from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
 
-#: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS).
-#: (a rewards round keeps no clock accounts: ND-12 rounds are listed so that the replayer
-#: knows every type the worker runs)
-WORKFLOWS: list[type] = [ComplaintWorkflow, ClientProjectWorkflow, RewardsWorkflow, YearEndRewardsWorkflow]
+#: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS). Reports
+#: and rewards rounds keep no clock accounts: they are listed so that the replayer knows every
+#: type the worker runs.
+WORKFLOWS: list[type] = [
+    ComplaintWorkflow,
+    ClientProjectWorkflow,
+    ComplaintReportWorkflow,
+    ScheduledComplaintReportWorkflow,
+    RewardsWorkflow,
+    YearEndRewardsWorkflow,
+]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.
 FIELDS = (

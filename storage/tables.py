@@ -6,7 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -81,6 +94,20 @@ class Complaint(Base):
     case_file: Mapped[str | None] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(Integer)
     view: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # CP-18 (issue 15): what the complaint analysis aggregates, as columns (SQL aggregates on
+    # both backends without reading the view's JSON); written with the projection.
+    subtype: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    validity: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    target_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    target_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    plan_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reopen_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    compensation_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    compensation_level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    compensation_amount: Mapped[Any] = mapped_column(Numeric(14, 2), nullable=True)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class CaseViewer(Base):
@@ -208,6 +235,24 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Report(Base):
+    """CP-18 (issue 15): every version of every periodic report (``kind`` ``complaints``, the
+    ``period`` ``2026-W48`` or ``2026-11``), with its figures and when they were produced. A
+    re-run adds a version; nothing rewrites one."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("kind", "period", "version"), Index("ix_report_kind_period", "kind", "period"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    produced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
 
 
 def table(model: type[Base]) -> Table:

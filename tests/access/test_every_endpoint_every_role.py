@@ -117,6 +117,7 @@ BODIES: dict[str, J | None] = {
     "/client-projects/{project_id}/resume": None,
     "/client-projects/{project_id}/terminate": {"reason": "r"},
     "/client-projects/{project_id}/terminate/decision": {"approved": True},
+    "/reports/complaints": None,
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 SELF_SCOPED = {"/complaints", "/client-projects", "/notifications"}
@@ -279,6 +280,8 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
     for method, path in _routes(app):
         if path in PUBLIC or path in SELF_SCOPED:
             continue
+        if path.startswith("/reports/"):  # CP-18: by role, not by case (tests/reports/test_reports_api.py)
+            continue
         is_complaint = path.startswith("/complaints/")
         may = sees_complaint if is_complaint else sees_project
         if path.startswith("/rewards/"):
@@ -354,6 +357,13 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 assert not await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
                 continue
             assert await _readable(api, who, "complaints", ref.removeprefix("complaint-")), (who, n)
+        elif ref.startswith("report-complaints-"):
+            # CP-18: the complaint analysis goes to the customer-service manager and the GM, who may read it
+            assert who in ("cs-mgr", "gm"), (who, n)
+            period = ref.removeprefix("report-complaints-")
+            assert (
+                await api.get("/reports/complaints", headers=key(who), params={"period": period})
+            ).status_code == 200
         elif ref.startswith("client-project-"):
             pid = ref.removeprefix("client-project-")
             if not await _readable(api, who, "client-projects", pid):

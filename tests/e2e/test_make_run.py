@@ -251,3 +251,26 @@ def test_issue15_nd12_make_run_creates_the_year_end_rewards_schedule(system: Sys
     workflow, tz, queue = asyncio.run(describe())
     assert (workflow, tz, queue) == ("YearEndRewardsWorkflow", "Asia/Shanghai", "e2e")
     assert "rewards-year-end" in (system.var / "run.log").read_text()
+
+
+def test_cp18_make_run_creates_the_report_schedules_and_reports_on_demand(system: System) -> None:
+    """CP-18: after `make run` the weekly and monthly schedules exist on its Temporal server,
+    in the company's timezone; a report asked through the API is produced by its worker."""
+
+    async def schedules() -> dict[str, str | None]:
+        client = await Client.connect(system.env["TEMPORAL_ADDRESS"])
+        out = {}
+        for sid in ("report-complaints-weekly", "report-complaints-monthly"):
+            d = await client.get_schedule_handle(sid).describe()
+            out[sid] = d.schedule.spec.time_zone_name
+        return out
+
+    assert asyncio.run(schedules()) == {
+        "report-complaints-weekly": "Asia/Shanghai",
+        "report-complaints-monthly": "Asia/Shanghai",
+    }
+    r = system.call("POST", "/reports/complaints?period=2026-11", "demo-gm")
+    assert r.status_code == 201, r.text
+    assert r.json()["period"] == "2026-11" and r.json()["version"] >= 1
+    svg = system.call("GET", "/reports/complaints/2026-11/chart.svg", "demo-cs-mgr")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")

@@ -1,15 +1,15 @@
 """reward_round (ND-12: a year's rewards round, the year's report once approved)
 
-Revision ID: 0005_rewards
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 14:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_rewards"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -25,7 +25,7 @@ from models.report import (
 )
 from models.staff import Directory, Role
 from storage import tables as t
-from storage.reports import complaint_figures, store_report, trend_point
+from storage.reports import complaint_figures, store_report, trend_of, trend_point
 
 log = structlog.get_logger()
 
@@ -66,7 +66,9 @@ class ReportActivities:
             periods = [period]
             while len(periods) < TREND_PERIODS:
                 periods.insert(0, periods[0].previous())
-            trend = [await trend_point(conn, p) for p in periods]
+            # the last two points are the figures just computed (issue 15: not recomputed)
+            known = {f.period: trend_of(f) for f in (figures, previous)}
+            trend = [known.get(p.name) or await trend_point(conn, p) for p in periods]
             report = ComplaintReport(
                 period=period.name,
                 version=0,

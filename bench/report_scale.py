@@ -2,8 +2,22 @@
 into the database (SQLite and PostgreSQL): the time to produce it and the peak memory of the
 process that produced it (a fresh process per measurement).
 
-    python -m bench.report_scale generate --url sqlite:///var/bench-report.db --n 100000
+    python -m bench.report_scale generate --url sqlite:///var/bench-report.db --n 1000000
     python -m bench.report_scale measure --url sqlite:///var/bench-report.db
+
+The history is realistic: complaints arrive at a steady rate (``PER_MONTH``, 1,000,000 over four
+years ≈ 20,833 a month, ≈ 685 a day), received uniformly at random over the N / rate days that end
+with the reported month (2026-10, company time). N = 1,000,000 is four years of history (2022-11
+to 2026-10); N = 100,000 is the last ≈ 146 days. The reported month holds ≈ 20,800 cases at any
+N ≥ 100,000, so the two sizes show whether the report costs the month's cases or the table's size.
+Everything is drawn from ``random.Random`` seeded per chunk (reproducible); the per-case
+distributions: severity general 1/2, important 1/4, major 1/4; category service / business
+1/2 each (business: subtype timeliness / goods_discrepancy / other); five channels uniform;
+escalation level 0 (1/2), 1, 2, 3 (1/6 each); validity valid 9/10; target staff / department /
+product uniform over four refs; plan recorded 0.05-1.5 h after receipt (0.5 h allowed), resolved
+1-120 h (72 h allowed), closed 1-170 h after resolution; reopened once 1/20; compensation approved
+1/10 (three levels, 1-5,000); satisfied 4/5; score 1-5 uniform. Each case has two clock runs
+(plan, resolution) met or breached by those durations.
 """
 
 from __future__ import annotations
@@ -12,6 +26,7 @@ import asyncio
 import json
 import random
 import resource
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -30,17 +45,28 @@ from storage.migrate import upgrade
 app = typer.Typer(add_completion=False)
 
 PERIOD, TZ = "2026-10", "Asia/Shanghai"
-START = datetime(2026, 8, 31, 16, tzinfo=UTC)  # 1 September 00:00 in Shanghai: Sept and Oct
-SPAN = timedelta(days=61)
-CHUNK = 10_000
+END = datetime(2026, 10, 31, 16, tzinfo=UTC)  # 1 November 00:00 in Shanghai: the end of 2026-10
+PER_MONTH = 1_000_000 / 48  # four years of history at 1,000,000
+PER_DAY = PER_MONTH * 12 / 365.25
+CHUNK = 20_000
 
 
-def _rows(n: int, seed: int = 15) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def span(n: int) -> timedelta:
+    """The history N complaints make at the steady rate, ending with the reported month."""
+    return timedelta(days=n / PER_DAY)
+
+
+def _rows(
+    n: int, seed: int = 15, *, total: int | None = None, first: int = 0
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Cases ``first`` … ``first + n - 1`` of a history of ``total`` (``n`` when None)."""
     rnd = random.Random(seed)
+    history = span(total or n)
+    start = END - history
     complaints: list[dict[str, object]] = []
     clocks: list[dict[str, object]] = []
-    for i in range(n):
-        received = START + SPAN * rnd.random()
+    for i in range(first, first + n):
+        received = start + history * rnd.random()
         plan_h, resolved_h = rnd.uniform(0.05, 1.5), rnd.uniform(1, 120)
         closed_h = resolved_h + rnd.uniform(1, 170)
         category = rnd.choice(["service", "business"])
@@ -114,17 +140,27 @@ def generate(url: str = typer.Option(...), n: int = 100_000) -> None:
         db.execute(delete(t.table(t.Complaint)))
         db.execute(delete(t.table(t.Report)))
     for lo in range(0, n, CHUNK):
-        complaints, clocks = _rows(min(CHUNK, n - lo), seed=lo)
-        for row in complaints:  # unique ids across chunks
-            row["id"] = f"B{lo + int(str(row['id'])[1:]):07d}"
-            row["workflow_id"] = f"complaint-{row['id']}"
-        for run in clocks:
-            run["case_ref"] = f"complaint-B{lo + int(str(run['case_ref'])[11:]):07d}"
+        complaints, clocks = _rows(min(CHUNK, n - lo), seed=lo, total=n, first=lo)
         with engine.begin() as db:
             db.execute(insert(t.table(t.Complaint)), complaints)
             db.execute(insert(t.table(t.CaseClock)), clocks)
+        done = lo + len(complaints)
+        if done == n or done % (10 * CHUNK) == 0:
+            print(f"  generated {done:,} / {n:,} ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
+    if engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load (SQLite: no statistics)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+            db.exec_driver_sql("VACUUM ANALYZE complaint")
+            db.exec_driver_sql("VACUUM ANALYZE case_clock")
     engine.dispose()
-    typer.echo(json.dumps({"generated": n, "seconds": round(time.perf_counter() - began, 1)}))
+    typer.echo(
+        json.dumps(
+            {
+                "generated": n,
+                "history_days": round(span(n).total_seconds() / 86400, 1),
+                "seconds": round(time.perf_counter() - began, 1),
+            }
+        )
+    )
 
 
 @app.command()

@@ -88,13 +88,14 @@ class Sizes:
     timer_window: float
     memory_caches: list[int]
     scale: int
+    report: int = 0  # issue 15: closed complaints under the monthly CP-18 report (full mode)
 
     @classmethod
     def of(cls, mode: str) -> Sizes:
         if mode == "smoke":
             return cls(6, 3, 10, 2, [10], 5, 2, [10], 0)
         if mode == "full":
-            return cls(1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000)
+            return cls(1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000)
         return cls(150, 50, 300, 10, [1000], 20, 45, [100], 0)
 
 
@@ -517,6 +518,49 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
 # --- 5. scale -----------------------------------------------------------------------------
 
 
+REPORT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+async def _report_scale(*args: str) -> str:
+    """``python -m bench.report_scale …`` in its own process (its progress on our stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.report_scale", *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"bench.report_scale {args[0]} exited {proc.returncode}")
+    return out.decode().strip().splitlines()[-1]
+
+
+async def bench_report(n: int, runs: int = 3) -> dict[str, Any]:
+    """Issue 15: the monthly CP-18 report over ``n`` closed complaints (four years of history at
+    n = 1,000,000) on SQLite and on PostgreSQL, generated straight into a fresh database, then
+    produced ``runs`` times, each in a fresh process (the median run kept, every run recorded)."""
+    import psycopg
+
+    results: dict[str, Any] = {}
+    urls = {"sqlite": f"sqlite:///{ROOT / 'var' / 'bench-report.db'}"}
+    try:
+        with psycopg.connect(REPORT_PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute("DROP DATABASE IF EXISTS bench_report")
+            admin.execute("CREATE DATABASE bench_report")
+        urls["postgresql"] = "postgresql://postgres@127.0.0.1:5432/bench_report"
+    except psycopg.Error as e:
+        results["postgresql"] = {"skipped": f"no PostgreSQL at 127.0.0.1:5432: {e}"}
+    for path in (ROOT / "var").glob("bench-report.db*"):
+        path.unlink()
+    for backend, url in urls.items():
+        console.print(f"CP-18 report: generating {n:,} closed complaints on {backend}")
+        generated = json.loads(await _report_scale("generate", "--url", url, "--n", str(n)))
+        measured = []
+        for i in range(runs):
+            measured.append(json.loads(await _report_scale("measure", "--url", url)))
+            console.print(f"CP-18 report on {backend}, run {i + 1}/{runs}: {measured[-1]}")
+        median = sorted(measured, key=lambda m: m["seconds"])[len(measured) // 2]
+        results[backend] = {"n": n, "generated": generated, "runs": measured, **median}
+    return results
+
+
 async def bench_scale(n: int) -> dict[str, Any]:
     stack = Stack()
     client = await stack.start()
@@ -769,6 +813,8 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
         await phase(f"timers {n}", lambda n=n: bench_timers_and_memory(sz, n), res["timers"].append)  # type: ignore[misc]
     if sz.scale:
         await phase("scale", lambda: bench_scale(sz.scale), lambda out: res.__setitem__("scale", out))
+    if sz.report:
+        await phase("report", lambda: bench_report(sz.report), lambda out: res.__setitem__("report", out))
     table, md = _table(res)
     console.print(table)
     raw.write_text(json.dumps(res, indent=2, default=str))

@@ -3,8 +3,10 @@ and PostgreSQL), and the ``report`` table's versions.
 
 The cohort of a period is the complaints received in it (``received_at`` in [start, end)), as
 recorded when the figures are produced. Every figure is a COUNT, SUM, AVG or one ordered row
-(a quantile by the nearest rank: ``ORDER BY … LIMIT 1 OFFSET k``) over the cohort, filtered by
-the ``complaint.received_at`` index; the clock shares join ``case_clock`` on its primary key.
+(a quantile by the nearest rank: the row ranked k by ``ROW_NUMBER() OVER (ORDER BY …)``) over the
+cohort, a range of ``ix_complaint_report`` (received_at, then the grouped columns: the counts are
+index-only scans); the clock shares join ``case_clock`` by ``ix_case_clock_report`` (migration 0007).
+A period's figures take five statements, a trend point two (issue 15: under 2 s at 1,000,000).
 """
 
 from __future__ import annotations
@@ -13,7 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.report import (
@@ -46,86 +61,129 @@ def _cohort(period: Period) -> ColumnElement[bool]:
     return and_(C.c.received_at >= period.start, C.c.received_at < period.end)
 
 
-async def _counts(conn: AsyncConnection, period: Period, column: Any, *where: Any) -> dict[str, int]:
-    rows = await conn.execute(
-        select(column, func.count()).where(_cohort(period), column.is_not(None), *where).group_by(column)
+def _count_branch(period: Period, figure: str, column: Any, *where: Any) -> Select[Any]:
+    """One figure's ``value → count`` as a branch of the counts' UNION ALL (the value as text)."""
+    value = column if isinstance(column.type, String) else cast(column, String)
+    return (
+        select(literal_column(f"'{figure}'").label("figure"), value.label("value"), func.count().label("n"))
+        .where(_cohort(period), column.is_not(None), *where)
+        .group_by(column)
     )
-    return {str(k): int(n) for k, n in rows}
 
 
-async def _durations(conn: AsyncConnection, period: Period, until: Any) -> Durations:
-    d = _seconds(conn, until, C.c.received_at)
-    where = (_cohort(period), until.is_not(None))
-    n = int((await conn.execute(select(func.count()).where(*where))).scalar_one())
-
-    async def at(p: float) -> float | None:
-        k = nearest_rank(p, n)
-        if k is None:
-            return None
-        v = (await conn.execute(select(d).where(*where).order_by(d).limit(1).offset(k))).scalar_one()
-        return round(float(v) / 3600, 4)
-
-    return Durations(count=n, median_hours=await at(0.5), p90_hours=await at(0.9))
+TARGET = C.c.target_kind + literal_column("':'") + C.c.target_ref
+COUNTED: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "by_category": (C.c.category, ()),
+    "by_subtype": (C.c.subtype, ()),
+    "by_severity": (C.c.severity, ()),
+    "by_validity": (C.c.validity, ()),
+    "by_channel": (C.c.channel, ()),
+    "by_target_kind": (C.c.target_kind, ()),
+    "by_target": (TARGET, (C.c.target_kind.in_(("staff", "department")), C.c.target_ref.is_not(None))),
+    "escalations_by_level": (C.c.escalation_level, (C.c.escalation_level > 0,)),
+}
 
 
-async def _share(conn: AsyncConnection, period: Period, clock: str) -> Share:
+async def _counts(conn: AsyncConnection, period: Period, *figures: str) -> dict[str, dict[str, int]]:
+    """Every ``figures`` count of the cohort in one statement: a UNION ALL of GROUP BYs, each an
+    index-only range scan of ``ix_complaint_report`` (migration 0007)."""
+    branches = [_count_branch(period, f, COUNTED[f][0], *COUNTED[f][1]) for f in figures]
+    got: dict[str, dict[str, int]] = {f: {} for f in figures}
+    for figure, value, n in await conn.execute(union_all(*branches)):
+        got[figure][str(value)] = int(n)
+    return got
+
+
+async def _quantiles(
+    conn: AsyncConnection, period: Period, counts: dict[str, int], untils: dict[str, Any]
+) -> dict[str, Durations]:
+    """Median and p90 of each ``until - received_at`` in one statement: per duration, the rows'
+    rank by ``ROW_NUMBER() OVER (ORDER BY d)`` (one sort), only the nearest ranks returned."""
+    ranks = {name: (nearest_rank(0.5, counts[name]), nearest_rank(0.9, counts[name])) for name in untils}
+    branches = []
+    for name, until in untils.items():
+        wanted = sorted({k + 1 for k in ranks[name] if k is not None})
+        if not wanted:
+            continue
+        d = _seconds(conn, until, C.c.received_at)
+        ranked = (
+            select(d.label("d"), func.row_number().over(order_by=d).label("rn"))
+            .where(_cohort(period), until.is_not(None))
+            .subquery()
+        )
+        branches.append(
+            select(literal_column(f"'{name}'").label("name"), ranked.c.rn, ranked.c.d).where(ranked.c.rn.in_(wanted))
+        )
+    at: dict[tuple[str, int], float] = {}
+    if branches:
+        rows = await conn.execute(branches[0] if len(branches) == 1 else union_all(*branches))
+        at = {(name, int(rn) - 1): round(float(d) / 3600, 4) for name, rn, d in rows}
+    return {
+        name: Durations(
+            count=counts[name],
+            median_hours=at[(name, k50)] if k50 is not None else None,
+            p90_hours=at[(name, k90)] if k90 is not None else None,
+        )
+        for name, (k50, k90) in ranks.items()
+    }
+
+
+async def _shares(conn: AsyncConnection, period: Period) -> dict[str, Share]:
+    """The plan and resolution clocks' met / breached of the cohort in one statement (the join
+    reads ``ix_case_clock_report`` (case_ref, clock, outcome) only)."""
     rows = await conn.execute(
-        select(CLOCK.c.outcome, func.count())
+        select(CLOCK.c.clock, CLOCK.c.outcome, func.count())
         .select_from(C.join(CLOCK, CLOCK.c.case_ref == C.c.workflow_id))
-        .where(_cohort(period), CLOCK.c.clock == clock, CLOCK.c.outcome.in_(("met", "breached")))
-        .group_by(CLOCK.c.outcome)
+        .where(_cohort(period), CLOCK.c.clock.in_(("plan", "resolution")), CLOCK.c.outcome.in_(("met", "breached")))
+        .group_by(CLOCK.c.clock, CLOCK.c.outcome)
     )
-    got = {k: int(n) for k, n in rows}
-    met, breached = got.get("met", 0), got.get("breached", 0)
-    return Share(met=met, breached=breached, share=round(met / (met + breached), 6) if met + breached else None)
+    got = {(clock, outcome): int(n) for clock, outcome, n in rows}
+    shares = {}
+    for clock in ("plan", "resolution"):
+        met, breached = got.get((clock, "met"), 0), got.get((clock, "breached"), 0)
+        shares[clock] = Share(
+            met=met, breached=breached, share=round(met / (met + breached), 6) if met + breached else None
+        )
+    return shares
+
+
+def _ones(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintFigures:
-    """CP-18: every figure of the complaint analysis of ``period``, computed in the database."""
+    """CP-18: every figure of the complaint analysis of ``period``, computed in the database
+    in five statements (counts, one pass of sums, quantiles, clock shares, compensation)."""
     cohort = _cohort(period)
-    received = int((await conn.execute(select(func.count()).where(cohort))).scalar_one())
-    target = (C.c.target_kind + literal_column("':'") + C.c.target_ref).label("target")
-    by_target = await _counts(
-        conn, period, target, C.c.target_kind.in_(("staff", "department")), C.c.target_ref.is_not(None)
-    )
-
     resolution = _seconds(conn, C.c.resolved_at, C.c.received_at)
     bounds = [0.0] + [b for _, b in RESOLUTION_BUCKETS]
     buckets = [
-        func.coalesce(
-            func.sum(
-                case(
-                    (and_(resolution >= lo * 3600, resolution < hi * 3600), 1)
-                    if hi != float("inf")
-                    else (resolution >= lo * 3600, 1),
-                    else_=0,
-                )
-            ),
-            0,
-        )
+        _ones(and_(resolution >= lo * 3600, resolution < hi * 3600) if hi != float("inf") else resolution >= lo * 3600)
         for lo, hi in zip(bounds, bounds[1:], strict=False)
     ]
-    histogram_row = (await conn.execute(select(*buckets).where(cohort, C.c.resolved_at.is_not(None)))).one()
-    histogram = {name: int(v) for (name, _), v in zip(RESOLUTION_BUCKETS, histogram_row, strict=True)}
-
+    untils = {"plan": C.c.plan_recorded_at, "resolution": C.c.resolved_at, "close": C.c.closed_at}
     row = (
         await conn.execute(
             select(
-                func.count(C.c.resolved_at),
-                func.coalesce(func.sum(case((C.c.reopen_count > 0, 1), else_=0)), 0),
+                func.count(),
+                *(func.count(until) for until in untils.values()),
+                _ones(C.c.reopen_count > 0),
+                # the reopen rate: of the cases resolved at least once, the share reopened at least once
+                _ones(and_(C.c.resolved_at.is_not(None), C.c.reopen_count > 0)),
                 func.count(C.c.satisfied),
-                func.coalesce(func.sum(case((C.c.satisfied.is_(True), 1), else_=0)), 0),
+                _ones(C.c.satisfied.is_(True)),
                 func.avg(C.c.score),
+                *buckets,
             ).where(cohort)
         )
     ).one()
-    resolved, reopened, answered, satisfied, mean_score = row
-    # the reopen rate: of the cases resolved at least once, the share reopened at least once
-    reopened_resolved = int(
-        (
-            await conn.execute(select(func.count()).where(cohort, C.c.resolved_at.is_not(None), C.c.reopen_count > 0))
-        ).scalar_one()
+    received, n_plan, resolved, n_close, reopened, reopened_resolved, answered, satisfied, mean_score = row[:9]
+    histogram = {name: int(v) for (name, _), v in zip(RESOLUTION_BUCKETS, row[9:], strict=True)}
+    durations = await _quantiles(
+        conn, period, {"plan": int(n_plan), "resolution": int(resolved), "close": int(n_close)}, untils
     )
+    counts = await _counts(conn, period, *COUNTED)
+    shares = await _shares(conn, period)
     comp = await conn.execute(
         select(C.c.compensation_level, func.count(), func.sum(C.c.compensation_amount))
         .where(cohort, C.c.compensation_status == "approved")
@@ -137,23 +195,23 @@ async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintF
         start=period.start,
         end=period.end,
         timezone=period.timezone,
-        received=received,
-        by_category=await _counts(conn, period, C.c.category),
-        by_subtype=await _counts(conn, period, C.c.subtype),
-        by_severity=await _counts(conn, period, C.c.severity),
-        by_validity=await _counts(conn, period, C.c.validity),
-        by_channel=await _counts(conn, period, C.c.channel),
-        by_target_kind=await _counts(conn, period, C.c.target_kind),
-        by_target=by_target,
-        plan_within_deadline=await _share(conn, period, "plan"),
-        resolution_within_deadline=await _share(conn, period, "resolution"),
-        time_to_plan=await _durations(conn, period, C.c.plan_recorded_at),
-        time_to_resolution=await _durations(conn, period, C.c.resolved_at),
-        time_to_close=await _durations(conn, period, C.c.closed_at),
+        received=int(received),
+        by_category=counts["by_category"],
+        by_subtype=counts["by_subtype"],
+        by_severity=counts["by_severity"],
+        by_validity=counts["by_validity"],
+        by_channel=counts["by_channel"],
+        by_target_kind=counts["by_target_kind"],
+        by_target=counts["by_target"],
+        plan_within_deadline=shares["plan"],
+        resolution_within_deadline=shares["resolution"],
+        time_to_plan=durations["plan"],
+        time_to_resolution=durations["resolution"],
+        time_to_close=durations["close"],
         resolved=int(resolved),
         reopened=int(reopened),
-        reopen_rate=round(reopened_resolved / resolved, 6) if resolved else None,
-        escalations_by_level=await _counts(conn, period, C.c.escalation_level, C.c.escalation_level > 0),
+        reopen_rate=round(int(reopened_resolved) / int(resolved), 6) if resolved else None,
+        escalations_by_level=counts["escalations_by_level"],
         compensation_approved=compensation,
         satisfaction=Satisfaction(
             answered=int(answered),
@@ -164,14 +222,24 @@ async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintF
     )
 
 
+def trend_of(figures: ComplaintFigures) -> TrendPoint:
+    """A period's trend point from its figures already computed (no further statement)."""
+    return TrendPoint(
+        period=figures.period,
+        by_category=figures.by_category,
+        plan_share=figures.plan_within_deadline.share,
+        resolution_share=figures.resolution_within_deadline.share,
+    )
+
+
 async def trend_point(conn: AsyncConnection, period: Period) -> TrendPoint:
-    """A period's volume by category and SLA shares (the charts' time axis)."""
-    plan, resolution = await _share(conn, period, "plan"), await _share(conn, period, "resolution")
+    """A period's volume by category and SLA shares (the charts' time axis): two statements."""
+    shares = await _shares(conn, period)
     return TrendPoint(
         period=period.name,
-        by_category=await _counts(conn, period, C.c.category),
-        plan_share=plan.share,
-        resolution_share=resolution.share,
+        by_category=(await _counts(conn, period, "by_category"))["by_category"],
+        plan_share=shares["plan"].share,
+        resolution_share=shares["resolution"].share,
     )
 
 

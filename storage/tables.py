@@ -74,6 +74,22 @@ class Complaint(Base):
     """Projection of a complaint workflow, written by its activities, read by the API."""
 
     __tablename__ = "complaint"
+    # CP-18 (issue 15, migration 0007): a period's cohort as a range, the counts index-only
+    __table_args__ = (
+        Index(
+            "ix_complaint_report",
+            "received_at",
+            "category",
+            "subtype",
+            "severity",
+            "validity",
+            "channel",
+            "target_kind",
+            "target_ref",
+            "escalation_level",
+            "workflow_id",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
@@ -140,6 +156,8 @@ class CaseClock(Base):
     used and the lateness of the firing. Rewritten with the projection at each newer step."""
 
     __tablename__ = "case_clock"
+    # CP-18 (issue 15, migration 0007): the report's clock shares read a case's runs in the index
+    __table_args__ = (Index("ix_case_clock_report", "case_ref", "clock", "outcome"),)
 
     case_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -129,12 +129,16 @@ async def _quantiles(
 
 
 async def _shares(conn: AsyncConnection, period: Period) -> dict[str, Share]:
-    """The plan and resolution clocks' met / breached of the cohort in one statement (the join
-    reads ``ix_case_clock_report`` (case_ref, clock, outcome) only)."""
+    """The plan and resolution clocks' met / breached of the cohort in one statement: every
+    (clock, outcome) of the cohort's runs counted (a handful of groups), the two clocks' met and
+    breached kept here. No condition on ``case_clock`` in the statement, so that SQLite (no
+    statistics) drives the join from the cohort's ``received_at`` range and reads each case's
+    runs in ``ix_case_clock_report`` (case_ref, clock, outcome) alone, rather than every run of
+    the clock by its ``clock`` index (1.1 s a period at 1,000,000 complaints)."""
     rows = await conn.execute(
         select(CLOCK.c.clock, CLOCK.c.outcome, func.count())
         .select_from(C.join(CLOCK, CLOCK.c.case_ref == C.c.workflow_id))
-        .where(_cohort(period), CLOCK.c.clock.in_(("plan", "resolution")), CLOCK.c.outcome.in_(("met", "breached")))
+        .where(_cohort(period))
         .group_by(CLOCK.c.clock, CLOCK.c.outcome)
     )
     got = {(clock, outcome): int(n) for clock, outcome, n in rows}

@@ -29,6 +29,15 @@ COMPLAINT_REPORT = [
     "target_ref",
     "escalation_level",
     "workflow_id",
+    "plan_recorded_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "satisfied",
+    "score",
+    "compensation_status",
+    "compensation_level",
+    "compensation_amount",
 ]
 
 

@@ -4,8 +4,8 @@ and PostgreSQL), and the ``report`` table's versions.
 The cohort of a period is the complaints received in it (``received_at`` in [start, end)), as
 recorded when the figures are produced. Every figure is a COUNT, SUM, AVG or one ordered row
 (a quantile by the nearest rank: the row ranked k by ``ROW_NUMBER() OVER (ORDER BY …)``) over the
-cohort, a range of ``ix_complaint_report`` (received_at, then the grouped columns: the counts are
-index-only scans); the clock shares join ``case_clock`` by ``ix_case_clock_report`` (migration 0007).
+cohort, a range of ``ix_complaint_report`` (received_at, then every column read: index-only
+scans); the clock shares join ``case_clock`` by ``ix_case_clock_report`` (migration 0007).
 A period's figures take five statements, a trend point two (issue 15: under 2 s at 1,000,000).
 """
 

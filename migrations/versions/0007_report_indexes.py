@@ -1,8 +1,9 @@
 """the CP-18 report's indexes (issue 15: the monthly report under 2 s at 1,000,000 complaints)
 
-``ix_complaint_report``: the cohort of a period is a range of ``received_at``; the grouped
-columns after it make every count of the report an index-only scan of that range (no table
-row read), and ``workflow_id`` the clock shares' join. ``ix_case_clock_report``: the shares'
+``ix_complaint_report``: the cohort of a period is a range of ``received_at``; every other
+column the report reads follows it (the grouped ones, ``workflow_id`` for the clock shares'
+join, the durations' ends and the summed ones), so each of its statements on ``complaint`` is
+an index-only scan of that range: the rows, with their JSON view, are never read. ``ix_case_clock_report``: the shares'
 join finds a case's clock runs and their outcome in the index alone (the primary key
 (case_ref, n) would read every run's row).
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -329,3 +330,31 @@ def clocks_overdue(accounts: Sequence[ClockAccount]) -> list[str]:
         if a is not None and a.due_at is not None:
             out.append(f"{name} since {_at(a.due_at)}")
     return out
+
+
+class ClockTerms(Protocol):
+    """What a family's policy says of its clocks: what each counts, the case's calendar, and
+    each clock's warning points (models.policy)."""
+
+    @property
+    def calendar(self) -> BusinessCalendar | None: ...
+
+    def counts(self, clock: str) -> ClockTime: ...
+
+    def warning_points(self) -> dict[str, list[float]]: ...
+
+
+def accounts_after(
+    accounts: Sequence[ClockAccount],
+    facts: Mapping[str, ClockFact | None],
+    now: datetime,
+    fired: str | None,
+    terms: ClockTerms,
+) -> list[ClockAccount]:
+    """``reconcile`` under a family's terms (what each clock counts, its calendar)."""
+    return reconcile(accounts, facts, now, fired, terms.counts, terms.calendar)
+
+
+def next_warning_under(accounts: Sequence[ClockAccount], terms: ClockTerms) -> ClockWarning | None:
+    """``next_warning`` under a family's terms (its warning points, what each clock counts)."""
+    return next_warning(accounts, terms.warning_points(), terms.counts, terms.calendar)

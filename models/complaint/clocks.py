@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import Accountability, Notification, earliest, staff_notes
-from models.clock import ClockFact, ClockOutcome, ClockWarning, next_warning, reconcile, warn
+from models.clock import ClockFact, ClockOutcome, ClockWarning, accounts_after, next_warning_under, warn
 from models.complaint.guards import crisis_leads, without_target
 from models.complaint.messages import ReassignInput, Reassignment
 from models.complaint.state import ComplaintState
@@ -168,17 +168,13 @@ def clock_facts(s: ComplaintState) -> dict[str, ClockFact | None]:
 
 def account(state: ComplaintState, fired: str | None, now: datetime) -> ComplaintState:
     """Issue 14: the state with its clock accounts brought up to date (a copy)."""
-    p = state.policy
-    clocks = reconcile(state.clocks, clock_facts(state), now, fired, p.counts, p.calendar)
+    clocks = accounts_after(state.clocks, clock_facts(state), now, fired, state.policy)
     return state.model_copy(update={"clocks": clocks})
 
 
 def next_warning_of(state: ComplaintState) -> ClockWarning | None:
     """Issue 14: the next warning to give (never of a clock met, ended or paused)."""
-    if not state.open:
-        return None
-    p = state.policy
-    return next_warning(state.clocks, p.warning_points(), p.counts, p.calendar)
+    return next_warning_under(state.clocks, state.policy) if state.open else None
 
 
 def apply_warning(w: ClockWarning, state: ComplaintState, now: datetime) -> ComplaintOutcome:

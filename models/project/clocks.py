@@ -13,9 +13,9 @@ from models.clock import (
     ClockOutcome,
     ClockWarning,
     Pause,
+    accounts_after,
     is_paused,
-    next_warning,
-    reconcile,
+    next_warning_under,
     shift_due,
     warn,
 )
@@ -187,8 +187,7 @@ def clock_facts(s: ProjectState) -> dict[str, ClockFact | None]:
 
 def account(state: ProjectState, fired: str | None, now: datetime) -> ProjectState:
     """Issue 14: the state with its clock accounts brought up to date (a copy)."""
-    p = state.policy
-    clocks = reconcile(state.clocks, clock_facts(state), now, fired, p.counts, p.calendar)
+    clocks = accounts_after(state.clocks, clock_facts(state), now, fired, state.policy)
     return state.model_copy(update={"clocks": clocks})
 
 
@@ -196,8 +195,7 @@ def next_warning_of(state: ProjectState) -> ClockWarning | None:
     """Issue 14: the next warning to give (never of a clock met, ended or paused: ND-09)."""
     if not state.open or is_paused(state.pauses) or state.stage not in RUNNING_STAGES:
         return None
-    p = state.policy
-    return next_warning(state.clocks, p.warning_points(), p.counts, p.calendar)
+    return next_warning_under(state.clocks, state.policy)
 
 
 def apply_warning(w: ClockWarning, state: ProjectState, now: datetime) -> Outcome[ProjectState]:

@@ -5,17 +5,14 @@ paused), and every clock accounted (the ``case_clock`` rows)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.staff import Directory
 from storage import tables as t
-from tests.conftest import running_worker
 from workflows.complaint import ComplaintWorkflow
 
 from .helpers import (
@@ -34,18 +31,6 @@ from .helpers import (
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 LEADER = "ops-sup"  # HANDLER's direct leader
-
-
-@pytest_asyncio.fixture
-async def cases(
-    time_env: WorkflowEnvironment, task_queue: str, database_url: str, staff_file, directory: Directory
-) -> AsyncIterator[Cases]:
-    async with running_worker(time_env.client, database_url, task_queue, staff_file):
-        c = Cases(time_env.client, task_queue, directory)
-        try:
-            yield c
-        finally:
-            await c.close()
 
 
 async def _plan(handle, directory: Directory):

@@ -16,7 +16,8 @@ from api.idempotency import KEY_HEADER, Idempotent
 from api.steps import HumanStep, Intake
 from config import Settings
 from infra.bootstrap import Resources
-from models.staff import Role, Staff
+from models.report import may_read_reports
+from models.staff import Staff
 
 
 def resources(request: Request) -> Resources:
@@ -75,9 +76,7 @@ CurrentStaff = Annotated[Staff, Depends(current_staff)]
 def report_reader(staff: CurrentStaff) -> Staff:
     """CP-18: the complaint analysis is for customer-service supervisors, managers and the
     general manager."""
-    if staff.role in (Role.manager, Role.general_manager) or (
-        staff.role is Role.supervisor and staff.department == "customer_service"
-    ):
+    if may_read_reports(staff.ref):
         return staff
     raise HTTPException(
         403, "CP-18: the complaint analysis is for customer-service supervisors, managers and the general manager"

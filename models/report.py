@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.calendar import local, zone
+from models.complaint.guards import CUSTOMER_SERVICE
+from models.staff import Role, StaffRef
 
 
 class Cadence(StrEnum):
@@ -86,6 +88,14 @@ class Period(BaseModel):
     def previous(self) -> Period:
         """The period just before (what every headline figure is compared with)."""
         return Period.containing(self.start - timedelta(seconds=1), self.cadence, self.timezone)
+
+
+def may_read_reports(staff: StaffRef) -> bool:
+    """CP-18: the complaint analysis is for customer-service supervisors, managers and the
+    general manager."""
+    if staff.role in (Role.manager, Role.general_manager):
+        return True
+    return staff.role is Role.supervisor and staff.department == CUSTOMER_SERVICE
 
 
 def nearest_rank(p: float, n: int) -> int | None:

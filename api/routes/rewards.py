@@ -22,7 +22,7 @@ from api.errors import ERRORS
 from api.schemas import Problem, Unprocessable
 from api.step_routes import StepRoutes
 from api.steps import HumanStep
-from models.calendar import local_year
+from models.rewards.guards import year_ended
 from models.rewards.messages import RewardsInput
 from models.rewards.steps import STEPS
 from models.rewards.views import RewardsView, report_csv
@@ -78,7 +78,7 @@ async def _round(db: AsyncSession, year: int | str, staff: Staff) -> t.RewardRou
 async def start_rewards(year: Year, intake: IntakeDep, db: SessionDep) -> Any:
     _may_read(intake.staff)
     policy = intake.resources.rewards_policy()
-    if year >= local_year(datetime.now(UTC), policy.timezone):
+    if not year_ended(year, datetime.now(UTC), policy.timezone):
         raise HTTPException(422, f"ND-12: the year {year} has not ended")
     row = await db.get(t.RewardRound, year)
     await db.close()

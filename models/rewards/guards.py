@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from models.calendar import local_year
 from models.case import Refusal
 from models.rewards.messages import DecisionInput, ProposeInput
 from models.rewards.state import RewardsState
 from models.rewards.vocabulary import STAGE_STEP, STEP_ROLE, RewardStage, RewardStep
+
+
+def year_ended(year: int, now: datetime, timezone: str) -> bool:
+    """ND-12: a year's rewards are totalled once the year is over on the company's calendar."""
+    return year < local_year(now, timezone)
 
 
 def _role(step: RewardStep) -> Any:

@@ -207,3 +207,14 @@ def test_nd12_the_report_as_csv() -> None:
     assert rows[0].startswith("year,stage,project_id")
     assert len(rows) == 1 + 4 + 1  # F (no reward), A twice, B, the total
     assert rows[-1].endswith(",TOTAL,,,5200000,1285000.50,,1285000.50,,38000")
+
+
+def test_nd12_a_year_is_ended_only_once_over_on_the_companys_calendar() -> None:
+    """ND-12: 2026's rewards may start at 00:00 on 1 January 2027 in Beijing (16:00 UTC on 31
+    December), not a minute before."""
+    from datetime import UTC, datetime
+
+    from models.rewards.guards import year_ended
+
+    assert not year_ended(2026, datetime(2026, 12, 31, 15, 59, tzinfo=UTC), "Asia/Shanghai")
+    assert year_ended(2026, datetime(2026, 12, 31, 16, 0, tzinfo=UTC), "Asia/Shanghai")

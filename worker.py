@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
+from activities.customer import CustomerActivities
 from activities.project import ProjectActivities
 from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
@@ -22,6 +23,7 @@ from infra.logs import configure_logging
 from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
+from workflows.customer import CustomerAccountWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
@@ -33,6 +35,7 @@ WORKFLOWS = [
     ScheduledComplaintReportWorkflow,
     RewardsWorkflow,
     YearEndRewardsWorkflow,
+    CustomerAccountWorkflow,
 ]
 
 log = structlog.get_logger()
@@ -49,6 +52,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     projects = ProjectActivities(resources.engine, resources.writer)
     rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
     reports = ReportActivities(resources.engine, settings.staff_file)
+    customers = CustomerActivities(resources.engine, resources.writer)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -63,6 +67,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             rewards.year_totals,
             rewards.record_rewards_step,
             reports.produce_complaint_report,
+            customers.check_customer_start,
+            customers.record_customer_step,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

@@ -23,9 +23,11 @@ from config import Settings, get_settings
 from infra.temporal import connect
 from models.policy import (
     ComplaintPolicy,
+    CustomerPolicy,
     ProjectPolicy,
     RewardsPolicy,
     load_complaint_policy,
+    load_customer_policy,
     load_project_policy,
     load_rewards_policy,
 )
@@ -54,7 +56,7 @@ class Resources:
     ) -> None:
         self.settings = settings or get_settings()
         # the policy is checked at start: an invalid one stops the process with its reason
-        self.complaint_policy(), self.project_policy(), self.rewards_policy()
+        self.complaint_policy(), self.project_policy(), self.rewards_policy(), self.customer_policy()
         self.directory = directory or Directory.from_file(self.settings.staff_file)
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)
@@ -75,6 +77,10 @@ class Resources:
     def project_policy(self) -> ProjectPolicy:
         """The project policy as ``POLICY_*`` sets it now, resolved for each new project."""
         return load_project_policy()
+
+    def customer_policy(self) -> CustomerPolicy:
+        """The customer-care policy (issue 16) as ``POLICY_*`` sets it now, for each new account."""
+        return load_customer_policy()
 
     def rewards_policy(self) -> RewardsPolicy:
         """The rewards policy (ND-12) as ``POLICY_*`` sets it now, resolved for each new round."""

@@ -313,7 +313,99 @@ class RewardsPolicy(BaseModel):
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's year (which projects a year totals)")
 
 
-class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, BaseSettings):
+Share = Annotated[Decimal, Field(gt=0, le=1)]
+
+
+class CustomerPolicy(CalendarTerms):
+    """Customer care (CC rules): every cadence, deadline and share of a customer account.
+    Cadences are calendar months on the company's clock (RULES.md "Times and calendars"); the
+    report and downgrade deadlines count wall time or the calendar's working time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    revisit_first_year_months: CalendarMonths = Field(
+        1, description="CC-01 revisit a delivered project every N months in its first year"
+    )
+    revisit_later_months: CalendarMonths = Field(3, description="CC-01 revisit every N months after the first year")
+    revisit_first_period_months: CalendarMonths = Field(12, description="CC-01 the first year of a delivered project")
+    visit_report_deadline: Duration = Field(timedelta(days=2), description="CC-02 a visit report is due within this")
+    revisit_report_days: int = Field(
+        1,
+        ge=0,
+        le=30,
+        description="CC-02 a revisit report is due by the end of this many days after the revisit (the next day)",
+    )
+    credit_report_months_a: CalendarMonths = Field(
+        6, description="CC-03 credit report of a class-A customer, every N months"
+    )
+    credit_report_months_b: CalendarMonths = Field(
+        3, description="CC-03 credit report of a class-B customer, every N months"
+    )
+    credit_report_months_c: CalendarMonths = Field(
+        1, description="CC-03 credit report of a class-C customer, every N months"
+    )
+    credit_report_months_d: CalendarMonths = Field(
+        1, description="CC-03 credit report of a class-D customer, every N months"
+    )
+    vip_share_max: Share = Field(
+        Decimal("0.15"), description="CC-04 VIP customers: at most this share of a department's"
+    )
+    preferred_share_max: Share = Field(
+        Decimal("0.30"), description="CC-04 preferred customers: at most this share of a department's"
+    )
+    vip_downgrade_deadline: Duration = Field(
+        timedelta(days=5), description="CC-04 a VIP with a problem is downgraded within this"
+    )
+    tier_review_months: CalendarMonths = Field(
+        6, description="CC-04 the tier review of every department, every N months"
+    )
+    tier_review_deadline: Duration = Field(
+        timedelta(days=14), description="CC-04 the supervisor confirms the review within this"
+    )
+    unserved_after_months: CalendarMonths = Field(
+        3, description="CC-05 no service for N months: the supervisor may reassign"
+    )
+    survey_every_months: CalendarMonths = Field(12, description="CC-07 a satisfaction survey at least every N months")
+    marketing_department: str = Field(
+        "marketing", min_length=1, description="CC-04 the division that keeps the company blacklist"
+    )
+    revisit_warnings: WarningPoints = _warnings("revisit (CC-01)", [0.8])
+    visit_report_warnings: WarningPoints = _warnings("visit-report (CC-02)", [0.5])
+    credit_report_warnings: WarningPoints = _warnings("credit-report (CC-03)", [0.8])
+    downgrade_warnings: WarningPoints = _warnings("VIP downgrade (CC-04)", [0.6])
+    service_warnings: WarningPoints = _warnings("service (CC-05)", [0.8])
+    survey_warnings: WarningPoints = _warnings("survey (CC-07)", [0.9])
+    timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day and month (the cadences)")
+    visit_report_clock_counts: ClockTime = _counts("CC-02 visit report")
+    downgrade_clock_counts: ClockTime = _counts("CC-04 VIP downgrade")
+
+    def clock_counts(self) -> dict[str, ClockTime]:
+        """What each customer clock counts: the day deadlines as set; the calendar-month
+        cadences (revisit, credit report, service, survey) count calendar months."""
+        return {"visit_report": self.visit_report_clock_counts, "downgrade": self.downgrade_clock_counts}
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Each customer clock's warning points (models.customer.vocabulary.Clock names)."""
+        return {
+            "revisit": self.revisit_warnings,
+            "visit_report": self.visit_report_warnings,
+            "credit_report": self.credit_report_warnings,
+            "downgrade": self.downgrade_warnings,
+            "service": self.service_warnings,
+            "survey": self.survey_warnings,
+        }
+
+    def credit_report_months(self, credit_class: str) -> int:
+        """CC-03: how many months apart a class's credit reports are (A 6, B 3, C and D 1)."""
+        return {
+            "A": self.credit_report_months_a,
+            "B": self.credit_report_months_b,
+            "C": self.credit_report_months_c,
+            "D": self.credit_report_months_d,
+        }[credit_class]
+
+
+class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy, BaseSettings):
     """The policy read from ``POLICY_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="POLICY_", extra="ignore", frozen=True)
@@ -326,6 +418,9 @@ class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, BaseSettings
 
     def rewards_policy(self) -> RewardsPolicy:
         return RewardsPolicy(**self.model_dump(include=set(RewardsPolicy.model_fields)))
+
+    def customer_policy(self) -> CustomerPolicy:
+        return CustomerPolicy(**self.model_dump(include=set(CustomerPolicy.model_fields)))
 
 
 def load_complaint_policy() -> ComplaintPolicy:
@@ -341,3 +436,8 @@ def load_project_policy() -> ProjectPolicy:
 def load_rewards_policy() -> RewardsPolicy:
     """The rewards policy as the environment sets it now (for starters, never for workflows)."""
     return PolicySettings().rewards_policy()
+
+
+def load_customer_policy() -> CustomerPolicy:
+    """The customer-care policy as the environment sets it now (for starters, never for workflows)."""
+    return PolicySettings().customer_policy()

@@ -19,7 +19,10 @@ from infra.temporal import TemporalUnavailable
 from models.calendar import DEFAULT_TIMEZONE, local_date
 from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
-from models.policy import ComplaintPolicy, ProjectPolicy
+from models.customer.messages import CustomerCreate
+from models.customer.state import CustomerInput
+from models.customer.views import CustomerView
+from models.policy import ComplaintPolicy, CustomerPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.state import ProjectInput
 from models.project.views import ProjectView
@@ -28,6 +31,7 @@ from models.rewards.views import RewardsView
 from models.staff import Directory, Role, Staff
 from starter.calendars import with_calendar
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
+from workflows.customer import CustomerAccountWorkflow, customer_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 from workflows.rewards import RewardsWorkflow, rewards_workflow_id
 
@@ -114,6 +118,46 @@ def project_input(
     )
 
 
+# --- customer accounts (issue 16) ---------------------------------------------------------
+
+
+def customer_static_summary(inp: CustomerInput) -> str:
+    """What the Temporal UI shows for an account's workflow: ids only (the name is confidential)."""
+    origin = f" · from project {inp.from_project}" if inp.from_project else ""
+    return f"Customer account {inp.id} · {inp.owner.department}{origin}"
+
+
+def customer_input(
+    customer_id: str,
+    create: CustomerCreate,
+    opened_by: Staff,
+    directory: Directory,
+    policy: CustomerPolicy,
+    from_project: str | None = None,
+    history_limit: int | None = None,
+    now: datetime | None = None,
+) -> CustomerInput:
+    """The account's workflow input: its owner (a staff member who serves customers) with the
+    leaders above them, and its policy with the concrete calendar when a clock counts working
+    time. ValueError names a field that cannot be."""
+    owner = directory.get(create.owner_id)
+    if owner is None:
+        raise ValueError(f"owner_id: unknown staff {create.owner_id}")
+    if owner.role is not Role.staff:
+        raise ValueError(f"owner_id: {create.owner_id} is not a staff member who serves customers")
+    extra = {"history_limit": history_limit} if history_limit else {}
+    return CustomerInput(
+        id=customer_id,
+        create=create,
+        owner=owner.ref,
+        owner_chain=directory.chain(owner.id),
+        opened_by=opened_by.ref,
+        policy=with_calendar(policy, now),
+        from_project=from_project,
+        **extra,
+    )
+
+
 # --- starting any case -------------------------------------------------------------------
 
 
@@ -139,6 +183,13 @@ COMPLAINT: CaseKind[ComplaintInput, ComplaintView] = CaseKind(
 )
 PROJECT: CaseKind[ProjectInput, ProjectView] = CaseKind(
     ClientProjectWorkflow.run, ClientProjectWorkflow.registration(), project_workflow_id, project_static_summary
+)
+#: Issue 16: a customer's account (``customer-<id>``), one per customer for as long as it is one.
+CUSTOMER: CaseKind[CustomerInput, CustomerView] = CaseKind(
+    CustomerAccountWorkflow.run,
+    CustomerAccountWorkflow.registration(),
+    customer_workflow_id,
+    customer_static_summary,
 )
 #: ND-12: a year's rewards round, one per year (``rewards-<year>``): a second start attaches to
 #: the running round, and a closed (approved) one is never started again.

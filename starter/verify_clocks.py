@@ -62,6 +62,7 @@ from starter.run import payload_key
 from storage import tables as t
 from storage.engine import make_engine, sessions
 from workflows.complaint import ComplaintWorkflow
+from workflows.customer import CustomerAccountWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
@@ -76,6 +77,7 @@ WORKFLOWS: list[type] = [
     ScheduledComplaintReportWorkflow,
     RewardsWorkflow,
     YearEndRewardsWorkflow,
+    CustomerAccountWorkflow,
 ]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.

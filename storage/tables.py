@@ -60,7 +60,11 @@ class Base(DeclarativeBase):
 
 
 class Customer(Base):
-    """The customer registry (CP-03 looks complainants up here)."""
+    """The customer registry (CP-03 looks complainants up here; ND-01 refuses existing ones).
+    Issue 16: each customer's account is a workflow (``customer-<id>``) whose steps keep the
+    rest of the row: ``name`` and ``phone`` are the working record's, ``original`` the record as
+    registered, written once and never changed (CC-08); owner, department, tier, credit class
+    and blacklist are what lists filter on. A row from before accounts has them empty."""
 
     __tablename__ = "customer"
 
@@ -68,6 +72,20 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    workflow_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    department: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    tier: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    credit_class: Mapped[str | None] = mapped_column(String(1), index=True, nullable=True)
+    product_line: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    blacklist: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    flags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    last_service_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_survey_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True, nullable=True)
+    original: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    view: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Complaint(Base):

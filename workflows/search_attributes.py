@@ -23,6 +23,10 @@ PROJECT_FLAGS = SearchAttributeKey.for_keyword_list("ProjectFlags")
 SLA_BREACHED = SearchAttributeKey.for_keyword_list("SlaBreached")
 #: issue 14: when the next warning before a breach fires
 NEXT_WARNING_AT = SearchAttributeKey.for_datetime("NextWarningAt")
+#: issue 16: a customer account's tier (CC-04), credit class (CC-03) and owner
+CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
+CREDIT_CLASS = SearchAttributeKey.for_keyword("CreditClass")
+CUSTOMER_OWNER = SearchAttributeKey.for_keyword("CustomerOwner")
 
 ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
@@ -38,6 +42,9 @@ ALL: list[SearchAttributeKey[Any]] = [
     PROJECT_FLAGS,
     SLA_BREACHED,
     NEXT_WARNING_AT,
+    CUSTOMER_TIER,
+    CREDIT_CLASS,
+    CUSTOMER_OWNER,
 ]
 
 #: ``temporal server start-dev --search-attribute NAME=TYPE`` takes these type names.

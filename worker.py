@@ -52,7 +52,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     projects = ProjectActivities(resources.engine, resources.writer)
     rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
     reports = ReportActivities(resources.engine, settings.staff_file)
-    customers = CustomerActivities(resources.engine, resources.writer)
+    customers = CustomerActivities(resources.engine, resources.writer, settings.staff_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -69,6 +69,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             reports.produce_complaint_report,
             customers.check_customer_start,
             customers.record_customer_step,
+            customers.handed_over_account,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

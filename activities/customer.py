@@ -4,26 +4,74 @@ registry's row, who may read it, the clock accounts, the notifications)."""
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from infra import proofs
+from infra.calendars import with_calendar
 from infra.proofs import start_refusal
 from models.case import StepWritten
+from models.customer.messages import CustomerCreate, DeliveryIn
 from models.customer.records import CustomerWrite
-from models.customer.state import OpenCheck, OpenChecked
+from models.customer.state import CustomerInput, HandOverAccount, OpenCheck, OpenChecked, account_input
+from models.customer.vocabulary import customer_workflow_id
+from models.policy import load_customer_policy
+from models.staff import Directory
 from storage import tables as t
 from storage.writer import BatchWriter, record_clocks, record_event, write_step
+
+log = structlog.get_logger()
+
+#: How long the proof of a hand-over's account start is good for (it starts at once).
+PROOF_TTL = timedelta(hours=1)
 
 
 class CustomerActivities:
     """Holds the database engine and the batch writer (infra.bootstrap.Resources closes them)."""
 
-    def __init__(self, engine: AsyncEngine, writer: BatchWriter) -> None:
+    def __init__(self, engine: AsyncEngine, writer: BatchWriter, staff_file: Path) -> None:
         self.engine = engine
         self.writer = writer
+        self.staff_file = staff_file
+
+    @activity.defn(name="handed_over_account")
+    async def handed_over_account(self, inp: HandOverAccount) -> CustomerInput | None:
+        """ND-11: the input of the account of a client a completed project handed to sales:
+        owned by the project's implementer, the project its first delivery (CC-01), under the
+        customer policy as the environment sets it now; its start proven with the worker's step
+        key, as the API proves its own (infra/proofs.py). None when the implementer is no longer
+        a staff member who serves customers (the hand-over stays; an account is opened by hand)."""
+        directory = Directory.from_file(self.staff_file)
+        create = CustomerCreate(
+            name=inp.client_name,
+            owner_id=inp.owner_id,
+            product_line=inp.product_line,
+            delivered=[DeliveryIn(project_id=inp.project_id, delivered_at=inp.delivered_at)],
+            last_service_at=inp.delivered_at,
+        )
+        owner = directory.get(inp.owner_id)
+        if owner is None:
+            log.warning("handover_without_owner", customer=inp.customer_id, owner=inp.owner_id)
+            return None
+        try:
+            account = account_input(
+                inp.customer_id, create, owner.ref, directory, with_calendar(load_customer_policy()), inp.project_id
+            )
+        except ValueError as e:
+            log.warning("handover_without_owner", customer=inp.customer_id, reason=str(e))
+            return None
+        if proofs.VERIFYING.keys:
+            # counted from the later of now and the hand-over (the workflow's clock, which a
+            # time-skipping test server runs ahead of this one)
+            expires = max(datetime.now(UTC), inp.delivered_at) + PROOF_TTL
+            account.proof = proofs.VERIFYING.sign_start(customer_workflow_id(inp.customer_id), account, expires)
+        return account
 
     @activity.defn(name="check_customer_start")
     async def check_customer_start(self, inp: OpenCheck) -> OpenChecked:

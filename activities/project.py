@@ -48,13 +48,23 @@ class ProjectActivities:
             return Eligibility(eligible=False, refusal=refusal)
         name = inp.client_name.strip()
         async with self.sessions() as db:
-            rows = await db.execute(
-                select(t.Customer.id, t.Customer.name).where(
-                    or_(func.lower(func.trim(t.Customer.name)) == name.lower(), t.Customer.name == name)
+            rows = list(
+                await db.execute(
+                    select(t.Customer.id, t.Customer.name, t.Customer.blacklist, t.Customer.department).where(
+                        or_(func.lower(func.trim(t.Customer.name)) == name.lower(), t.Customer.name == name)
+                    )
                 )
             )
-            found = [(r.id, r.name) for r in rows]
-        return eligibility(inp.client_name, inp.product_line, inp.expected_annual_business, inp.policy, found)
+        found = [(r.id, r.name) for r in rows]
+        department = inp.start.applicant.department if inp.start is not None else None
+        blacklisted = {  # CC-04: the company's blacklist binds everyone, a department's its own
+            r.id: r.blacklist
+            for r in rows
+            if r.blacklist == "company" or (r.blacklist == "department" and r.department == department)
+        }
+        return eligibility(
+            inp.client_name, inp.product_line, inp.expected_annual_business, inp.policy, found, blacklisted
+        )
 
     @activity.defn(name="record_project_step")
     async def record_project_step(self, rec: ProjectRecord) -> StepWritten | bool:

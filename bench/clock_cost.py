@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.run import BODY, DIRECTORY, _steps
+from infra.calendars import calendar_for
 from models.calendar import ClockTime
 from models.complaint.clocks import account, next_clock, next_warning_of
 from models.complaint.messages import ComplaintInput, CustomerLookup
 from models.complaint.steps import apply_intake, apply_step, new_case
 from models.complaint.views import view_of
 from models.policy import ComplaintPolicy
-from starter.calendars import calendar_for
 
 console = Console()
 #: Tuesday 24 November 2026, 10:00 in Beijing: inside working hours.

@@ -99,7 +99,7 @@ class CalendarTerms(BaseModel):
     """What working time is, for the clocks that count it (issue 14; "Times and calendars"):
     working hours on the company's clock (``timezone``), the country whose public holidays and
     make-up working days apply, and a data file that adds or removes dates. The starter turns
-    these into ``calendar``, the concrete calendar the case keeps (starter/calendars.py), when
+    these into ``calendar``, the concrete calendar the case keeps (infra/calendars.py), when
     one of the family's clocks counts working time; every clock counts wall time by default."""
 
     model_config = ConfigDict(frozen=True)

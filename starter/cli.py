@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 
 from config import Settings, get_settings
 from infra.bootstrap import Resources
+from infra.calendars import calendar_for
 from models.case import TermsBody
 from models.complaint.messages import ChangeTermsInput as ComplaintTermsInput
 from models.complaint.messages import ComplaintCreate
@@ -25,7 +26,6 @@ from models.policy import ComplaintPolicy, ProjectPolicy
 from models.project.messages import ChangeTermsInput as ProjectTermsInput
 from models.project.vocabulary import ProjectStep
 from models.staff import Staff
-from starter.calendars import calendar_for
 from starter.intake import intake_input, new_case_id, start_complaint
 from starter.run import payload_key, step_key
 from storage import tables as t

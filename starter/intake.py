@@ -15,12 +15,13 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
+from infra.calendars import with_calendar
 from infra.temporal import TemporalUnavailable
 from models.calendar import DEFAULT_TIMEZONE, local_date
 from models.complaint.messages import ComplaintCreate, ComplaintInput
 from models.complaint.views import ComplaintView
 from models.customer.messages import CustomerCreate
-from models.customer.state import CustomerInput
+from models.customer.state import CustomerInput, account_input
 from models.customer.views import CustomerView
 from models.policy import ComplaintPolicy, CustomerPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
@@ -29,7 +30,6 @@ from models.project.views import ProjectView
 from models.rewards.messages import RewardsInput
 from models.rewards.views import RewardsView
 from models.staff import Directory, Role, Staff
-from starter.calendars import with_calendar
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.customer import CustomerAccountWorkflow, customer_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
@@ -137,24 +137,16 @@ def customer_input(
     history_limit: int | None = None,
     now: datetime | None = None,
 ) -> CustomerInput:
-    """The account's workflow input: its owner (a staff member who serves customers) with the
-    leaders above them, and its policy with the concrete calendar when a clock counts working
-    time. ValueError names a field that cannot be."""
-    owner = directory.get(create.owner_id)
-    if owner is None:
-        raise ValueError(f"owner_id: unknown staff {create.owner_id}")
-    if owner.role is not Role.staff:
-        raise ValueError(f"owner_id: {create.owner_id} is not a staff member who serves customers")
-    extra = {"history_limit": history_limit} if history_limit else {}
-    return CustomerInput(
-        id=customer_id,
-        create=create,
-        owner=owner.ref,
-        owner_chain=directory.chain(owner.id),
-        opened_by=opened_by.ref,
-        policy=with_calendar(policy, now),
+    """The account's workflow input (models.customer.state.account_input), its policy with the
+    concrete calendar when a clock counts working time. ValueError names a bad field."""
+    return account_input(
+        customer_id,
+        create,
+        opened_by.ref,
+        directory,
+        with_calendar(policy, now),
         from_project=from_project,
-        **extra,
+        history_limit=history_limit,
     )
 
 

@@ -20,11 +20,11 @@ from pydantic import ValidationError
 
 from config import ROOT, Settings, get_settings
 from infra.binaries import binary
+from infra.calendars import with_calendar
 from infra.codec import new_payload_key, parse_payload_keys
 from infra.temporal import connect
 from models.policy import PolicySettings
 from models.staff import Directory
-from starter.calendars import with_calendar
 from starter.schedules import ensure_from_settings
 from storage.migrate import upgrade
 from storage.seed import seed_customers

@@ -25,13 +25,12 @@ with workflow.unsafe.imports_passed_through():
     from models.customer.state import CustomerInput, CustomerState, OpenCheck
     from models.customer.steps import STEPS, apply_continue_as_new, apply_opening, apply_step, new_account
     from models.customer.views import CustomerView, describe_waiting, view_of
-    from models.customer.vocabulary import Clock
+    from models.customer.vocabulary import Clock, customer_workflow_id
     from workflows import search_attributes as sa
     from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 
-def customer_workflow_id(customer_id: str) -> str:
-    return f"customer-{customer_id}"
+__all__ = ["CustomerAccountWorkflow", "customer_workflow_id"]
 
 
 @workflow.defn(name="CustomerAccountWorkflow")

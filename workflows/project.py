@@ -15,11 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.customer import CustomerActivities
     from activities.project import ProjectActivities
     from models.case import CaseEvent, Outcome, StepWritten
     from models.clock import ClockWarning, in_breach
+    from models.customer.state import HandOverAccount
     from models.project.clocks import account, apply_clock, apply_warning, clock_due, next_clock, next_warning_of
     from models.project.messages import HandOverInput
     from models.project.records import ProjectRecord, ProjectRefusalRecord
@@ -39,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     # Passed through (imported once per worker, not once per run): a run of this module alone
     # is what the sandbox imports afresh. The kernel is guarded by a test instead
     # (tests/workflows/test_kernel.py); measured in BENCHMARKS.md: 56 KB less per cached case.
+    from workflows.customer import CustomerAccountWorkflow, customer_workflow_id
     from workflows.kernel import WRITE, CaseWorkflow, DeadlineClock, Family
 
 #: The patch that moved projects onto the kernel's clock, which re-arms its timer only when the
@@ -51,6 +57,10 @@ CLOCK_REARMS_ON_CHANGE = "clock-rearms-on-change"
 #: to complete the project and hand it over at once). Asked at the first step of a run that
 #: these rules concern; histories recorded before it replay with the old rules.
 CORRECTED_RULES = "nd-corrected-rules"
+#: The patch of issue 16: the client a completed project hands to sales gets its customer
+#: account (CC-01: the project is its first delivery, revisited monthly), owned by the
+#: project's implementer. Histories recorded before it hand over without one.
+CUSTOMER_ACCOUNT = "customer-account-handover"
 #: The steps whose rules the correction changed.
 CORRECTED_STEPS = (
     ProjectStep.budget,
@@ -182,6 +192,38 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
         )
         async with self.lock:
             await self.commit(apply_handover(self.state, done.customer_id, done.created, workflow.now()))
+        if workflow.patched(CUSTOMER_ACCOUNT):
+            await self._open_account(done.customer_id)
+
+    async def _open_account(self, customer_id: str) -> None:
+        """ND-11 → issue 16: the customer's account starts (its own workflow, which outlives
+        this one); started already (a retry, a second hand-over), it is left as it is."""
+        s = self.state
+        account = await workflow.execute_local_activity_method(
+            CustomerActivities.handed_over_account,
+            HandOverAccount(
+                customer_id=customer_id,
+                project_id=s.id,
+                client_name=s.application.client_name,
+                product_line=s.application.product_line,
+                owner_id=s.implementers[0].id,
+                delivered_at=s.closed_at or workflow.now(),
+            ),
+            **WRITE,
+        )
+        if account is None:
+            return
+        try:
+            await workflow.start_child_workflow(
+                CustomerAccountWorkflow.run,
+                account,
+                id=customer_workflow_id(customer_id),
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=f"Customer account {customer_id} · from project {s.id}",
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("customer account already started", extra={"customer": customer_id})
 
     # --- reads ----------------------------------------------------------------------------
 

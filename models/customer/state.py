@@ -16,7 +16,7 @@ from models.confidential import Confidential
 from models.customer.messages import CustomerCreate, CustomerRecord, TierCounts
 from models.customer.vocabulary import REPORTED, BlacklistScope, Clock, CreditClass, Decision, Flag, ServiceKind, Tier
 from models.policy import CustomerPolicy
-from models.staff import Role, StaffRef
+from models.staff import Directory, Role, StaffRef
 
 #: How many past entries of each kind the state keeps (the history keeps them all).
 KEEP = 12
@@ -173,6 +173,47 @@ class CustomerInput(CaseInput):
 
     def acting_staff_id(self) -> str:
         return self.opened_by.id
+
+
+def account_input(
+    customer_id: str,
+    create: CustomerCreate,
+    opened_by: StaffRef,
+    directory: Directory,
+    policy: CustomerPolicy,
+    from_project: str | None = None,
+    history_limit: int | None = None,
+) -> CustomerInput:
+    """An account's workflow input: its owner (a staff member who serves customers) with the
+    leaders above them. ValueError names a field that cannot be."""
+    owner = directory.get(create.owner_id)
+    if owner is None:
+        raise ValueError(f"owner_id: unknown staff {create.owner_id}")
+    if owner.role is not Role.staff:
+        raise ValueError(f"owner_id: {create.owner_id} is not a staff member who serves customers")
+    extra = {"history_limit": history_limit} if history_limit else {}
+    return CustomerInput(
+        id=customer_id,
+        create=create,
+        owner=owner.ref,
+        owner_chain=directory.chain(owner.id),
+        opened_by=opened_by,
+        policy=policy,
+        from_project=from_project,
+        **extra,
+    )
+
+
+class HandOverAccount(BaseModel):
+    """ND-11: the account of a client a completed project handed to sales: the project's
+    implementer owns it, the project is its first delivery (CC-01)."""
+
+    customer_id: str
+    project_id: str
+    client_name: Confidential
+    product_line: str
+    owner_id: str
+    delivered_at: datetime
 
 
 class OpenCheck(BaseModel):

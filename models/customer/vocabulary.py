@@ -6,6 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+def customer_workflow_id(customer_id: str) -> str:
+    """The workflow of a customer's account."""
+    return f"customer-{customer_id}"
+
+
 class Tier(StrEnum):
     """CC-04: VIP at most 15 % and preferred at most 30 % of a department's customers."""
 

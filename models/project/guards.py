@@ -5,7 +5,7 @@ per step, the guards it passes through in order; ``forbidden`` (403) says who, `
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -56,12 +56,23 @@ def eligibility(
     expected_annual_business: Decimal,
     policy: ProjectPolicy,
     customer_names: Iterable[tuple[str, str]] = (),
+    blacklisted: Mapping[str, str] | None = None,
 ) -> Eligibility:
     """ND-01: eligible only if the client is not already a customer (``customer_names`` are
     the registry's (id, name) pairs) and the expected annual business reaches the product
-    line's threshold (cast-ball 3,000,000; equipment 1,000,000 by default)."""
+    line's threshold (cast-ball 3,000,000; equipment 1,000,000 by default). CC-04: a customer
+    on a blacklist that binds the applicant (``blacklisted``: customer id → ``company``, or
+    ``department`` when it is the applicant's department's) gets no business, and the refusal
+    says so."""
     for cid, name in customer_names:
         if same_client(name, client_name):
+            scope = (blacklisted or {}).get(cid)
+            if scope is not None:
+                return Eligibility(
+                    eligible=False,
+                    reason=f"CC-04: {client_name} ({cid}) is on the {scope} blacklist: no business",
+                    existing_customer_id=cid,
+                )
             return Eligibility(
                 eligible=False,
                 reason=f"ND-01: {client_name} is already a customer ({cid}); only new clients",

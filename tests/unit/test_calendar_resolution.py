@@ -12,13 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from models.calendar import DEFAULT_WORKING_HOURS, BusinessCalendar, ClockTime, due_at, elapsed
-from models.complaint.messages import ComplaintCreate, ComplaintInput
-from models.policy import ComplaintPolicy, PolicySettings, ProjectPolicy, load_complaint_policy, load_project_policy
-from models.project.messages import ProjectCreate
-from models.project.state import ProjectInput
-from models.staff import Directory
-from starter.calendars import (
+from infra.calendars import (
     CALENDAR_YEARS,
     CalendarFile,
     business_calendar,
@@ -27,6 +21,12 @@ from starter.calendars import (
     read_calendar_file,
     with_calendar,
 )
+from models.calendar import DEFAULT_WORKING_HOURS, BusinessCalendar, ClockTime, due_at, elapsed
+from models.complaint.messages import ComplaintCreate, ComplaintInput
+from models.policy import ComplaintPolicy, PolicySettings, ProjectPolicy, load_complaint_policy, load_project_policy
+from models.project.messages import ProjectCreate
+from models.project.state import ProjectInput
+from models.staff import Directory
 from starter.intake import intake_input, project_input
 from starter.run import check_policy
 from tests.conftest import STAFF_FILE

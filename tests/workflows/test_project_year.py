@@ -28,6 +28,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.project import ProjectActivities, customer_id_for
 from infra.bootstrap import Resources
 from models.calendar import local_month
+from models.customer.views import CustomerView
+from models.customer.vocabulary import Clock
 from models.policy import ProjectPolicy
 from models.project.messages import HandOverInput, ProjectCreate, ProjectStepInput
 from models.project.state import ProjectInput
@@ -37,6 +39,7 @@ from models.project.vocabulary import ProjectStep
 from models.staff import Directory, Role
 from storage import tables as t
 from tests.conftest import running_worker
+from workflows.customer import CustomerAccountWorkflow, customer_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 
 DAY, MINUTE = timedelta(days=1), timedelta(minutes=1)
@@ -527,6 +530,19 @@ async def test_nd11_the_deputy_confirms_completion_after_three_batch_months_and_
         HandOverInput(project_id=final.id, client_name=app.client_name)
     )
     assert again.created is False
+    # issue 16 (CC-01): the handed-over client has its account, owned by the implementer, the
+    # project its first delivery, revisited a month after the completion
+    account = p.client.get_workflow_handle(customer_workflow_id(final.customer_id), result_type=CustomerView)
+    p.ids.append(account.id)
+    opened = await account.query(CustomerAccountWorkflow.get_customer)
+    for _ in range(200):
+        if opened.seq >= 1:
+            break
+        await asyncio.sleep(0.05)
+        opened = await account.query(CustomerAccountWorkflow.get_customer)
+    assert opened.owner_id == IMPLEMENTER and opened.from_project == final.id
+    assert [d.project_id for d in opened.deliveries] == [final.id] and opened.due.get(Clock.revisit) is not None
+    assert opened.original.name == app.client_name
 
     wid2, refused = await p.start(application(client_name=f"  {app.client_name.upper()} "))
     assert refused.stage == "rejected" and "already a customer" in (refused.rejection_reason or "")

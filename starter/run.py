@@ -25,6 +25,7 @@ from infra.codec import new_payload_key, parse_payload_keys
 from infra.temporal import connect
 from models.policy import PolicySettings
 from models.staff import Directory
+from starter.customers import open_demo_accounts
 from starter.schedules import ensure_from_settings
 from storage.migrate import upgrade
 from storage.seed import seed_customers
@@ -198,6 +199,9 @@ def main() -> None:
     # brought up to date at every start
     env_settings = settings.model_copy(update={"payload_key": env["PAYLOAD_KEY"], "step_key": env["STEP_KEY"]})
     scheduled = asyncio.run(ensure_from_settings(env_settings))
+    # issue 16: every demo customer's account, its clocks armed (once; kept across restarts)
+    accounts = asyncio.run(open_demo_accounts(env_settings))
+    opened = sum(1 for a in accounts if a.state != "open already")
     directory = Directory.from_file(settings.staff_file)
     print(
         "\n".join(
@@ -208,6 +212,7 @@ def main() -> None:
                 "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
                 f"  staff file   {settings.staff_file}",
                 f"  schedules    {', '.join(scheduled) or '(none)'}",
+                f"  customers    {len(accounts)} demo accounts ({opened} opened now): GET {base}/customers",
                 "",
                 "  demo staff (X-API-Key):",
                 *(f"    {sid:<12} {role:<16} {shown}" for sid, role, shown in demo_keys(directory)),

@@ -50,6 +50,8 @@ class CustomerCreate(Strict):
     delivered: list[DeliveryIn] = Field(default_factory=list, max_length=50)
     #: the last service before the account was opened (CC-05 counts from it; default: now)
     last_service_at: datetime | None = None
+    #: the last satisfaction survey before the account was opened (CC-07 counts from it; default: now)
+    last_survey_at: datetime | None = None
 
     def record(self) -> CustomerRecord:
         return CustomerRecord(

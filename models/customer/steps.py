@@ -95,6 +95,7 @@ def new_account(inp: CustomerInput, workflow_id: str, now: datetime) -> Customer
         from_project=inp.from_project,
         deliveries=[Delivery(project_id=d.project_id, delivered_at=d.delivered_at) for d in c.delivered],
         last_service_at=min(c.last_service_at, now) if c.last_service_at else None,
+        last_survey_at=min(c.last_survey_at, now) if c.last_survey_at else None,
     )
 
 

@@ -274,3 +274,29 @@ def test_cp18_make_run_creates_the_report_schedules_and_reports_on_demand(system
     assert r.json()["period"] == "2026-11" and r.json()["version"] >= 1
     svg = system.call("GET", "/reports/complaints/2026-11/chart.svg", "demo-cs-mgr")
     assert svg.status_code == 200 and svg.text.startswith("<svg")
+
+
+def test_issue16_make_run_opens_the_demo_customers_accounts_in_every_tier_and_class(system: System) -> None:
+    """Issue 16: after `make run` every demo customer with an owner has its account, its clocks
+    armed; the demo holds every tier (CC-04) and every credit class (CC-03), within the
+    department's shares; a customer nobody served for over 3 months is flagged unserved at
+    once (CC-05); the owner sees their own, the department's supervisor all of the department's."""
+    sup = _poll(
+        lambda: system.call("GET", "/customers", "demo-cs-sup").json(),
+        lambda rows: isinstance(rows, list) and len(rows) >= 10,
+    )
+    assert {c["tier"] for c in sup} == {"vip", "preferred", "qualified"}
+    assert {c["credit_class"] for c in sup} == {"A", "B", "C", "D"}
+    assert sum(c["tier"] == "vip" for c in sup) <= 0.15 * len(sup)
+    assert sum(c["tier"] == "preferred" for c in sup) <= 0.30 * len(sup)
+    assert all(c["due"].get("credit_report") for c in sup)  # CC-03: every account's next credit report
+    # CC-07: a survey due within the year, or (surveyed 380 days ago) missed and flagged
+    assert all(c["due"].get("survey") or "survey_overdue" in c["flags"] for c in sup)
+    unserved = _poll(
+        lambda: system.call("GET", "/customers/C-1004", "demo-cs-sup").json(),
+        lambda c: "unserved" in c.get("flags", []),
+    )
+    assert "unserved" in unserved["flags"]  # 95 days without service
+    mine = system.call("GET", "/customers", "demo-cs-1").json()
+    assert mine and all(c["owner_id"] == "cs-1" for c in mine)
+    assert system.call("GET", "/customers/C-1001", "demo-ops-1").status_code == 403

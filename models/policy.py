@@ -374,7 +374,7 @@ class CustomerPolicy(CalendarTerms):
     credit_report_warnings: WarningPoints = _warnings("credit-report (CC-03)", [0.8])
     downgrade_warnings: WarningPoints = _warnings("VIP downgrade (CC-04)", [0.6])
     service_warnings: WarningPoints = _warnings("service (CC-05)", [0.8])
-    survey_warnings: WarningPoints = _warnings("survey (CC-07)", [0.9])
+    customer_survey_warnings: WarningPoints = _warnings("survey (CC-07)", [0.9])
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day and month (the cadences)")
     visit_report_clock_counts: ClockTime = _counts("CC-02 visit report")
     downgrade_clock_counts: ClockTime = _counts("CC-04 VIP downgrade")
@@ -392,7 +392,7 @@ class CustomerPolicy(CalendarTerms):
             "credit_report": self.credit_report_warnings,
             "downgrade": self.downgrade_warnings,
             "service": self.service_warnings,
-            "survey": self.survey_warnings,
+            "survey": self.customer_survey_warnings,
         }
 
     def credit_report_months(self, credit_class: str) -> int:

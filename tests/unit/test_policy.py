@@ -124,3 +124,17 @@ def test_times_the_company_timezone_is_a_checked_iana_name(clean_env, monkeypatc
     monkeypatch.setenv("POLICY_TIMEZONE", "Mars/Olympus_Mons")
     with pytest.raises(SystemExit, match="POLICY_TIMEZONE: .*unknown timezone"):
         check_policy()
+
+
+def test_no_two_families_share_a_policy_setting_by_accident() -> None:
+    """Every ``POLICY_*`` variable sets one family's term: a field two family policies both
+    declare (other than the company's timezone and the calendar terms) would be set by one
+    variable for both, and ``PolicySettings`` would give one of them the other's default."""
+    from models.policy import CalendarTerms, ComplaintPolicy, CustomerPolicy, ProjectPolicy, RewardsPolicy
+
+    shared = set(CalendarTerms.model_fields) | {"timezone"}
+    seen: dict[str, str] = {}
+    for family in (ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy):
+        for name in set(family.model_fields) - shared:
+            assert name not in seen, f"{name} is declared by {seen[name]} and {family.__name__}"
+            seen[name] = family.__name__

@@ -56,8 +56,9 @@ class Decision(StrEnum):
     rejected = "rejected"
 
 
-class Flag(StrEnum):
-    """What a supervisor filters on: an obligation missed, or waiting for someone."""
+class CustomerFlag(StrEnum):
+    """What a supervisor filters on: an obligation missed, or waiting for someone. (``Flag`` in
+    this family's code; the class name is unique in the API's schemas.)"""
 
     revisit_overdue = "revisit_overdue"  # CC-01
     report_overdue = "report_overdue"  # CC-02
@@ -91,6 +92,8 @@ class CustomerStep(StrEnum):
     decide_change = "decide_change"  # CC-08
 
 
+Flag = CustomerFlag
+
 #: Steps that are business with the customer: refused while the customer is blacklisted (CC-04).
 BUSINESS_STEPS = (
     CustomerStep.record_service,
@@ -99,8 +102,9 @@ BUSINESS_STEPS = (
 )
 
 
-class Clock(StrEnum):
-    """The clocks of a customer account; each is a named Temporal timer."""
+class CustomerClock(StrEnum):
+    """The clocks of a customer account; each is a named Temporal timer. (``Clock`` in this
+    family's code; the class name is unique in the API's schemas.)"""
 
     revisit = "revisit"  # CC-01
     visit_report = "visit_report"  # CC-02
@@ -109,6 +113,8 @@ class Clock(StrEnum):
     service = "service"  # CC-05
     survey = "survey"  # CC-07
 
+
+Clock = CustomerClock
 
 #: The flag each clock raises when it runs out.
 BREACH_FLAGS = {

@@ -309,11 +309,12 @@ def blacklist(inp: BlacklistInput, s: CustomerState, now: datetime) -> Change:
 
 
 def lift_blacklist(inp: LiftInput, s: CustomerState, now: datetime) -> Change:
-    """CC-04: off the blacklist, the customer is in business again: its cadences restart."""
+    """CC-04: off the blacklist, the customer is in business again: its cadences restart, each
+    a full period from now (the time on the blacklist never counts as a service missed)."""
     scope = s.blacklist
     assert scope is not None
     s.blacklist = None
-    arm_cadences(s, now)
+    arm_cadences(s, now, restart=True)
     notes = staff_notes(
         [s.owner, s.supervisor], "blacklist_lifted", f"Customer {s.id} is off the {scope.value} blacklist"
     )

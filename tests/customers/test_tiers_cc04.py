@@ -120,7 +120,7 @@ async def test_cc04_a_blacklisted_customer_gets_no_business_and_its_clocks_stop(
     assert view.blacklist is BlacklistScope.department
     assert await accounts.notified(wid, "customer_blacklisted") == [OWNER, SUPERVISOR]
     assert not {Clock.service, Clock.survey, Clock.credit_report} & set(view.due)
-    refusals = [
+    refusals: list[tuple[CustomerStep, dict[str, Any]]] = [
         (CustomerStep.record_service, {"kind": "visit"}),
         (CustomerStep.record_delivery, {"project_id": "P-1"}),
         (CustomerStep.survey, {"score": 5}),

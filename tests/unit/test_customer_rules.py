@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from models.calendar import add_months
-from models.case import Refusal
+from models.case import Outcome, Refusal
 from models.customer.clocks import apply_clock, clock_due, next_clock
 from models.customer.messages import CustomerCreate, CustomerStepInput, TierCounts
 from models.customer.state import CustomerInput, CustomerState, report_due, tier_share_refusal
@@ -103,14 +103,18 @@ def refused(
     return r.reason
 
 
-def do(s: CustomerState, step: CustomerStep, actor: str, body: dict[str, Any], at: datetime = NOW, **extra: Any):  # type: ignore[no-untyped-def]
+def do(
+    s: CustomerState, step: CustomerStep, actor: str, body: dict[str, Any], at: datetime = NOW, **extra: Any
+) -> Outcome[CustomerState]:
     inp = step_in(step, actor, body, **extra)
     r = check_step(step, inp, s, at)
     assert r is None, r
     return apply_step(step, inp, s, at)
 
 
-def did(s: CustomerState, step: CustomerStep, actor: str, body: dict[str, Any], at: datetime = NOW, **extra: Any):  # type: ignore[no-untyped-def]
+def did(
+    s: CustomerState, step: CustomerStep, actor: str, body: dict[str, Any], at: datetime = NOW, **extra: Any
+) -> CustomerState:
     return do(s, step, actor, body, at, **extra).state
 
 
@@ -132,7 +136,7 @@ def unserved(s: CustomerState) -> CustomerState:
     "who, sees",
     [("cs-1", True), ("cs-sup", True), ("cs-mgr", True), ("gm", True), ("cs-2", False), ("ops-1", False)],
 )
-def test_cc04_a_customer_is_visible_to_its_owner_and_the_leaders_above(who, sees):  # type: ignore[no-untyped-def]
+def test_cc04_a_customer_is_visible_to_its_owner_and_the_leaders_above(who, sees):
     """The customer's owner and leaders see it; another staff member (even of the same team) or
     another department does not."""
     r = refusal(opened(), CustomerStep.request_change, who, {"address": "New Rd 1", "reason": "moved"})
@@ -189,7 +193,7 @@ def test_cc02_a_visit_report_is_due_two_days_after_the_visit():
         (datetime(2027, 2, 28, 15, 0), datetime(2027, 3, 2, 0, 0)),  # across a month's end
     ],
 )
-def test_cc02_a_revisit_report_is_due_by_the_end_of_the_next_shanghai_day(held_local, due_local):  # type: ignore[no-untyped-def]
+def test_cc02_a_revisit_report_is_due_by_the_end_of_the_next_shanghai_day(held_local, due_local):
     """CC-02: a revisit's report is due by the end of the next day on the company's clock (Asia/
     Shanghai): midnight two calendar days after the revisit's day; a revisit at 23:30 Shanghai
     (15:30 UTC, the same UTC day) is due at 00:00 two days later Shanghai time."""
@@ -199,7 +203,7 @@ def test_cc02_a_revisit_report_is_due_by_the_end_of_the_next_shanghai_day(held_l
 
 
 @pytest.mark.parametrize("kind", [ServiceKind.call, ServiceKind.invitation])
-def test_cc02_a_call_or_an_invitation_owes_no_report(kind):  # type: ignore[no-untyped-def]
+def test_cc02_a_call_or_an_invitation_owes_no_report(kind):
     """CC-02: only a visit and a revisit owe a report; writing one for a call is refused."""
     assert report_due(opened(), kind, NOW) is None
     s = did(opened(), CustomerStep.record_service, "cs-1", {"kind": kind.value})
@@ -261,7 +265,7 @@ def test_cc02_a_missed_report_is_flagged_and_a_late_one_clears_the_flag():
 
 
 @pytest.mark.parametrize("cls, n", [("A", 6), ("B", 3), ("C", 1), ("D", 1)])
-def test_cc03_credit_report_cadence_by_class(cls, n):  # type: ignore[no-untyped-def]
+def test_cc03_credit_report_cadence_by_class(cls, n):
     """CC-03: class A every six months, B every three, C and D monthly (calendar months)."""
     assert POLICY.credit_report_months(cls) == n
     s = opened(credit_class=cls)
@@ -317,7 +321,7 @@ def test_cc03_an_urgent_report_notifies_the_supervisor_and_waits_for_the_instruc
 
 
 @pytest.mark.parametrize("who, allowed", [("finance-1", True), ("cs-1", True), ("cs-sup", True), ("cs-2", False)])
-def test_cc03_who_writes_a_credit_report(who, allowed):  # type: ignore[no-untyped-def]
+def test_cc03_who_writes_a_credit_report(who, allowed):
     """CC-03: the owner, a supervisor, or finance (which prepares it); not another staff member."""
     r = refusal(opened(), CustomerStep.credit_report, who, {"credit_class": "B", "report": "r"})
     assert (r is None) is allowed
@@ -347,7 +351,7 @@ def test_cc03_who_writes_a_credit_report(who, allowed):  # type: ignore[no-untyp
         ((10, 1, 3), Tier.preferred, Tier.vip, False),  # its preferred place does not make a VIP one
     ],
 )
-def test_cc04_tier_quota_arithmetic(counts, old, new, ok):  # type: ignore[no-untyped-def]
+def test_cc04_tier_quota_arithmetic(counts, old, new, ok):
     """CC-04: VIP at most 15 % and preferred at most 30 % of the department's customers (rounded
     down), the customer's own old tier taken out and a new customer counted in the total."""
     total, vip, preferred = counts
@@ -436,7 +440,7 @@ def test_cc04_a_downgrade_missed_tells_owner_supervisor_and_manager():
         ("cs-mgr", "company", "forbidden"),
     ],
 )
-def test_cc04_who_keeps_which_blacklist(who, scope, kind):  # type: ignore[no-untyped-def]
+def test_cc04_who_keeps_which_blacklist(who, scope, kind):
     """CC-04: the department's supervisors and managers keep its blacklist; the marketing
     division's supervisors and managers keep the company's."""
     r = refusal(opened(), CustomerStep.blacklist, who, {"scope": scope, "reason": "fraud"})
@@ -452,7 +456,7 @@ def test_cc04_a_blacklisted_customer_gets_no_business():
     """CC-04: on a blacklist, a service, a delivery and a survey are refused (409, CC-04); the
     cadences stop; other steps (a credit report, a change request) go on."""
     s = did(opened(), CustomerStep.blacklist, "cs-sup", {"scope": "department", "reason": "fraud"})
-    bodies = {
+    bodies: dict[CustomerStep, dict[str, Any]] = {
         CustomerStep.record_service: {"kind": "call"},
         CustomerStep.record_delivery: {"project_id": "P-9"},
         CustomerStep.survey: {"score": 4},
@@ -551,7 +555,7 @@ def test_cc05_three_months_without_service_flags_unserved_and_only_then_reassign
 
 
 @pytest.mark.parametrize("kind", list(ServiceKind))
-def test_cc05_every_kind_of_service_restarts_the_three_months(kind):  # type: ignore[no-untyped-def]
+def test_cc05_every_kind_of_service_restarts_the_three_months(kind):
     """CC-05: an invitation, a visit, a call (and a revisit) each count as service, and clear
     the unserved flag."""
     s = unserved(opened())
@@ -684,7 +688,7 @@ def _candidates() -> list[tuple[CustomerStep, str, dict[str, Any], dict[str, Any
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_cc08_no_step_ever_modifies_the_original_record(seed):  # type: ignore[no-untyped-def]
+def test_cc08_no_step_ever_modifies_the_original_record(seed):
     """CC-08 (property): over random sequences of steps the guards allow (every step of STEPS
     among them), with the clocks running out between them, the original record never changes;
     the working record changes only by an approved decide_change, and then only its requested

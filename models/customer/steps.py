@@ -11,6 +11,7 @@ from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_
 from models.clock import ClockOutcome
 from models.customer.clocks import arm, arm_cadences, disarm, stop_cadences
 from models.customer.guards import (
+    MANAGER_ROLES,
     delivered_by_now,
     may_blacklist,
     may_change_tier,
@@ -355,8 +356,10 @@ def request_change(inp: ChangeInput, s: CustomerState, now: datetime) -> Change:
     )
     s.changes.append(c)
     set_flag(s, Flag.change_pending, True)
+    # the first manager over the owner decides, unless they asked: then the next one up
+    decider = next((x for x in s.owner_chain if x.role in MANAGER_ROLES and x.id != inp.actor.id), None)
     notes = staff_notes(
-        [s.manager], "change_decision_due", f"Customer {s.id}: decide change {c.id} of the record (CC-08)"
+        [decider], "change_decision_due", f"Customer {s.id}: decide change {c.id} of the record (CC-08)"
     )
     texts: dict[str, str | None] = {f"new_{k}": v for k, v in fields.items()}
     texts["reason"] = inp.body.reason

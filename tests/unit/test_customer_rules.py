@@ -12,6 +12,7 @@ import pytest
 from models.calendar import add_months
 from models.case import Outcome, Refusal
 from models.customer.clocks import apply_clock, clock_due, next_clock
+from models.customer.guards import may_see_customer
 from models.customer.messages import CustomerCreate, CustomerStepInput, TierCounts
 from models.customer.state import CustomerInput, CustomerState, report_due, tier_share_refusal
 from models.customer.steps import STEPS, apply_opening, apply_step, check_step, new_account
@@ -211,6 +212,31 @@ def test_cc02_a_call_or_an_invitation_owes_no_report(kind):
     refused(s, CustomerStep.visit_report, "cs-1", {"service_id": "S1", "report": "r"}, "conflict", "CC-02")
 
 
+@pytest.mark.parametrize(
+    "who, step, sees",
+    [
+        ("cs-1", None, True),
+        ("cs-sup", None, True),
+        ("gm", None, True),
+        ("cs-2", None, False),
+        ("ops-sup", None, False),
+        ("mkt-sup", None, False),
+        ("mkt-sup", CustomerStep.blacklist, True),  # CC-04: marketing keeps the company list
+        ("mkt-sup", CustomerStep.lift_blacklist, True),
+        ("mkt-1", CustomerStep.blacklist, False),
+        ("finance-1", None, False),
+        ("finance-1", CustomerStep.credit_report, True),  # CC-03: finance prepares credit reports
+        ("finance-1", CustomerStep.record_service, False),
+    ],
+)
+def test_cc04_cc03_who_may_see_or_act_on_a_customer(who: str, step: CustomerStep | None, sees: bool) -> None:
+    """Who reads a customer: its owner, the owner's leaders, its department's supervisors;
+    the marketing division only to keep the company blacklist (CC-04), finance only for a
+    credit report (CC-03)."""
+    chain = [x.id for x in DIRECTORY.chain("cs-1")]
+    assert may_see_customer(ref(who), "cs-1", chain, "customer_service", "marketing", step) is sees
+
+
 def test_cc02_report_guards():
     """CC-02: an unknown service is invalid; only who held the visit or the owner writes the
     report, once; the supervisor reviews it, never the owner or the report's author; nothing
@@ -218,6 +244,7 @@ def test_cc02_report_guards():
     s = did(opened(), CustomerStep.record_service, "cs-sup", {"kind": "visit"})
     body = {"service_id": "S1", "report": "met the buyer"}
     refused(s, CustomerStep.visit_report, "cs-1", {"service_id": "S9", "report": "r"}, "invalid", None)
+    refused(s, CustomerStep.review_report, "cs-mgr", {"service_id": "S9", "approved": True}, "invalid", None)
     refused(s, CustomerStep.visit_report, "cs-mgr", body, "forbidden", "CC-02")
     refused(s, CustomerStep.review_report, "cs-mgr", {"service_id": "S1", "approved": True}, "conflict", "CC-02")
     s = did(s, CustomerStep.visit_report, "cs-sup", body)  # who held the visit
@@ -623,6 +650,15 @@ def test_cc08_a_change_waits_for_a_manager_other_than_the_requester():
     assert out.data["requested_by"] == "cs-1" and out.texts["old_address"] == "Old Rd 1"
     assert Flag.change_pending not in s.flags
     refused(s, CustomerStep.decide_change, "cs-mgr", decide, "conflict", "CC-08")
+
+
+def test_cc08_a_managers_own_request_goes_to_the_manager_above():
+    """CC-08: the requester never decides their own change, so a manager's request is for the
+    next manager up (the general manager) to decide: that one is told, not the requester."""
+    out = do(opened(), CustomerStep.request_change, "cs-mgr", {"contact": "Ms Wang", "reason": "r"})
+    assert told(out, "change_decision_due") == ["gm"]
+    out = do(opened(), CustomerStep.request_change, "cs-sup", {"contact": "Ms Wang", "reason": "r"})
+    assert told(out, "change_decision_due") == ["cs-mgr"]
 
 
 def test_cc08_a_manager_does_not_decide_their_own_request_and_a_refusal_changes_nothing():

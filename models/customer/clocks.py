@@ -149,7 +149,8 @@ def clock_facts(s: CustomerState) -> dict[str, ClockFact | None]:
     if owed:
         x = owed[0]
         assert x.report_due_at is not None
-        facts[Clock.visit_report.value] = ClockFact(x.report_due_at - x.held_at, x.report_due_at, x.held_at)
+        since = x.report_owed_since or x.held_at
+        facts[Clock.visit_report.value] = ClockFact(x.report_due_at - since, x.report_due_at, since)
     elif any(x.report_due_at for x in s.services):
         late = Flag.report_overdue in s.flags
         facts[Clock.visit_report.value] = ClockFact(

@@ -180,6 +180,7 @@ def review_report(inp: ReviewInput, s: CustomerState, now: datetime) -> Change:
         x.reported_at = x.reported_by = x.report = None
         x.report_overdue = False
         x.report_due_at = s.policy.due("visit_report", now, s.policy.visit_report_deadline)
+        x.report_owed_since = now
         notes = staff_notes([x.by, s.owner], "report_sent_back", f"Customer {s.id}: rewrite the report of {x.id}")
     set_flag(s, Flag.review_due, any(y.awaits_review for y in s.services))
     trim_services(s)

@@ -49,6 +49,7 @@ async def test_cc08_the_manager_does_not_decide_their_own_request(accounts: Acco
     manager); refused, the working record stays as it was, the refusal kept too."""
     wid, view = await accounts.open()
     await accounts.act(wid, CustomerStep.request_change, MANAGER, {"name": "Renamed Co", "reason": "r"})
+    assert await accounts.notified(wid, "change_decision_due") == ["gm"]
     decide = {"change_id": "R1", "approved": True}
     await accounts.refused(wid, CustomerStep.decide_change, MANAGER, decide, error="Forbidden")
     after = await accounts.act(wid, CustomerStep.decide_change, "gm", decide | {"approved": False, "note": "no"})

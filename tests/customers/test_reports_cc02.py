@@ -96,6 +96,11 @@ async def test_cc02_a_report_sent_back_is_due_again(accounts: Accounts, time_env
     assert reviewed - timedelta(minutes=5) < due - 2 * DAY <= reviewed
     assert Flag.review_due not in view.flags and view.services[-1].reported_at is None
     assert await accounts.notified(wid, "report_sent_back") == [OWNER]
+    # a new run of 2 days from the review: its reminder half-way, not at once
+    assert view.next_warning_at is not None and view.next_warning_at - reviewed > 23 * HOUR
+    warned = len(await accounts.written(wid, "clock_warning"))
+    await time_env.sleep(HOUR)
+    assert len(await accounts.written(wid, "clock_warning")) == warned
     await time_env.sleep(due - await time_env.get_current_time() - HOUR)
     assert "report_missed" not in await accounts.kinds(wid)
     await time_env.sleep(2 * HOUR)

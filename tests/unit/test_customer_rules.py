@@ -11,7 +11,7 @@ import pytest
 
 from models.calendar import add_months
 from models.case import Outcome, Refusal
-from models.customer.clocks import apply_clock, clock_due, next_clock
+from models.customer.clocks import account, apply_clock, clock_due, next_clock, next_warning_of
 from models.customer.guards import may_see_customer
 from models.customer.messages import CustomerCreate, CustomerStepInput, TierCounts
 from models.customer.state import CustomerInput, CustomerState, report_due, tier_share_refusal
@@ -274,6 +274,21 @@ def test_cc02_a_report_goes_to_the_supervisor_and_a_sent_back_report_is_due_agai
     s = did(s, CustomerStep.review_report, "cs-sup", {"service_id": "S1", "approved": True}, later + DAY)
     assert Flag.review_due not in s.flags and s.services[0].reviewed_by == "cs-sup"
     assert clock_due(s, Clock.visit_report) is None
+
+
+def test_cc02_a_report_sent_back_is_a_new_two_day_run_of_its_clock():
+    """CC-02: sent back, the report's clock runs again from the review, for 2 days: its account
+    starts at the review and the reminder comes half-way through them (not at once, counted
+    from the visit days before)."""
+    s = account(did(opened(), CustomerStep.record_service, "cs-1", {"kind": "visit"}), None, NOW)
+    s = account(did(s, CustomerStep.visit_report, "cs-1", {"service_id": "S1", "report": "r"}, NOW + DAY), None, NOW)
+    back = NOW + 3 * DAY
+    s = did(s, CustomerStep.review_report, "cs-sup", {"service_id": "S1", "approved": False}, back)
+    s = account(s, None, back)
+    run = [c for c in s.clocks if c.clock == Clock.visit_report and c.outcome == "running"]
+    assert len(run) == 1 and (run[0].started_at, run[0].allowed, run[0].due_at) == (back, 2 * DAY, back + 2 * DAY)
+    w = next_warning_of(s)
+    assert w is not None and w.clock == Clock.visit_report and w.at == back + DAY
 
 
 def test_cc02_a_missed_report_is_flagged_and_a_late_one_clears_the_flag():

@@ -750,7 +750,7 @@ def test_cc08_no_step_ever_modifies_the_original_record(seed):
     s = opened(phone="13800000000", contact="Mr Li", address="Old Rd 1", product_line="cast_ball")
     original = s.original.model_copy(deep=True)
     now, taken = NOW, set()
-    for _ in range(250):
+    for _ in range(500):
         now += timedelta(hours=rng.randint(1, 72))
         nxt = next_clock(s)
         if nxt is not None and nxt[1] <= now:  # a clock ran out in between
@@ -776,7 +776,7 @@ def test_cc08_no_step_ever_modifies_the_original_record(seed):
         assert s.original == original  # the input state is never mutated either
         s = s2
         assert view_of(s).original == original
-    assert len(taken) >= 8, taken
+    assert len(taken) >= 12, sorted(set(STEPS) - taken)  # most steps each run (reassign: the next test)
 
 
 def test_cc08_every_step_in_a_plausible_sequence_leaves_the_original_untouched():

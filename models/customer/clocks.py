@@ -50,24 +50,27 @@ def disarm(s: CustomerState, clock: Clock, outcome: ClockOutcome = ClockOutcome.
         run.ended = outcome
 
 
-def arm_cadences(s: CustomerState, now: datetime) -> None:
+def arm_cadences(s: CustomerState, now: datetime, restart: bool = False) -> None:
     """In place: the cadences of an account in business (opened, or off the blacklist): the
     revisit of its delivered projects (CC-01), the credit report of its class (CC-03), the
-    3 months without service (CC-05) and the yearly survey (CC-07), each from its last time."""
+    3 months without service (CC-05) and the yearly survey (CC-07), each from its last time;
+    ``restart`` (off the blacklist, CC-04): each a full period from ``now``, since no business
+    was allowed while they stood still."""
     p = s.policy
     if s.deliveries:
         last = max([d.delivered_at for d in s.deliveries] + ([s.last_revisit_at] if s.last_revisit_at else []))
+        last = now if restart else last
         arm(s, Clock.revisit, last, max(next_revisit(s, last), now))
-    last_credit = s.credit_reports[-1].at if s.credit_reports else now
+    last_credit = s.credit_reports[-1].at if s.credit_reports and not restart else now
     arm(
         s,
         Clock.credit_report,
         last_credit,
         max(months_later(last_credit, p.credit_report_months(s.credit_class), p), now),
     )
-    served = s.last_service_at or now
+    served = (None if restart else s.last_service_at) or now
     arm(s, Clock.service, served, max(months_later(served, p.unserved_after_months, p), now))
-    surveyed = s.last_survey_at or now
+    surveyed = (None if restart else s.last_survey_at) or now
     arm(s, Clock.survey, surveyed, max(months_later(surveyed, p.survey_every_months, p), now))
 
 
@@ -146,7 +149,8 @@ def clock_facts(s: CustomerState) -> dict[str, ClockFact | None]:
     if owed:
         x = owed[0]
         assert x.report_due_at is not None
-        facts[Clock.visit_report.value] = ClockFact(x.report_due_at - x.held_at, x.report_due_at, x.held_at)
+        since = x.report_owed_since or x.held_at
+        facts[Clock.visit_report.value] = ClockFact(x.report_due_at - since, x.report_due_at, since)
     elif any(x.report_due_at for x in s.services):
         late = Flag.report_overdue in s.flags
         facts[Clock.visit_report.value] = ClockFact(

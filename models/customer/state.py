@@ -36,6 +36,8 @@ class Service(BaseModel):
     by: str
     recorded_at: datetime
     report_due_at: datetime | None = None
+    #: since when the report is owed: the visit, or the review that sent it back (CC-02)
+    report_owed_since: datetime | None = None
     report_overdue: bool = False
     reported_at: datetime | None = None
     reported_by: str | None = None

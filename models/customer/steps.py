@@ -11,6 +11,7 @@ from models.case import Change, Notification, Outcome, Refusal, StepRule, staff_
 from models.clock import ClockOutcome
 from models.customer.clocks import arm, arm_cadences, disarm, stop_cadences
 from models.customer.guards import (
+    MANAGER_ROLES,
     delivered_by_now,
     may_blacklist,
     may_change_tier,
@@ -180,6 +181,7 @@ def review_report(inp: ReviewInput, s: CustomerState, now: datetime) -> Change:
         x.reported_at = x.reported_by = x.report = None
         x.report_overdue = False
         x.report_due_at = s.policy.due("visit_report", now, s.policy.visit_report_deadline)
+        x.report_owed_since = now
         notes = staff_notes([x.by, s.owner], "report_sent_back", f"Customer {s.id}: rewrite the report of {x.id}")
     set_flag(s, Flag.review_due, any(y.awaits_review for y in s.services))
     trim_services(s)
@@ -310,11 +312,12 @@ def blacklist(inp: BlacklistInput, s: CustomerState, now: datetime) -> Change:
 
 
 def lift_blacklist(inp: LiftInput, s: CustomerState, now: datetime) -> Change:
-    """CC-04: off the blacklist, the customer is in business again: its cadences restart."""
+    """CC-04: off the blacklist, the customer is in business again: its cadences restart, each
+    a full period from now (the time on the blacklist never counts as a service missed)."""
     scope = s.blacklist
     assert scope is not None
     s.blacklist = None
-    arm_cadences(s, now)
+    arm_cadences(s, now, restart=True)
     notes = staff_notes(
         [s.owner, s.supervisor], "blacklist_lifted", f"Customer {s.id} is off the {scope.value} blacklist"
     )
@@ -355,8 +358,10 @@ def request_change(inp: ChangeInput, s: CustomerState, now: datetime) -> Change:
     )
     s.changes.append(c)
     set_flag(s, Flag.change_pending, True)
+    # the first manager over the owner decides, unless they asked: then the next one up
+    decider = next((x for x in s.owner_chain if x.role in MANAGER_ROLES and x.id != inp.actor.id), None)
     notes = staff_notes(
-        [s.manager], "change_decision_due", f"Customer {s.id}: decide change {c.id} of the record (CC-08)"
+        [decider], "change_decision_due", f"Customer {s.id}: decide change {c.id} of the record (CC-08)"
     )
     texts: dict[str, str | None] = {f"new_{k}": v for k, v in fields.items()}
     texts["reason"] = inp.body.reason

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from models.calendar import add_months
 from models.customer.messages import CustomerCreate, TierCounts
 from models.customer.steps import STEPS
 from models.customer.views import CustomerView
@@ -107,6 +108,16 @@ class Accounts:
             )
             return [(r.kind, r.data) for r in rows]
 
+    async def written(self, wid: str, kind: str) -> list[tuple[str | None, datetime, dict[str, Any]]]:
+        """Each event of ``kind``: who (the actor), when, and its data."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.CaseEvent.actor_id, t.CaseEvent.at, t.CaseEvent.data)
+                .where(t.CaseEvent.case_ref == wid, t.CaseEvent.kind == kind)
+                .order_by(t.CaseEvent.seq)
+            )
+            return [(r.actor_id, r.at, r.data) for r in rows]
+
     async def kinds(self, wid: str) -> list[str]:
         return [k for k, _ in await self.events(wid)]
 
@@ -132,3 +143,8 @@ def at(view: CustomerView, clock: str) -> datetime:
     due = view.due.get(clock)  # type: ignore[call-overload]
     assert due is not None, f"{clock} does not run: {view.due}"
     return due
+
+
+def months(t: datetime, n: int) -> datetime:
+    """``t`` plus ``n`` calendar months on the company's clock (RULES.md), in UTC."""
+    return add_months(t, n, CustomerPolicy().timezone).astimezone(UTC)

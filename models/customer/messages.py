@@ -85,7 +85,7 @@ class VisitReportBody(Strict):
     report: Text
 
 
-class ReviewBody(Strict):
+class ReportReviewBody(Strict):
     """CC-02: the supervisor's review of a report: accepted, or sent back to be written again."""
 
     service_id: ShortId
@@ -152,7 +152,7 @@ class ReassignBody(Strict):
     reason: Text
 
 
-class SurveyBody(Strict):
+class CustomerSurveyBody(Strict):
     """CC-07: a satisfaction survey's answer: a score from 1 to 5."""
 
     score: int = Field(ge=1, le=5)
@@ -211,7 +211,7 @@ class CustomerStepInput(StepInput[Body]):
 
 ServiceInput = CustomerStepInput[ServiceBody]
 VisitReportInput = CustomerStepInput[VisitReportBody]
-ReviewInput = CustomerStepInput[ReviewBody]
+ReviewInput = CustomerStepInput[ReportReviewBody]
 DeliveryInput = CustomerStepInput[DeliveryBody]
 CreditReportInput = CustomerStepInput[CreditReportBody]
 CreditAlertInput = CustomerStepInput[CreditAlertBody]
@@ -221,6 +221,6 @@ ProblemInput = CustomerStepInput[ProblemBody]
 BlacklistInput = CustomerStepInput[BlacklistBody]
 LiftInput = CustomerStepInput[LiftBody]
 ReassignInput = CustomerStepInput[ReassignBody]
-SurveyInput = CustomerStepInput[SurveyBody]
+SurveyInput = CustomerStepInput[CustomerSurveyBody]
 ChangeInput = CustomerStepInput[ChangeBody]
 ChangeDecisionInput = CustomerStepInput[ChangeDecisionBody]

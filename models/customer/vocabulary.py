@@ -51,7 +51,7 @@ class Decision(StrEnum):
     rejected = "rejected"
 
 
-class Flag(StrEnum):
+class CustomerFlag(StrEnum):
     """What a supervisor filters on: an obligation missed, or waiting for someone."""
 
     revisit_overdue = "revisit_overdue"  # CC-01
@@ -64,6 +64,11 @@ class Flag(StrEnum):
     unserved = "unserved"  # CC-05: may be reassigned
     survey_overdue = "survey_overdue"  # CC-07
     change_pending = "change_pending"  # CC-08: a change of the working record waits for the manager
+
+
+#: The customer's flags under the short name the code uses; the class is named apart from the
+#: project's ``Flag`` so that both keep their own schema name in the OpenAPI document.
+Flag = CustomerFlag
 
 
 class CustomerStep(StrEnum):
@@ -94,7 +99,7 @@ BUSINESS_STEPS = (
 )
 
 
-class Clock(StrEnum):
+class CustomerClock(StrEnum):
     """The clocks of a customer account; each is a named Temporal timer."""
 
     revisit = "revisit"  # CC-01
@@ -104,6 +109,9 @@ class Clock(StrEnum):
     service = "service"  # CC-05
     survey = "survey"  # CC-07
 
+
+#: The customer's clocks (named apart from the project's ``Clock`` in the OpenAPI document).
+Clock = CustomerClock
 
 #: The flag each clock raises when it runs out.
 BREACH_FLAGS = {

@@ -52,7 +52,8 @@ class Decision(StrEnum):
 
 
 class CustomerFlag(StrEnum):
-    """What a supervisor filters on: an obligation missed, or waiting for someone."""
+    """What a supervisor filters on: an obligation missed, or waiting for someone. (``Flag`` in
+    this family's code; the class name is unique in the API's schemas.)"""
 
     revisit_overdue = "revisit_overdue"  # CC-01
     report_overdue = "report_overdue"  # CC-02
@@ -64,11 +65,6 @@ class CustomerFlag(StrEnum):
     unserved = "unserved"  # CC-05: may be reassigned
     survey_overdue = "survey_overdue"  # CC-07
     change_pending = "change_pending"  # CC-08: a change of the working record waits for the manager
-
-
-#: The customer's flags under the short name the code uses; the class is named apart from the
-#: project's ``Flag`` so that both keep their own schema name in the OpenAPI document.
-Flag = CustomerFlag
 
 
 class CustomerStep(StrEnum):
@@ -91,6 +87,8 @@ class CustomerStep(StrEnum):
     decide_change = "decide_change"  # CC-08
 
 
+Flag = CustomerFlag
+
 #: Steps that are business with the customer: refused while the customer is blacklisted (CC-04).
 BUSINESS_STEPS = (
     CustomerStep.record_service,
@@ -100,7 +98,8 @@ BUSINESS_STEPS = (
 
 
 class CustomerClock(StrEnum):
-    """The clocks of a customer account; each is a named Temporal timer."""
+    """The clocks of a customer account; each is a named Temporal timer. (``Clock`` in this
+    family's code; the class name is unique in the API's schemas.)"""
 
     revisit = "revisit"  # CC-01
     visit_report = "visit_report"  # CC-02
@@ -110,7 +109,6 @@ class CustomerClock(StrEnum):
     survey = "survey"  # CC-07
 
 
-#: The customer's clocks (named apart from the project's ``Clock`` in the OpenAPI document).
 Clock = CustomerClock
 
 #: The flag each clock raises when it runs out.

@@ -10,18 +10,52 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from config import ROOT
+from models.policy import ProjectPolicy
+from models.project.messages import ProjectCreate
+from models.project.steps import new_project
+from models.project.views import view_of
+from models.staff import Directory
+from starter.intake import project_input
 from storage import tables as t
+
+DIRECTORY = Directory.from_file(ROOT / "data" / "staff.json")
+
+
+def _view(pid: str, created_at: datetime) -> dict[str, Any]:
+    """A whole project view, as the workflow writes it (GET /client-projects lists these rows,
+    so they must be views the API can answer)."""
+    application = ProjectCreate.model_validate(
+        {
+            "client_name": "Rewards Test Client",
+            "background": "b",
+            "contact_channel": "c",
+            "approach": "a",
+            "product_line": "cast_ball",
+            "expected_annual_business": "3000000",
+            "implementer_ids": ["sales-1", "sales-2"],
+        }
+    )
+    applicant = DIRECTORY.get("sales-1")
+    assert applicant is not None
+    inp = project_input(pid, application, applicant, DIRECTORY, ProjectPolicy(), now=created_at)
+    return view_of(new_project(inp, f"client-project-{pid}", created_at)).model_dump(mode="json")
 
 
 def _row(pid: str, year: int, closed_at: datetime, stage: str, handed: bool, expected: str, supplies: list[str]) -> Any:
-    view = {
+    view = _view(pid, datetime(year - 1, 1, 1, tzinfo=UTC)) | {
         "id": pid,
         "stage": stage,
         "customer_id": f"NC-{pid}" if handed else None,
         "product_line": "cast_ball",
         "implementer_ids": ["sales-1", "sales-2"],
         "expected_annual_business": expected,
-        "supplies": [{"month": f"{year}-0{i + 1}", "amount": a} for i, a in enumerate(supplies)],
+        "supplies": [
+            {"month": f"{year}-0{i + 1}", "amount": a, "recorded_by": "sales-1", "at": closed_at.isoformat()}
+            for i, a in enumerate(supplies)
+        ],
+        "closed_at": closed_at.isoformat(),
+        "seq": 99,
     }
     return t.ClientProject(
         id=pid,

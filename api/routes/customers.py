@@ -45,6 +45,9 @@ LOCATION = {"Location": {"description": "where to read what was created", "schem
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
+#: The largest offset of a list: the database's integers end at 2**63 - 1 (a larger one is 422).
+MAX_OFFSET = 2**31 - 1
+
 
 class CustomerAccepted(BaseModel):
     id: str
@@ -150,7 +153,7 @@ async def list_customers(
     flag: Flag | None = None,
     due_before: Annotated[datetime | None, Query(description="next due time at or before this (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     c = t.Customer
     named = exists().where(t.CaseViewer.case_ref == c.workflow_id, t.CaseViewer.staff_id == staff.id)

@@ -6,11 +6,15 @@ Who may see what is restated here from RULES.md (not computed by models/*_rules.
 - a complaint: its receiver, handler, investigator and the leaders above each of them; never
   the staff member complained about (even when a leader in one of those chains);
 - a project: the review group, the deputy leader, the group leader and its implementers;
-  finance decides reimbursements through POST …/expenses/{id}/decision without reading it.
+  finance decides reimbursements through POST …/expenses/{id}/decision without reading it;
+- a customer (issue 16): its owner, the owner's leaders and its department's supervisors and
+  managers; the marketing division's supervisors and managers also keep the company blacklist
+  (POST …/blacklist and …/blacklist/lift, CC-04) and finance also writes credit reports (POST
+  …/credit-reports, CC-03), neither reading the account.
 
 Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
-never get the visibility 403 (steps are walked on a closed case / terminated project, so the
-walk changes nothing). Lists, filtered lists ("search") and inboxes never hold a case the
+never get the visibility 403 (steps are walked on a closed case / terminated project / an
+account whose workflow was terminated, so the walk changes nothing). Lists, filtered lists ("search") and inboxes never hold a case the
 caller may not read.
 """
 
@@ -25,6 +29,7 @@ import pytest
 import pytest_asyncio
 from fastapi.routing import APIRoute
 from starlette.routing import Route
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from config import ROOT
@@ -38,6 +43,8 @@ J = dict[str, Any]
 
 RECEIVER, HANDLER, INVESTIGATOR, TARGET = "cs-1", "ops-2", "ops-3", "ops-sup"
 IMPLEMENTER = "sales-1"
+#: the walk's customers' owner (customer service) and the marketing division (CC-04)
+CUSTOMER_OWNER, MARKETING = "cs-2", "marketing"
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -57,6 +64,29 @@ def project_viewers() -> set[str]:
     """ND-13: the review group, the leaders and the implementers."""
     group = {s.id for s in DIRECTORY.staff if s.role in (Role.review_group, Role.deputy_leader, Role.group_leader)}
     return group | {IMPLEMENTER}
+
+
+def customer_viewers() -> set[str]:
+    """Issue 16, from the rulebook: the owner, the owner's leaders, and the supervisors and
+    managers of the owner's department."""
+    owner = DIRECTORY.get(CUSTOMER_OWNER)
+    assert owner is not None
+    officers = {
+        s.id for s in DIRECTORY.staff if s.department == owner.department and s.role in (Role.supervisor, Role.manager)
+    }
+    return {CUSTOMER_OWNER} | {leader.id for leader in DIRECTORY.chain(CUSTOMER_OWNER)} | officers
+
+
+def customer_step_takers(path: str) -> set[str]:
+    """Who may send a customer's step without reading it: CC-04 the marketing division's
+    supervisors and managers keep the company blacklist; CC-03 finance writes credit reports."""
+    if path.endswith(("/blacklist", "/blacklist/lift")):
+        return {
+            s.id for s in DIRECTORY.staff if s.department == MARKETING and s.role in (Role.supervisor, Role.manager)
+        }
+    if path.endswith("/credit-reports"):
+        return {s.id for s in DIRECTORY.staff if s.role is Role.finance}
+    return set()
 
 
 def reward_viewers() -> set[str]:
@@ -118,9 +148,25 @@ BODIES: dict[str, J | None] = {
     "/client-projects/{project_id}/terminate": {"reason": "r"},
     "/client-projects/{project_id}/terminate/decision": {"approved": True},
     "/reports/complaints": None,
+    "/customers": {"name": "Walk Customer", "owner_id": CUSTOMER_OWNER},
+    "/customers/{customer_id}/services": {"kind": "call"},
+    "/customers/{customer_id}/reports": {"service_id": "S1", "report": "r"},
+    "/customers/{customer_id}/reports/review": {"service_id": "S1", "approved": True},
+    "/customers/{customer_id}/deliveries": {"project_id": "P-walk"},
+    "/customers/{customer_id}/credit-reports": {"credit_class": "B", "report": "r"},
+    "/customers/{customer_id}/credit-alerts": {"report": "r"},
+    "/customers/{customer_id}/credit-alerts/instruction": {"alert_id": "A1", "instruction": "i"},
+    "/customers/{customer_id}/tier": {"tier": "preferred", "reason": "r"},
+    "/customers/{customer_id}/problems": {"problem": "p"},
+    "/customers/{customer_id}/blacklist": {"scope": "department", "reason": "r"},
+    "/customers/{customer_id}/blacklist/lift": {"reason": "r"},
+    "/customers/{customer_id}/reassign": {"owner_id": "cs-1", "reason": "r"},
+    "/customers/{customer_id}/surveys": {"score": 5},
+    "/customers/{customer_id}/changes": {"contact": "c", "reason": "r"},
+    "/customers/{customer_id}/changes/decision": {"change_id": "R1", "approved": True},
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-SELF_SCOPED = {"/complaints", "/client-projects", "/notifications"}
+SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -135,11 +181,19 @@ async def _ok(r: httpx.Response, code: int = 200) -> J:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
+async def cases(aapi: tuple[httpx.AsyncClient, Any], dev_env: WorkflowEnvironment) -> J:
     """A live complaint and a closed one (both about TARGET, a leader in the handler's chain),
-    a live project with an expense waiting for the deputy, and a rejected project."""
+    a live project with an expense waiting for the deputy, a rejected project, and two customer
+    accounts of CUSTOMER_OWNER: a live one and one whose workflow is terminated (its row stays
+    readable; a step on it is 409, so the walk changes nothing)."""
     api, _ = aapi
     out: J = {}
+    for name in ("live", "closed"):
+        body = {"name": f"Access Customer {name} {uuid.uuid4().hex[:6]}", "owner_id": CUSTOMER_OWNER}
+        c = await _ok(await api.post("/customers", headers=key(CUSTOMER_OWNER), json=body), 201)
+        out[f"customer_{name}"] = c["id"]
+    client: Client = dev_env.client
+    await client.get_workflow_handle(f"customer-{out['customer_closed']}").terminate("access walk: closed account")
     for name in ("live", "closed"):
         c = await _ok(
             await api.post(
@@ -266,6 +320,7 @@ def _is_visibility_403(r: httpx.Response) -> bool:
             "CP-07: the staff member complained",
             "ND-13: a project is visible",
             "ND-12: the rewards are visible",
+            "a customer is visible to its owner",
         )
     )
 
@@ -287,6 +342,9 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
         if path.startswith("/rewards/"):
             may = who in reward_viewers()
         finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
+        if path.startswith("/customers/"):
+            may = who in customer_viewers()
+            finance_route = method == "POST" and who in customer_step_takers(path)
         if method == "GET" and "{expense_id}" in path:
             variants = ["live"]  # the expense is the live project's (the closed one has none: 404)
         elif method == "GET":
@@ -297,6 +355,7 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
             url = (
                 path.replace("{complaint_id}", cases[f"complaint_{variant}"])
                 .replace("{project_id}", cases[f"project_{variant}"])
+                .replace("{customer_id}", cases[f"customer_{variant}"])
                 .replace("{expense_id}", cases["expense_id"])
                 .replace("{year}", REWARDS_YEAR)
             )
@@ -333,6 +392,11 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
         ("client-projects", {"implementer_id": IMPLEMENTER}),
         ("client-projects", {"stage": "active"}),
         ("client-projects", {"stage": "rejected"}),
+        ("customers", {}),
+        ("customers", {"owner_id": CUSTOMER_OWNER}),
+        ("customers", {"department": "customer_service"}),
+        ("customers", {"tier": "qualified"}),
+        ("customers", {"blacklisted": "false"}),
     ]
     for kind, params in queries:
         rows = await _ok(await api.get(f"/{kind}", headers=key(who), params=params | {"limit": "500"}))
@@ -340,14 +404,18 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
             assert await _readable(api, who, kind, row["id"]), f"{who} lists {kind} {row['id']} it cannot read"
         ids = {row["id"] for row in rows}
         if not params:
-            ours = (
-                {cases["complaint_live"], cases["complaint_closed"]}
-                if kind == "complaints"
-                else {cases["project_live"], cases["project_closed"]}
-            )
-            expected = who in (complaint_viewers() if kind == "complaints" else project_viewers())
+            prefix = {"complaints": "complaint", "client-projects": "project", "customers": "customer"}[kind]
+            ours = {cases[f"{prefix}_live"], cases[f"{prefix}_closed"]}
+            viewers = {
+                "complaints": complaint_viewers,
+                "client-projects": project_viewers,
+                "customers": customer_viewers,
+            }[kind]()
+            expected = who in viewers
             assert (ours <= ids) if expected else not (ours & ids), (who, kind, params)
     inbox = await _ok(await api.get("/notifications", headers=key(who), params={"limit": "500"}))
+    #: CC-05: customers taken from ``who`` (their notes from before stay in the inbox)
+    taken = {n["case_ref"] for n in inbox if n["kind"] == "customer_reassigned"}
     for n in inbox:
         ref: str = n["case_ref"]
         if ref.startswith("complaint-"):
@@ -371,6 +439,12 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 assert DIRECTORY.get(who).role is Role.finance and (
                     "expense" in n["kind"] or "expense" in n["message"]
                 ), (who, n)
+        elif ref.startswith("customer-"):
+            cid = ref.removeprefix("customer-")
+            if not await _readable(api, who, "customers", cid):
+                # CC-05: the owner a customer was taken from hears of it, and reads it no more
+                # (what they were told while they owned it stays theirs)
+                assert ref in taken, (who, n)
         elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them
             r = await api.get(f"/rewards/{ref.removeprefix('rewards-')}", headers=key(who))
             assert r.status_code == 200, (who, n, r.text)

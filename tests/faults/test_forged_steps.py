@@ -22,17 +22,31 @@ from infra.proofs import StepKeys
 from models.complaint.messages import ComplaintCreate
 from models.complaint.steps import STEPS as COMPLAINT_STEPS
 from models.complaint.vocabulary import ComplaintStep
-from models.policy import load_complaint_policy, load_project_policy
+from models.customer.messages import CustomerCreate
+from models.customer.steps import STEPS as CUSTOMER_STEPS
+from models.customer.vocabulary import CustomerStep
+from models.policy import CustomerPolicy, load_complaint_policy, load_project_policy
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.steps import new_project as new_project_state
 from models.project.vocabulary import ProjectStep, Stage
 from models.staff import Directory
-from starter.intake import COMPLAINT, PROJECT, CaseKind, intake_input, new_case_id, project_input, start_case
+from starter.intake import (
+    COMPLAINT,
+    CUSTOMER,
+    PROJECT,
+    CaseKind,
+    customer_input,
+    intake_input,
+    new_case_id,
+    project_input,
+    start_case,
+)
 from storage import tables as t
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
+from workflows.customer import CustomerAccountWorkflow
 from workflows.project import ClientProjectWorkflow
 
 from .conftest import project_application
@@ -74,6 +88,24 @@ PROJECT_BODIES: dict[ProjectStep, dict[str, Any]] = {
     ProjectStep.terminate_decision: {"approved": True},
     ProjectStep.confirm_completion: {},
     ProjectStep.change_terms: {"calendar": {}},
+}
+
+CUSTOMER_BODIES: dict[CustomerStep, dict[str, Any]] = {
+    CustomerStep.record_service: {"kind": "visit"},
+    CustomerStep.visit_report: {"service_id": "S1", "report": "forged"},
+    CustomerStep.review_report: {"service_id": "S1", "approved": True},
+    CustomerStep.record_delivery: {"project_id": "P-forged"},
+    CustomerStep.credit_report: {"credit_class": "A", "report": "forged"},
+    CustomerStep.credit_alert: {"report": "forged"},
+    CustomerStep.credit_instruction: {"alert_id": "A1", "instruction": "forged"},
+    CustomerStep.change_tier: {"tier": "vip", "reason": "forged"},
+    CustomerStep.report_problem: {"problem": "forged"},
+    CustomerStep.blacklist: {"scope": "company", "reason": "forged"},
+    CustomerStep.lift_blacklist: {"reason": "forged"},
+    CustomerStep.reassign: {"owner_id": "cs-2", "reason": "forged"},
+    CustomerStep.survey: {"score": 5},
+    CustomerStep.request_change: {"name": "Forged Name", "reason": "forged"},
+    CustomerStep.decide_change: {"change_id": "R1", "approved": True},
 }
 
 
@@ -121,17 +153,26 @@ async def new_project(api: httpx.AsyncClient) -> str:
     return str(r.json()["workflow_id"])
 
 
+async def new_customer(api: httpx.AsyncClient) -> str:
+    body = {"name": f"Forged Steps Customer {secrets.token_hex(4)}", "owner_id": "cs-1"}
+    r = await api.post("/customers", json=body, headers=headers("cs-sup"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["workflow_id"])
+
+
 async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
-    """CP-07, CP-12, CP-19, ND-02, ND-13 … hold only if nobody can act as someone else: each
-    kind of step, sent straight to Temporal claiming the general manager (or the development
-    group's leader), is refused by its validator; nothing is written."""
+    """CP-07, CP-12, CP-19, ND-02, ND-13, CC-04, CC-08 … hold only if nobody can act as someone
+    else: each kind of step, sent straight to Temporal claiming the general manager (or the
+    development group's leader, or the customer-service manager), is refused by its validator;
+    nothing is written."""
     assert set(COMPLAINT_BODIES) == set(ComplaintStep) and set(PROJECT_BODIES) == set(ProjectStep)  # each kind
+    assert set(CUSTOMER_BODIES) == set(CustomerStep)
     client = await forger(dev_env)
-    complaint, project = await new_complaint(api), await new_project(api)
-    gm, leader = directory.get("gm"), directory.get("dev-lead")
-    assert gm is not None and leader is not None
+    complaint, project, customer = await new_complaint(api), await new_project(api), await new_customer(api)
+    gm, leader, manager = directory.get("gm"), directory.get("dev-lead"), directory.get("cs-mgr")
+    assert gm is not None and leader is not None and manager is not None
     for step, body in COMPLAINT_BODIES.items():
         inp = COMPLAINT_STEPS[step].input.model_validate({"actor": gm.ref, "body": body})
         reason = await refused_with_nothing_written(engine, client, complaint, ComplaintWorkflow.update_for(step), inp)
@@ -139,6 +180,16 @@ async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     for pstep, body in PROJECT_BODIES.items():
         inp = PROJECT_STEPS[pstep].input.model_validate({"actor": leader.ref, "body": body, "expense_id": "E1"})
         await refused_with_nothing_written(engine, client, project, ClientProjectWorkflow.update_for(pstep), inp)
+    counts = {"total": 100, "vip": 0, "preferred": 0}
+    cs2 = directory.get("cs-2")
+    assert cs2 is not None
+    for cstep, body in CUSTOMER_BODIES.items():
+        extra = {"counts": counts, "new_owner": cs2.ref, "new_owner_chain": directory.chain(cs2.id)}
+        inp = CUSTOMER_STEPS[cstep].input.model_validate({"actor": manager.ref, "body": body} | extra)
+        reason = await refused_with_nothing_written(
+            engine, client, customer, CustomerAccountWorkflow.update_for(cstep), inp
+        )
+        assert "through the API" in reason, reason
 
 
 async def test_a_proof_from_another_case_another_step_or_expired_is_refused(
@@ -180,7 +231,10 @@ async def rows_of(engine: AsyncEngine, workflow_id: str) -> int:
         projects = await conn.scalar(
             select(func.count()).select_from(t.ClientProject).where(t.ClientProject.workflow_id == workflow_id)
         )
-    return int(events or 0) + int(cases or 0) + int(projects or 0)
+        customers = await conn.scalar(
+            select(func.count()).select_from(t.Customer).where(t.Customer.workflow_id == workflow_id)
+        )
+    return int(events or 0) + int(cases or 0) + int(projects or 0) + int(customers or 0)
 
 
 async def start_refused(
@@ -198,8 +252,8 @@ async def start_refused(
 async def test_a_case_started_around_the_api_registers_nothing(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory, task_queue: str
 ) -> None:
-    """A complaint or a project started straight through Temporal (claiming a receiver or an
-    applicant), a proven start whose input was changed afterwards (other terms), and a
+    """A complaint, a project or a customer account (CC-04) started straight through Temporal
+    (claiming a receiver, an applicant or a supervisor), a proven start whose input was changed afterwards (other terms), and a
     "continued" project started from outside are refused; nothing is registered or written."""
     client = await forger(dev_env)
     gm, sales = directory.get("gm"), directory.get("sales-1")
@@ -227,3 +281,9 @@ async def test_a_case_started_around_the_api_registers_nothing(
         }
     )
     assert "continue only by themselves" in await start_refused(engine, client, PROJECT, continued, task_queue)
+
+    sup = directory.get("cs-sup")
+    assert sup is not None
+    account = CustomerCreate.model_validate({"name": f"Forged Account {secrets.token_hex(4)}", "owner_id": "cs-1"})
+    forged_account = customer_input(new_case_id(), account, sup, directory, CustomerPolicy())
+    await start_refused(engine, client, CUSTOMER, forged_account, task_queue)

@@ -202,6 +202,22 @@ PROJECT_TEXTS = {
     "terminate_note": "Agreed, close it",
 }
 
+CUSTOMER_TEXTS = {
+    "name": "Hidden Valley Mining Co.",
+    "phone": "13912345678",
+    "contact": "Chief engineer Sun",
+    "address": "No. 7 Quarry Road, Hidden Valley",
+    "service": "Sun complained about the last invoice",
+    "report": "Plant running at half capacity since the flood",
+    "credit": "Two payments late this quarter",
+    "alert": "Their bank froze the main account",
+    "instruction": "Cash before delivery until further notice",
+    "problem": "Missed the contracted pick-up twice",
+    "tier_reason": "Downgraded after the missed pick-ups",
+    "change_reason": "Moved their office",
+    "new_address": "No. 9 Harbour Road, Rizhao",
+}
+
 
 @pytest_asyncio.fixture(scope="module")
 async def capi(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
@@ -290,6 +306,40 @@ async def _whole_project(api: httpx.AsyncClient) -> dict[str, Any]:
     return await _ok(api, "dev-review", f"{base}/terminate/decision", {"approved": True, "note": t["terminate_note"]})
 
 
+async def _whole_customer(api: httpx.AsyncClient) -> dict[str, Any]:
+    """A customer account through every step that takes text (issue 16)."""
+    t = CUSTOMER_TEXTS
+    c = await _ok(
+        api,
+        "cs-sup",
+        "/customers",
+        {
+            "name": f"{t['name']} {uuid.uuid4().hex[:6]}",
+            "phone": t["phone"],
+            "contact": t["contact"],
+            "address": t["address"],
+            "owner_id": "cs-1",
+            "tier": "qualified",
+            "credit_class": "B",
+        },
+    )
+    base = f"/customers/{c['id']}"
+    visit = await _ok(api, "cs-1", f"{base}/services", {"kind": "visit", "note": t["service"]})
+    sid = visit["services"][-1]["id"]
+    await _ok(api, "cs-1", f"{base}/reports", {"service_id": sid, "report": t["report"]})
+    await _ok(api, "cs-sup", f"{base}/reports/review", {"service_id": sid, "approved": True, "note": t["report"]})
+    await _ok(api, "cs-1", f"{base}/credit-reports", {"credit_class": "C", "report": t["credit"]})
+    alert = await _ok(api, "cs-1", f"{base}/credit-alerts", {"report": t["alert"]})
+    aid = alert["alerts"][-1]["id"]
+    await _ok(api, "cs-sup", f"{base}/credit-alerts/instruction", {"alert_id": aid, "instruction": t["instruction"]})
+    await _ok(api, "cs-1", f"{base}/surveys", {"score": 3, "note": t["service"]})
+    change = await _ok(api, "cs-1", f"{base}/changes", {"address": t["new_address"], "reason": t["change_reason"]})
+    rid = change["changes"][-1]["id"]
+    return await _ok(
+        api, "cs-mgr", f"{base}/changes/decision", {"change_id": rid, "approved": True, "note": t["report"]}
+    )
+
+
 def _payloads_in(message: Message) -> Iterator[Payload]:
     """Every Payload inside a protobuf message (inputs, results, update and activity payloads,
     memo, search attributes, headers, user metadata, failure details)."""
@@ -360,6 +410,22 @@ async def test_a_projects_stored_history_holds_its_ids_and_stage_and_nothing_con
     assert any(f'"id":"{p["id"]}"' in t and '"stage":"terminated"' in t for t in texts)
     summary = json.loads(desc.execution_config.user_metadata.summary.data)
     assert summary == f"New-client project {p['id']} · cast_ball"
+
+
+async def test_a_customer_accounts_history_holds_its_ids_and_tier_and_nothing_confidential(
+    capi: httpx.AsyncClient, dev_env: WorkflowEnvironment
+) -> None:
+    """Issue 12 / issue 16: a customer account read from the server with no codec: its name,
+    phone, contact and address (original and working records), every note, report, credit
+    report, urgent report, instruction and reason, and the change of its record are sealed;
+    its id, owner, tier and credit class are plain, as is its summary."""
+    c = await _whole_customer(capi)
+    texts, blob, desc = await _as_the_ui_reads_it(dev_env, c["workflow_id"])
+    _assert_nothing_confidential(texts, blob, CUSTOMER_TEXTS)
+    assert any(f'"id":"{c["id"]}"' in t and '"tier":"qualified"' in t for t in texts)
+    summary = json.loads(desc.execution_config.user_metadata.summary.data)
+    assert summary == f"Customer account {c['id']} · customer_service"
+    await dev_env.client.get_workflow_handle(c["workflow_id"]).terminate("test over")
 
 
 @pytest.mark.parametrize("supervisor", ["ops-sup", "cs-sup"], ids=["complained-about", "outside-the-chain"])

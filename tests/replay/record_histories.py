@@ -39,8 +39,11 @@ from config import ROOT, Settings
 from infra.binaries import binary
 from infra.bootstrap import Resources
 from infra.codec import data_converter
+from models.customer.vocabulary import CustomerStep
 from models.staff import Directory
 from storage.migrate import upgrade
+from tests.customers.accounts import Accounts
+from tests.customers.accounts import create as customer_create
 from tests.steps import TEST_STEP_KEY, step_signer_for_tests
 from tests.workflows.helpers import HANDLER, MAJOR_MEDIA, RECEIVER, TARGET, VALID_SERVICE, intake, new_id, step
 from tests.workflows.test_project_year import BATCH, DEPUTY, IMPLEMENTER, MINUTE, REVIEW, Projects, month_after
@@ -238,6 +241,58 @@ async def record_projects(env: WorkflowEnvironment, database_url: str, only: dic
                 run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
 
 
+async def customer_account(env: WorkflowEnvironment, a: Accounts) -> str:
+    """Issue 16: an account with a delivered project through a year and a quarter: reminders,
+    missed revisits (CC-01), a visit and its report reviewed (CC-02), an urgent credit report
+    and its instruction (CC-03), a VIP's problem and the downgrade (CC-04), 3 months without
+    service (CC-05), a survey (CC-07), a change of the record decided (CC-08); a small history
+    limit makes it continue as new."""
+    now = await env.get_current_time()
+    body = customer_create(
+        tier="vip", credit_class="B", delivered=[{"project_id": "P-REC", "delivered_at": now.isoformat()}]
+    )
+    wid, _ = await a.open(body, history_limit=60)
+    view = await a.act(wid, CustomerStep.record_service, "cs-1", {"kind": "visit", "note": "first visit"})
+    sid = view.services[-1].id
+    await a.act(wid, CustomerStep.visit_report, "cs-1", {"service_id": sid, "report": "all well"})
+    await a.act(wid, CustomerStep.review_report, "cs-sup", {"service_id": sid, "approved": True})
+    view = await a.act(wid, CustomerStep.credit_alert, "cs-1", {"report": "bank froze their account"})
+    alert_id = view.alerts[-1].id
+    await a.act(wid, CustomerStep.credit_instruction, "cs-sup", {"alert_id": alert_id, "instruction": "cash first"})
+    await a.act(wid, CustomerStep.report_problem, "cs-1", {"problem": "late payments"})
+    await env.sleep(3 * DAY)
+    await a.act(wid, CustomerStep.change_tier, "cs-sup", {"tier": "preferred", "reason": "late payments"})
+    view = await a.act(wid, CustomerStep.request_change, "cs-1", {"phone": "13900000123", "reason": "new phone"})
+    await a.act(wid, CustomerStep.decide_change, "cs-mgr", {"change_id": view.changes[-1].id, "approved": True})
+    await a.act(wid, CustomerStep.survey, "cs-1", {"score": 4})
+    await env.sleep(120 * DAY)  # revisits missed, credit reports missed, unserved
+    await a.act(wid, CustomerStep.reassign, "cs-sup", {"owner_id": "cs-2", "reason": "not served"})
+    await env.sleep(300 * DAY)
+    await a.act(wid, CustomerStep.record_service, "cs-2", {"kind": "revisit"})
+    return wid
+
+
+async def record_customers(env: WorkflowEnvironment, database_url: str, only: dict[str, str] | None = None) -> None:
+    """The account's runs as ``<name>_run<N>`` (the last one still running: an account never
+    ends; its history replays as far as it goes)."""
+    resources = _resources(env.client, database_url, "record-customers")
+    async with resources, build_worker(resources, env.client):
+        a = Accounts(env.client, "record-customers", DIRECTORY, resources.engine)
+        name = (only or {}).get("customer_account", "customer_account")
+        wid = await customer_account(env, a)
+        latest = await env.client.get_workflow_handle(wid).fetch_history()
+        run_id = latest.events[0].workflow_execution_started_event_attributes.first_execution_run_id
+        for n in range(1, 100):
+            history = await env.client.get_workflow_handle(wid, run_id=run_id).fetch_history()
+            (HISTORIES / f"{name}_run{n}.json").write_text(history.to_json())
+            print(f"recorded {name} run {n}: {len(history.events)} events")
+            last = history.events[-1]
+            if not last.HasField("workflow_execution_continued_as_new_event_attributes"):
+                break
+            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+        await a.close()
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, object], Awaitable[None]]] = {
     "complaint_happy_path": complaint_happy_path,
     "complaint_escalations_reopen": complaint_escalations_reopen,
@@ -289,6 +344,8 @@ async def main(only: dict[str, str] | None = None, sealed: bool = False) -> None
                 await record(env, url, only)
             if only is None or set(only) & set(PROJECT_SCENARIOS):
                 await record_projects(env, url, only)
+            if only is None or "customer_account" in only:
+                await record_customers(env, url, only)
 
 
 if __name__ == "__main__":

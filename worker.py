@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
+from activities.inquiry import InquiryActivities
 from activities.project import ProjectActivities
 from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
@@ -22,6 +23,7 @@ from infra.logs import configure_logging
 from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
+from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
@@ -33,6 +35,7 @@ WORKFLOWS = [
     ScheduledComplaintReportWorkflow,
     RewardsWorkflow,
     YearEndRewardsWorkflow,
+    InquiryWorkflow,
 ]
 
 log = structlog.get_logger()
@@ -48,6 +51,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
     rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
+    inquiries = InquiryActivities(resources.engine, resources.writer)
     reports = ReportActivities(resources.engine, settings.staff_file)
     return Worker(
         client,
@@ -62,6 +66,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             projects.hand_over_to_sales,
             rewards.year_totals,
             rewards.record_rewards_step,
+            inquiries.check_start,
+            inquiries.record_inquiry_step,
             reports.produce_complaint_report,
         ],
         workflow_runner=workflow_runner(),

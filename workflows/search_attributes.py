@@ -23,6 +23,8 @@ PROJECT_FLAGS = SearchAttributeKey.for_keyword_list("ProjectFlags")
 SLA_BREACHED = SearchAttributeKey.for_keyword_list("SlaBreached")
 #: issue 14: when the next warning before a breach fires
 NEXT_WARNING_AT = SearchAttributeKey.for_datetime("NextWarningAt")
+#: CC-06: an inquiry's status (open | answered)
+INQUIRY_STATUS = SearchAttributeKey.for_keyword("InquiryStatus")
 
 ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
@@ -38,6 +40,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     PROJECT_FLAGS,
     SLA_BREACHED,
     NEXT_WARNING_AT,
+    INQUIRY_STATUS,
 ]
 
 #: ``temporal server start-dev --search-attribute NAME=TYPE`` takes these type names.

@@ -6,7 +6,8 @@ Who may see what is restated here from RULES.md (not computed by models/*_rules.
 - a complaint: its receiver, handler, investigator and the leaders above each of them; never
   the staff member complained about (even when a leader in one of those chains);
 - a project: the review group, the deputy leader, the group leader and its implementers;
-  finance decides reimbursements through POST …/expenses/{id}/decision without reading it.
+  finance decides reimbursements through POST …/expenses/{id}/decision without reading it;
+- an inquiry (CC-06): its receiver, its assignee and the leaders above each of them.
 
 Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
 never get the visibility 403 (steps are walked on a closed case / terminated project, so the
@@ -38,6 +39,7 @@ J = dict[str, Any]
 
 RECEIVER, HANDLER, INVESTIGATOR, TARGET = "cs-1", "ops-2", "ops-3", "ops-sup"
 IMPLEMENTER = "sales-1"
+INQUIRY_RECEIVER, INQUIRY_ASSIGNEE = "cs-1", "q-1"
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -63,6 +65,14 @@ def reward_viewers() -> set[str]:
     """ND-12: the group (review group and leaders), finance and the chairman."""
     roles = (Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance, Role.chairman)
     return {s.id for s in DIRECTORY.staff if s.role in roles}
+
+
+def inquiry_viewers() -> set[str]:
+    """CC-06 (as CP-19): the receiver, the assignee and the leaders above each of them."""
+    ids = {INQUIRY_RECEIVER, INQUIRY_ASSIGNEE}
+    for sid in list(ids):
+        ids |= {leader.id for leader in DIRECTORY.chain(sid)}
+    return ids
 
 
 #: The year of the walk's rewards round (other tests use other years).
@@ -118,9 +128,12 @@ BODIES: dict[str, J | None] = {
     "/client-projects/{project_id}/terminate": {"reason": "r"},
     "/client-projects/{project_id}/terminate/decision": {"approved": True},
     "/reports/complaints": None,
+    "/inquiries": {"channel": "phone", "question": "walk"},
+    "/inquiries/{inquiry_id}/answer": {"answer": "walk"},
+    "/inquiries/{inquiry_id}/assign": {"assignee_id": "cs-2"},
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-SELF_SCOPED = {"/complaints", "/client-projects", "/notifications"}
+SELF_SCOPED = {"/complaints", "/client-projects", "/notifications", "/inquiries"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -223,6 +236,24 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
     )
     out["project_closed"] = closed["id"]
     await _ok(await api.post(f"/rewards/{REWARDS_YEAR}", headers=key("dev-review")))  # ND-12
+    for name in ("live", "closed"):  # CC-06: received by cs-1, handed to q-1; the closed one answered
+        q = await _ok(
+            await api.post(
+                "/inquiries", headers=key(INQUIRY_RECEIVER), json={"channel": "email", "question": f"walk {name}"}
+            ),
+            201,
+        )
+        await _ok(
+            await api.post(
+                f"/inquiries/{q['id']}/assign", headers=key(INQUIRY_RECEIVER), json={"assignee_id": INQUIRY_ASSIGNEE}
+            )
+        )
+        out[f"inquiry_{name}"] = q["id"]
+    await _ok(
+        await api.post(
+            f"/inquiries/{out['inquiry_closed']}/answer", headers=key(INQUIRY_ASSIGNEE), json={"answer": "done"}
+        )
+    )
     return out
 
 
@@ -266,6 +297,7 @@ def _is_visibility_403(r: httpx.Response) -> bool:
             "CP-07: the staff member complained",
             "ND-13: a project is visible",
             "ND-12: the rewards are visible",
+            "CC-06: an inquiry is visible",
         )
     )
 
@@ -286,6 +318,8 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
         may = sees_complaint if is_complaint else sees_project
         if path.startswith("/rewards/"):
             may = who in reward_viewers()
+        if path.startswith("/inquiries/"):
+            may = who in inquiry_viewers()
         finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
         if method == "GET" and "{expense_id}" in path:
             variants = ["live"]  # the expense is the live project's (the closed one has none: 404)
@@ -299,6 +333,7 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
                 .replace("{project_id}", cases[f"project_{variant}"])
                 .replace("{expense_id}", cases["expense_id"])
                 .replace("{year}", REWARDS_YEAR)
+                .replace("{inquiry_id}", cases[f"inquiry_{variant}"])
             )
             r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
             label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
@@ -333,6 +368,9 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
         ("client-projects", {"implementer_id": IMPLEMENTER}),
         ("client-projects", {"stage": "active"}),
         ("client-projects", {"stage": "rejected"}),
+        ("inquiries", {}),
+        ("inquiries", {"status": "open"}),
+        ("inquiries", {"late": "false", "receiver_id": INQUIRY_RECEIVER}),
     ]
     for kind, params in queries:
         rows = await _ok(await api.get(f"/{kind}", headers=key(who), params=params | {"limit": "500"}))
@@ -340,12 +378,14 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
             assert await _readable(api, who, kind, row["id"]), f"{who} lists {kind} {row['id']} it cannot read"
         ids = {row["id"] for row in rows}
         if not params:
-            ours = (
-                {cases["complaint_live"], cases["complaint_closed"]}
-                if kind == "complaints"
-                else {cases["project_live"], cases["project_closed"]}
-            )
-            expected = who in (complaint_viewers() if kind == "complaints" else project_viewers())
+            singular = {"complaints": "complaint", "client-projects": "project", "inquiries": "inquiry"}[kind]
+            ours = {cases[f"{singular}_live"], cases[f"{singular}_closed"]}
+            viewers = {
+                "complaints": complaint_viewers,
+                "client-projects": project_viewers,
+                "inquiries": inquiry_viewers,
+            }
+            expected = who in viewers[kind]()
             assert (ours <= ids) if expected else not (ours & ids), (who, kind, params)
     inbox = await _ok(await api.get("/notifications", headers=key(who), params={"limit": "500"}))
     for n in inbox:
@@ -371,6 +411,8 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 assert DIRECTORY.get(who).role is Role.finance and (
                     "expense" in n["kind"] or "expense" in n["message"]
                 ), (who, n)
+        elif ref.startswith("inquiry-"):  # CC-06: only its readers hear of an inquiry
+            assert await _readable(api, who, "inquiries", ref.removeprefix("inquiry-")), (who, n)
         elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them
             r = await api.get(f"/rewards/{ref.removeprefix('rewards-')}", headers=key(who))
             assert r.status_code == 200, (who, n, r.text)

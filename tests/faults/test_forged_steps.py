@@ -22,17 +22,31 @@ from infra.proofs import StepKeys
 from models.complaint.messages import ComplaintCreate
 from models.complaint.steps import STEPS as COMPLAINT_STEPS
 from models.complaint.vocabulary import ComplaintStep
-from models.policy import load_complaint_policy, load_project_policy
+from models.inquiry.messages import InquiryCreate
+from models.inquiry.steps import STEPS as INQUIRY_STEPS
+from models.inquiry.vocabulary import InquiryStep
+from models.policy import load_complaint_policy, load_inquiry_policy, load_project_policy
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.steps import new_project as new_project_state
 from models.project.vocabulary import ProjectStep, Stage
 from models.staff import Directory
-from starter.intake import COMPLAINT, PROJECT, CaseKind, intake_input, new_case_id, project_input, start_case
+from starter.intake import (
+    COMPLAINT,
+    INQUIRY,
+    PROJECT,
+    CaseKind,
+    inquiry_input,
+    intake_input,
+    new_case_id,
+    project_input,
+    start_case,
+)
 from storage import tables as t
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
+from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 
 from .conftest import project_application
@@ -74,6 +88,12 @@ PROJECT_BODIES: dict[ProjectStep, dict[str, Any]] = {
     ProjectStep.terminate_decision: {"approved": True},
     ProjectStep.confirm_completion: {},
     ProjectStep.change_terms: {"calendar": {}},
+}
+
+#: CC-06: every inquiry step.
+INQUIRY_BODIES: dict[InquiryStep, dict[str, Any]] = {
+    InquiryStep.answer: {"answer": "forged answer"},
+    InquiryStep.assign: {"assignee_id": "cs-2"},
 }
 
 
@@ -121,13 +141,21 @@ async def new_project(api: httpx.AsyncClient) -> str:
     return str(r.json()["workflow_id"])
 
 
+async def new_inquiry(api: httpx.AsyncClient) -> str:
+    r = await api.post("/inquiries", json={"channel": "phone", "question": "Forged?"}, headers=headers("cs-1"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["workflow_id"])
+
+
 async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
     """CP-07, CP-12, CP-19, ND-02, ND-13 … hold only if nobody can act as someone else: each
     kind of step, sent straight to Temporal claiming the general manager (or the development
-    group's leader), is refused by its validator; nothing is written."""
+    group's leader), is refused by its validator; nothing is written. CC-06: so is each inquiry
+    step claiming the receiver's general manager."""
     assert set(COMPLAINT_BODIES) == set(ComplaintStep) and set(PROJECT_BODIES) == set(ProjectStep)  # each kind
+    assert set(INQUIRY_BODIES) == set(InquiryStep)
     client = await forger(dev_env)
     complaint, project = await new_complaint(api), await new_project(api)
     gm, leader = directory.get("gm"), directory.get("dev-lead")
@@ -139,6 +167,11 @@ async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     for pstep, body in PROJECT_BODIES.items():
         inp = PROJECT_STEPS[pstep].input.model_validate({"actor": leader.ref, "body": body, "expense_id": "E1"})
         await refused_with_nothing_written(engine, client, project, ClientProjectWorkflow.update_for(pstep), inp)
+    inquiry = await new_inquiry(api)
+    for qstep, body in INQUIRY_BODIES.items():
+        inp = INQUIRY_STEPS[qstep].input.model_validate({"actor": gm.ref, "body": body, "assignee": gm.ref})
+        reason = await refused_with_nothing_written(engine, client, inquiry, InquiryWorkflow.update_for(qstep), inp)
+        assert "through the API" in reason
 
 
 async def test_a_proof_from_another_case_another_step_or_expired_is_refused(
@@ -180,7 +213,10 @@ async def rows_of(engine: AsyncEngine, workflow_id: str) -> int:
         projects = await conn.scalar(
             select(func.count()).select_from(t.ClientProject).where(t.ClientProject.workflow_id == workflow_id)
         )
-    return int(events or 0) + int(cases or 0) + int(projects or 0)
+        inquiries = await conn.scalar(
+            select(func.count()).select_from(t.Inquiry).where(t.Inquiry.workflow_id == workflow_id)
+        )
+    return int(events or 0) + int(cases or 0) + int(projects or 0) + int(inquiries or 0)
 
 
 async def start_refused(
@@ -227,3 +263,10 @@ async def test_a_case_started_around_the_api_registers_nothing(
         }
     )
     assert "continue only by themselves" in await start_refused(engine, client, PROJECT, continued, task_queue)
+
+    # CC-06: an inquiry started straight through Temporal registers nothing either
+    cs1 = directory.get("cs-1")
+    assert cs1 is not None
+    question = InquiryCreate.model_validate({"channel": "phone", "question": "Forged inquiry"})
+    inquiry = inquiry_input(new_case_id(), question, cs1, directory, load_inquiry_policy())
+    assert "through the API" in await start_refused(engine, client, INQUIRY, inquiry, task_queue)

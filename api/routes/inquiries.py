@@ -21,7 +21,7 @@ from api.errors import ERRORS
 from api.schemas import ClockOut, EventOut, InquiryAccepted, Problem, Unprocessable
 from api.step_routes import StepRoutes
 from api.steps import HumanStep, Intake, clocks_of, history_of
-from models.inquiry.messages import AssignBody, InquiryCreate
+from models.inquiry.messages import InquiryAssignBody, InquiryCreate
 from models.inquiry.steps import STEPS
 from models.inquiry.views import InquiryView
 from models.inquiry.vocabulary import InquiryStatus, InquiryStep
@@ -163,7 +163,7 @@ def _step_input(human: HumanStep, step: InquiryStep, body: BaseModel, extra: dic
     """The step's typed update input; an assignment carries the assignee and the leaders above
     them (422 for an unknown staff member)."""
     inp = STEPS[step].input(actor=human.staff.ref, body=body)
-    if isinstance(body, AssignBody):
+    if isinstance(body, InquiryAssignBody):
         directory = human.resources.directory
         assignee = directory.get(body.assignee_id)
         if assignee is None:

@@ -42,7 +42,7 @@ class AnswerBody(Strict):
     answer: Text
 
 
-class AssignBody(Strict):
+class InquiryAssignBody(Strict):
     """CC-06: the staff member who is to answer."""
 
     assignee_id: ShortId
@@ -52,7 +52,7 @@ class AnswerInput(StepInput[AnswerBody]):
     pass
 
 
-class AssignInput(StepInput[AssignBody]):
+class AssignInput(StepInput[InquiryAssignBody]):
     """The assignee resolved by the API (with the leaders above them); None: unknown staff."""
 
     assignee: StaffRef | None = None

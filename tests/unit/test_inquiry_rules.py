@@ -13,7 +13,7 @@ from models.case import Refusal, step_refusal
 from models.clock import ClockOutcome
 from models.inquiry.clocks import account, apply_clock, apply_warning, next_clock, next_warning_of
 from models.inquiry.guards import may_answer, may_assign
-from models.inquiry.messages import AnswerBody, AnswerInput, AssignBody, AssignInput, InquiryCreate, InquiryInput
+from models.inquiry.messages import AnswerBody, AnswerInput, AssignInput, InquiryAssignBody, InquiryCreate, InquiryInput
 from models.inquiry.state import InquiryState, viewers
 from models.inquiry.steps import STEPS, apply_receipt, apply_step, new_inquiry
 from models.inquiry.views import describe_waiting, view_of
@@ -54,7 +54,7 @@ def answer(actor: str) -> AnswerInput:
 def assign(actor: str, assignee: str) -> AssignInput:
     return AssignInput(
         actor=ref(actor),
-        body=AssignBody(assignee_id=assignee),
+        body=InquiryAssignBody(assignee_id=assignee),
         assignee=ref(assignee),
         assignee_chain=DIRECTORY.chain(assignee),
     )
@@ -117,7 +117,7 @@ def test_cc06_who_may_answer_and_assign() -> None:
 
 def test_cc06_an_assignment_to_unknown_staff_is_invalid() -> None:
     s = received()
-    inp = AssignInput(actor=ref("cs-1"), body=AssignBody(assignee_id="nobody"))
+    inp = AssignInput(actor=ref("cs-1"), body=InquiryAssignBody(assignee_id="nobody"))
     assert step_refusal(STEPS[InquiryStep.assign], inp, s, FRIDAY_EVENING) == Refusal(
         "invalid", "assignee_id: unknown staff nobody"
     )

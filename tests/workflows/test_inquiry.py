@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from models.inquiry.messages import AnswerBody, AnswerInput, AssignBody, AssignInput, InquiryCreate
+from models.inquiry.messages import AnswerBody, AnswerInput, AssignInput, InquiryAssignBody, InquiryCreate
 from models.inquiry.views import InquiryView
 from models.inquiry.vocabulary import InquiryStatus
 from models.policy import InquiryPolicy
@@ -136,7 +136,7 @@ async def test_cc06_the_assignee_answers_a_handed_on_inquiry(
             InquiryWorkflow.assign,
             AssignInput(
                 actor=cs1.ref,
-                body=AssignBody(assignee_id="ops-1"),
+                body=InquiryAssignBody(assignee_id="ops-1"),
                 assignee=ops1.ref,
                 assignee_chain=directory.chain("ops-1"),
             ),

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
+from infra.sandbox import workflow_runner
 from models.inquiry.messages import AnswerBody, AnswerInput, AssignInput, InquiryAssignBody, InquiryCreate
 from models.inquiry.views import InquiryView
 from models.inquiry.vocabulary import InquiryStatus
@@ -25,6 +27,7 @@ from models.staff import Directory
 from starter.intake import INQUIRY, inquiry_input, start_case
 from tests.conftest import running_worker
 from tests.workflows.helpers import event_count, event_kinds, events, notifications, recipients
+from worker import WORKFLOWS
 from workflows.inquiry import InquiryWorkflow, inquiry_workflow_id
 
 HOUR = timedelta(hours=1)
@@ -119,6 +122,12 @@ async def test_cc06_unanswered_at_24_hours_escalates_to_the_receivers_leader_the
         assert done.status is InquiryStatus.answered and done.answered_within_deadline is False and done.late
         # answered: the run is over (the API refuses a further step with 409, tests/api)
         assert (await handle.result()).answered_by == "cs-sup"
+        # its history (warnings, the escalation, the late answer) replays as the worker runs it
+        replayer = Replayer(
+            workflows=WORKFLOWS, data_converter=time_env.client.data_converter, workflow_runner=workflow_runner()
+        )
+        replayed = await replayer.replay_workflow(await handle.fetch_history(), raise_on_replay_failure=True)
+        assert replayed.replay_failure is None
     assert (await event_kinds(engine, wid)).count("inquiry_escalated") == 1
 
 

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.complaint import ComplaintActivities
 from activities.customer import CustomerActivities
+from activities.inquiry import InquiryActivities
 from activities.project import ProjectActivities
 from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
@@ -24,6 +25,7 @@ from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
+from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
@@ -36,6 +38,7 @@ WORKFLOWS = [
     RewardsWorkflow,
     YearEndRewardsWorkflow,
     CustomerAccountWorkflow,
+    InquiryWorkflow,
 ]
 
 log = structlog.get_logger()
@@ -51,6 +54,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     complaints = ComplaintActivities(resources.engine, resources.writer, settings.staff_file)
     projects = ProjectActivities(resources.engine, resources.writer)
     rewards = RewardsActivities(resources.engine, resources.writer, settings.staff_file)
+    inquiries = InquiryActivities(resources.engine, resources.writer)
     reports = ReportActivities(resources.engine, settings.staff_file)
     customers = CustomerActivities(resources.engine, resources.writer, settings.staff_file)
     return Worker(
@@ -66,6 +70,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             projects.hand_over_to_sales,
             rewards.year_totals,
             rewards.record_rewards_step,
+            inquiries.check_start,
+            inquiries.record_inquiry_step,
             reports.produce_complaint_report,
             customers.check_customer_start,
             customers.record_customer_step,

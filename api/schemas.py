@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from models.complaint.vocabulary import Status
 from models.confidential import Confidential
+from models.inquiry.vocabulary import InquiryStatus
 from models.project.views import ExpenseView
 from models.project.vocabulary import Stage
 
@@ -76,6 +77,14 @@ class ProjectAccepted(BaseModel):
     id: str
     workflow_id: str
     stage: Stage
+
+
+class InquiryAccepted(BaseModel):
+    """202: the inquiry is started durably, not yet registered (CC-06)."""
+
+    id: str
+    workflow_id: str
+    status: InquiryStatus
 
 
 class ExpenseOut(BaseModel):

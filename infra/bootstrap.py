@@ -24,10 +24,12 @@ from infra.temporal import connect
 from models.policy import (
     ComplaintPolicy,
     CustomerPolicy,
+    InquiryPolicy,
     ProjectPolicy,
     RewardsPolicy,
     load_complaint_policy,
     load_customer_policy,
+    load_inquiry_policy,
     load_project_policy,
     load_rewards_policy,
 )
@@ -56,7 +58,8 @@ class Resources:
     ) -> None:
         self.settings = settings or get_settings()
         # the policy is checked at start: an invalid one stops the process with its reason
-        self.complaint_policy(), self.project_policy(), self.rewards_policy(), self.customer_policy()
+        self.complaint_policy(), self.project_policy(), self.rewards_policy()
+        self.customer_policy(), self.inquiry_policy()
         self.directory = directory or Directory.from_file(self.settings.staff_file)
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)
@@ -85,6 +88,10 @@ class Resources:
     def rewards_policy(self) -> RewardsPolicy:
         """The rewards policy (ND-12) as ``POLICY_*`` sets it now, resolved for each new round."""
         return load_rewards_policy()
+
+    def inquiry_policy(self) -> InquiryPolicy:
+        """The inquiry policy (CC-06) as ``POLICY_*`` sets it now, resolved for each new inquiry."""
+        return load_inquiry_policy()
 
     # --- the database --------------------------------------------------------------------
 

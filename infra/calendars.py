@@ -22,14 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from config import ROOT
 from models.calendar import BusinessCalendar, Opening, local_date
-from models.policy import ComplaintPolicy, CustomerPolicy, ProjectPolicy
+from models.policy import ComplaintPolicy, CustomerPolicy, InquiryPolicy, ProjectPolicy
 
 #: How far ahead a case's calendar lists holidays and make-up days: after it, the weekly
 #: pattern alone (a clock longer than this is rare: the longest default, ND-08's year, is
 #: wall time).
 CALENDAR_YEARS = 2
 
-P = TypeVar("P", ComplaintPolicy, ProjectPolicy, CustomerPolicy)
+P = TypeVar("P", ComplaintPolicy, ProjectPolicy, CustomerPolicy, InquiryPolicy)
 
 
 class CalendarFile(BaseModel):
@@ -110,7 +110,7 @@ def _years_later(day: date, years: int) -> date:
 
 
 def calendar_for(
-    policy: ComplaintPolicy | ProjectPolicy | CustomerPolicy, at: datetime, years: int = CALENDAR_YEARS
+    policy: ComplaintPolicy | ProjectPolicy | CustomerPolicy | InquiryPolicy, at: datetime, years: int = CALENDAR_YEARS
 ) -> BusinessCalendar:
     """The calendar of a case started at ``at``: from that day (the company's) ``years`` on."""
     start = local_date(at, policy.timezone)

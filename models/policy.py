@@ -405,7 +405,26 @@ class CustomerPolicy(CalendarTerms):
         }[credit_class]
 
 
-class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy, BaseSettings):
+class InquiryPolicy(CalendarTerms):
+    """CC-06: an inquiry is answered within 24 hours of its receipt (seeds 002 3.1, 快速响应)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inquiry_answer_deadline: Duration = Field(timedelta(hours=24), description="CC-06 an inquiry's answer")
+    inquiry_answer_warnings: WarningPoints = _warnings("inquiry answer (CC-06)")
+    inquiry_answer_clock_counts: ClockTime = _counts("CC-06 inquiry answer")
+    timezone: Timezone = Field(DEFAULT_TIMEZONE, description="the company's day (inquiry ids, the monthly report)")
+
+    def clock_counts(self) -> dict[str, ClockTime]:
+        """What the inquiry's clock (``models.inquiry.vocabulary.Clock``) counts."""
+        return {"answer": self.inquiry_answer_clock_counts}
+
+    def warning_points(self) -> dict[str, list[float]]:
+        """Issue 14: the answer clock's warning points (CC-06)."""
+        return {"answer": self.inquiry_answer_warnings}
+
+
+class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy, InquiryPolicy, BaseSettings):
     """The policy read from ``POLICY_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="POLICY_", extra="ignore", frozen=True)
@@ -421,6 +440,9 @@ class PolicySettings(ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPoli
 
     def customer_policy(self) -> CustomerPolicy:
         return CustomerPolicy(**self.model_dump(include=set(CustomerPolicy.model_fields)))
+
+    def inquiry_policy(self) -> InquiryPolicy:
+        return InquiryPolicy(**self.model_dump(include=set(InquiryPolicy.model_fields)))
 
 
 def load_complaint_policy() -> ComplaintPolicy:
@@ -441,3 +463,8 @@ def load_rewards_policy() -> RewardsPolicy:
 def load_customer_policy() -> CustomerPolicy:
     """The customer-care policy as the environment sets it now (for starters, never for workflows)."""
     return PolicySettings().customer_policy()
+
+
+def load_inquiry_policy() -> InquiryPolicy:
+    """The inquiry policy (CC-06) as the environment sets it now (for starters, never for workflows)."""
+    return PolicySettings().inquiry_policy()

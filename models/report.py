@@ -133,6 +133,20 @@ class Satisfaction(BaseModel):
     mean_score: float | None
 
 
+class InquiryFigures(BaseModel):
+    """CC-06 (counted in the monthly report): the inquiries received in the period, as recorded
+    when the figures were produced. ``within_deadline``: answered within the deadline (met)
+    against late (breached: answered late, or still open past it), and the share met;
+    ``time_to_answer``: from the receipt to the answer, median and p90 in hours."""
+
+    received: int = 0
+    answered: int = 0
+    within_deadline: Share = Share(met=0, breached=0, share=None)
+    open: int = 0
+    late: int = 0
+    time_to_answer: Durations = Durations(count=0, median_hours=None, p90_hours=None)
+
+
 class ComplaintFigures(BaseModel):
     """CP-18: the complaint analysis of a period: the complaints received in it (the cohort),
     as recorded when the figures were produced."""
@@ -162,6 +176,8 @@ class ComplaintFigures(BaseModel):
     satisfaction: Satisfaction
     #: the time-to-resolution distribution (cases per bucket of hours), for the chart
     resolution_histogram: dict[str, int]
+    #: CC-06: the period's inquiries (reports produced before inquiries show none)
+    inquiries: InquiryFigures = InquiryFigures()
 
 
 def headline(f: ComplaintFigures) -> dict[str, float | None]:
@@ -264,7 +280,27 @@ def report_csv(report: ComplaintReport) -> str:
         m, o = f.compensation_approved.get(level), p.compensation_approved.get(level)
         w.writerow(["compensation_approved_count", level, m.count if m else 0, o.count if o else 0])
         w.writerow(["compensation_approved_amount", level, m.amount if m else "0", o.amount if o else "0"])
+    for key, now_v, before_v in zip(INQUIRY_ROWS, inquiry_row(f.inquiries), inquiry_row(p.inquiries), strict=True):
+        w.writerow(["inquiries", key, _cell(now_v), _cell(before_v)])
     return out.getvalue()
+
+
+#: CC-06: the inquiry figures' rows of the CSV, in order.
+INQUIRY_ROWS = (
+    "received",
+    "answered",
+    "answered_within_deadline",
+    "answered_within_deadline_share",
+    "late",
+    "open",
+    "time_to_answer_median_hours",
+)
+
+
+def inquiry_row(q: InquiryFigures) -> tuple[float | None, ...]:
+    """CC-06: the values of ``INQUIRY_ROWS``."""
+    w = q.within_deadline
+    return (q.received, q.answered, w.met, w.share, q.late, q.open, q.time_to_answer.median_hours)
 
 
 def _cell(v: float | None) -> str:

@@ -1,5 +1,6 @@
-"""Starting a case's workflow: a complaint or a new-client development project. Shared by the
-API (api/routes/*), the command line and the benchmarks."""
+"""Starting a case's workflow: a complaint, a new-client development project, a year's rewards
+round or an inquiry (CC-06). Shared by the API (api/routes/*), the command line and the
+benchmarks."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from models.complaint.views import ComplaintView
 from models.customer.messages import CustomerCreate
 from models.customer.state import CustomerInput, account_input
 from models.customer.views import CustomerView
-from models.policy import ComplaintPolicy, CustomerPolicy, ProjectPolicy
+from models.inquiry.messages import InquiryCreate, InquiryInput
+from models.inquiry.views import InquiryView
+from models.policy import ComplaintPolicy, CustomerPolicy, InquiryPolicy, ProjectPolicy
 from models.project.messages import ProjectCreate
 from models.project.state import ProjectInput
 from models.project.views import ProjectView
@@ -32,6 +35,7 @@ from models.rewards.views import RewardsView
 from models.staff import Directory, Role, Staff
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.customer import CustomerAccountWorkflow, customer_workflow_id
+from workflows.inquiry import InquiryWorkflow, inquiry_workflow_id
 from workflows.project import ClientProjectWorkflow, project_workflow_id
 from workflows.rewards import RewardsWorkflow, rewards_workflow_id
 
@@ -150,6 +154,36 @@ def customer_input(
     )
 
 
+# --- inquiries (CC-06) --------------------------------------------------------------------
+
+
+def inquiry_static_summary(inp: InquiryInput) -> str:
+    """What the Temporal UI shows for an inquiry's workflow: ids and the channel only (no
+    question, no contact, no name)."""
+    customer = f" · customer {inp.inquiry.customer_id}" if inp.inquiry.customer_id else ""
+    return f"Inquiry {inp.id} · {inp.inquiry.channel.value}{customer}"
+
+
+def inquiry_input(
+    inquiry_id: str,
+    inquiry: InquiryCreate,
+    receiver: Staff,
+    directory: Directory,
+    policy: InquiryPolicy,
+    now: datetime | None = None,
+) -> InquiryInput:
+    """The inquiry's workflow input (CC-06): its receiver (the first responder) with the leaders
+    above them, and its policy with the concrete business calendar when the answer clock counts
+    working time (``with_calendar``: the case keeps it)."""
+    return InquiryInput(
+        id=inquiry_id,
+        inquiry=inquiry,
+        receiver=receiver.ref,
+        receiver_chain=directory.chain(receiver.id),
+        policy=with_calendar(policy, now),
+    )
+
+
 # --- starting any case -------------------------------------------------------------------
 
 
@@ -191,6 +225,11 @@ REWARDS: CaseKind[RewardsInput, RewardsView] = CaseKind(
     rewards_workflow_id,
     lambda inp: f"Year-end rewards {inp.year}",
     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+)
+
+#: CC-06: an inquiry (``inquiry-<id>``).
+INQUIRY: CaseKind[InquiryInput, InquiryView] = CaseKind(
+    InquiryWorkflow.run, InquiryWorkflow.registration(), inquiry_workflow_id, inquiry_static_summary
 )
 
 

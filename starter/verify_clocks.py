@@ -63,6 +63,7 @@ from storage import tables as t
 from storage.engine import make_engine, sessions
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
+from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
@@ -78,6 +79,7 @@ WORKFLOWS: list[type] = [
     RewardsWorkflow,
     YearEndRewardsWorkflow,
     CustomerAccountWorkflow,
+    InquiryWorkflow,
 ]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.
@@ -354,7 +356,7 @@ async def cases_in(engine: AsyncEngine, wanted: Sequence[str] = ()) -> list[Case
     clock rows only), or those ``wanted`` names (a case id or a workflow id)."""
     found: dict[str, Case] = {}
     async with sessions(engine)() as db:
-        for table in (t.Complaint, t.ClientProject):
+        for table in (t.Complaint, t.ClientProject, t.Inquiry):
             q = select(table.id, table.workflow_id)
             if wanted:
                 q = q.where(or_(table.id.in_(wanted), table.workflow_id.in_(wanted)))

@@ -6,7 +6,8 @@ recorded when the figures are produced. Every figure is a COUNT, SUM, AVG or one
 (a quantile by the nearest rank: the row ranked k by ``ROW_NUMBER() OVER (ORDER BY …)``) over the
 cohort, a range of ``ix_complaint_report`` (received_at, then every column read: index-only
 scans); the clock shares join ``case_clock`` by ``ix_case_clock_report`` (migration 0007).
-A period's figures take five statements, a trend point two (issue 15: under 2 s at 1,000,000).
+A period's figures take five statements, a trend point two (issue 15: under 2 s at 1,000,000);
+CC-06's inquiry figures two more, over the ``inquiry`` projection.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -36,6 +38,7 @@ from models.report import (
     ComplaintFigures,
     ComplaintReport,
     Durations,
+    InquiryFigures,
     Money,
     Period,
     Satisfaction,
@@ -46,6 +49,7 @@ from models.report import (
 from storage import tables as t
 
 C = t.table(t.Complaint)
+Q = t.table(t.Inquiry)
 CLOCK = t.table(t.CaseClock)
 REPORT = t.table(t.Report)
 
@@ -155,6 +159,58 @@ def _ones(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+async def inquiry_figures(conn: AsyncConnection, period: Period) -> InquiryFigures:
+    """CC-06: the inquiries received in ``period`` (``received_at`` in [start, end), by
+    ``ix_inquiry_received_at``): received, answered, answered within the deadline (met) against
+    late (breached), still open, late, and the time to answer (nearest-rank median and p90).
+    Two statements, the same on SQLite and PostgreSQL."""
+    cohort = and_(Q.c.received_at >= period.start, Q.c.received_at < period.end)
+    answered_at = Q.c.answered_at
+    on_time = and_(answered_at.is_not(None), answered_at <= Q.c.due_at)
+    late_at_all = or_(Q.c.late.is_(True), answered_at > Q.c.due_at)
+    received, answered, met, breached, late, still_open = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.count(answered_at),
+                _ones(on_time),
+                _ones(late_at_all),
+                _ones(Q.c.late.is_(True)),
+                _ones(Q.c.status == "open"),
+            ).where(cohort)
+        )
+    ).one()
+    ranks = (nearest_rank(0.5, int(answered)), nearest_rank(0.9, int(answered)))
+    at: dict[int, float] = {}
+    wanted = sorted({k + 1 for k in ranks if k is not None})
+    if wanted:
+        d = _seconds(conn, answered_at, Q.c.received_at)
+        ranked = (
+            select(d.label("d"), func.row_number().over(order_by=d).label("rn"))
+            .where(cohort, answered_at.is_not(None))
+            .subquery()
+        )
+        rows = await conn.execute(select(ranked.c.rn, ranked.c.d).where(ranked.c.rn.in_(wanted)))
+        at = {int(rn) - 1: round(float(v) / 3600, 4) for rn, v in rows}
+    k50, k90 = ranks
+    return InquiryFigures(
+        received=int(received),
+        answered=int(answered),
+        within_deadline=Share(
+            met=int(met),
+            breached=int(breached),
+            share=round(int(met) / (int(met) + int(breached)), 6) if int(met) + int(breached) else None,
+        ),
+        open=int(still_open),
+        late=int(late),
+        time_to_answer=Durations(
+            count=int(answered),
+            median_hours=at[k50] if k50 is not None else None,
+            p90_hours=at[k90] if k90 is not None else None,
+        ),
+    )
+
+
 async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintFigures:
     """CP-18: every figure of the complaint analysis of ``period``, computed in the database
     in five statements (counts, one pass of sums, quantiles, clock shares, compensation)."""
@@ -223,6 +279,7 @@ async def complaint_figures(conn: AsyncConnection, period: Period) -> ComplaintF
             mean_score=round(float(mean_score), 4) if mean_score is not None else None,
         ),
         resolution_histogram=histogram,
+        inquiries=await inquiry_figures(conn, period),
     )
 
 

@@ -319,3 +319,25 @@ class RewardRound(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     seq: Mapped[int] = mapped_column(Integer)
     view: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Inquiry(Base):
+    """Projection of an inquiry workflow (CC-06), read by the API. Who may read it is in
+    case_viewer (the receiver, the assignee and the leaders above each); its history,
+    notifications and clocks share case_event / notification / case_clock by workflow id."""
+
+    __tablename__ = "inquiry"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    receiver_id: Mapped[str] = mapped_column(String(64), index=True)
+    assignee_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -27,6 +27,8 @@ NEXT_WARNING_AT = SearchAttributeKey.for_datetime("NextWarningAt")
 CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
 CREDIT_CLASS = SearchAttributeKey.for_keyword("CreditClass")
 CUSTOMER_OWNER = SearchAttributeKey.for_keyword("CustomerOwner")
+#: CC-06: an inquiry's status (open | answered)
+INQUIRY_STATUS = SearchAttributeKey.for_keyword("InquiryStatus")
 
 ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
@@ -45,6 +47,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     CUSTOMER_TIER,
     CREDIT_CLASS,
     CUSTOMER_OWNER,
+    INQUIRY_STATUS,
 ]
 
 #: ``temporal server start-dev --search-attribute NAME=TYPE`` takes these type names.

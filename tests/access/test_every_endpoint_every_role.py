@@ -11,6 +11,7 @@ Who may see what is restated here from RULES.md (not computed by models/*_rules.
   managers; the marketing division's supervisors and managers also keep the company blacklist
   (POST …/blacklist and …/blacklist/lift, CC-04) and finance also writes credit reports (POST
   …/credit-reports, CC-03), neither reading the account.
+- an inquiry (CC-06): its receiver, its assignee and the leaders above each of them.
 
 Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
 never get the visibility 403 (steps are walked on a closed case / terminated project / an
@@ -45,6 +46,7 @@ RECEIVER, HANDLER, INVESTIGATOR, TARGET = "cs-1", "ops-2", "ops-3", "ops-sup"
 IMPLEMENTER = "sales-1"
 #: the walk's customers' owner (customer service) and the marketing division (CC-04)
 CUSTOMER_OWNER, MARKETING = "cs-2", "marketing"
+INQUIRY_RECEIVER, INQUIRY_ASSIGNEE = "cs-1", "q-1"
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -93,6 +95,14 @@ def reward_viewers() -> set[str]:
     """ND-12: the group (review group and leaders), finance and the chairman."""
     roles = (Role.review_group, Role.deputy_leader, Role.group_leader, Role.finance, Role.chairman)
     return {s.id for s in DIRECTORY.staff if s.role in roles}
+
+
+def inquiry_viewers() -> set[str]:
+    """CC-06 (as CP-19): the receiver, the assignee and the leaders above each of them."""
+    ids = {INQUIRY_RECEIVER, INQUIRY_ASSIGNEE}
+    for sid in list(ids):
+        ids |= {leader.id for leader in DIRECTORY.chain(sid)}
+    return ids
 
 
 #: The year of the walk's rewards round (other tests use other years).
@@ -164,9 +174,12 @@ BODIES: dict[str, J | None] = {
     "/customers/{customer_id}/surveys": {"score": 5},
     "/customers/{customer_id}/changes": {"contact": "c", "reason": "r"},
     "/customers/{customer_id}/changes/decision": {"change_id": "R1", "approved": True},
+    "/inquiries": {"channel": "phone", "question": "walk"},
+    "/inquiries/{inquiry_id}/answer": {"answer": "walk"},
+    "/inquiries/{inquiry_id}/assign": {"assignee_id": "cs-2"},
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications"}
+SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications", "/inquiries"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -277,6 +290,24 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any], dev_env: WorkflowEnvironmen
     )
     out["project_closed"] = closed["id"]
     await _ok(await api.post(f"/rewards/{REWARDS_YEAR}", headers=key("dev-review")))  # ND-12
+    for name in ("live", "closed"):  # CC-06: received by cs-1, handed to q-1; the closed one answered
+        q = await _ok(
+            await api.post(
+                "/inquiries", headers=key(INQUIRY_RECEIVER), json={"channel": "email", "question": f"walk {name}"}
+            ),
+            201,
+        )
+        await _ok(
+            await api.post(
+                f"/inquiries/{q['id']}/assign", headers=key(INQUIRY_RECEIVER), json={"assignee_id": INQUIRY_ASSIGNEE}
+            )
+        )
+        out[f"inquiry_{name}"] = q["id"]
+    await _ok(
+        await api.post(
+            f"/inquiries/{out['inquiry_closed']}/answer", headers=key(INQUIRY_ASSIGNEE), json={"answer": "done"}
+        )
+    )
     return out
 
 
@@ -321,6 +352,7 @@ def _is_visibility_403(r: httpx.Response) -> bool:
             "ND-13: a project is visible",
             "ND-12: the rewards are visible",
             "a customer is visible to its owner",
+            "CC-06: an inquiry is visible",
         )
     )
 
@@ -341,6 +373,8 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
         may = sees_complaint if is_complaint else sees_project
         if path.startswith("/rewards/"):
             may = who in reward_viewers()
+        if path.startswith("/inquiries/"):
+            may = who in inquiry_viewers()
         finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
         if path.startswith("/customers/"):
             may = who in customer_viewers()
@@ -358,6 +392,7 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
                 .replace("{customer_id}", cases[f"customer_{variant}"])
                 .replace("{expense_id}", cases["expense_id"])
                 .replace("{year}", REWARDS_YEAR)
+                .replace("{inquiry_id}", cases[f"inquiry_{variant}"])
             )
             r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
             label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
@@ -397,6 +432,9 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
         ("customers", {"department": "customer_service"}),
         ("customers", {"tier": "qualified"}),
         ("customers", {"blacklisted": "false"}),
+        ("inquiries", {}),
+        ("inquiries", {"status": "open"}),
+        ("inquiries", {"late": "false", "receiver_id": INQUIRY_RECEIVER}),
     ]
     for kind, params in queries:
         rows = await _ok(await api.get(f"/{kind}", headers=key(who), params=params | {"limit": "500"}))
@@ -404,12 +442,18 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
             assert await _readable(api, who, kind, row["id"]), f"{who} lists {kind} {row['id']} it cannot read"
         ids = {row["id"] for row in rows}
         if not params:
-            prefix = {"complaints": "complaint", "client-projects": "project", "customers": "customer"}[kind]
+            prefix = {
+                "complaints": "complaint",
+                "client-projects": "project",
+                "customers": "customer",
+                "inquiries": "inquiry",
+            }[kind]
             ours = {cases[f"{prefix}_live"], cases[f"{prefix}_closed"]}
             viewers = {
                 "complaints": complaint_viewers,
                 "client-projects": project_viewers,
                 "customers": customer_viewers,
+                "inquiries": inquiry_viewers,
             }[kind]()
             expected = who in viewers
             assert (ours <= ids) if expected else not (ours & ids), (who, kind, params)
@@ -445,6 +489,8 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 # CC-05: the owner a customer was taken from hears of it, and reads it no more
                 # (what they were told while they owned it stays theirs)
                 assert ref in taken, (who, n)
+        elif ref.startswith("inquiry-"):  # CC-06: only its readers hear of an inquiry
+            assert await _readable(api, who, "inquiries", ref.removeprefix("inquiry-")), (who, n)
         elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them
             r = await api.get(f"/rewards/{ref.removeprefix('rewards-')}", headers=key(who))
             assert r.status_code == 200, (who, n, r.text)

@@ -428,6 +428,31 @@ async def test_a_customer_accounts_history_holds_its_ids_and_tier_and_nothing_co
     await dev_env.client.get_workflow_handle(c["workflow_id"]).terminate("test over")
 
 
+#: What people write into an inquiry (CC-06): each must be sealed in Temporal.
+INQUIRY_TEXTS = {
+    "question": "Does the Jinan plant still stock 60 mm cast balls for Mrs Zhou?",
+    "contact": "Mrs Zhou Xiaomei, 13977776666",
+    "answer": "Yes, 40 tons in Jinan; delivery within a week",
+}
+
+
+async def test_cc06_an_inquirys_stored_history_holds_its_ids_and_status_and_nothing_confidential(
+    capi: httpx.AsyncClient, dev_env: WorkflowEnvironment
+) -> None:
+    """Issue 12 / CC-06: an inquiry's question, contact and answer are sealed in every payload of
+    its history; its summary shows its id and channel only; its ids and status are plain."""
+    t = INQUIRY_TEXTS
+    q = await _ok(capi, "cs-1", "/inquiries", {"channel": "email", "question": t["question"], "contact": t["contact"]})
+    await _ok(capi, "cs-1", f"/inquiries/{q['id']}/assign", {"assignee_id": "ops-1"})
+    done = await _ok(capi, "ops-1", f"/inquiries/{q['id']}/answer", {"answer": t["answer"]})
+    assert done["status"] == "answered"
+    texts, blob, desc = await _as_the_ui_reads_it(dev_env, q["workflow_id"])
+    _assert_nothing_confidential(texts, blob, t)
+    assert any(f'"id":"{q["id"]}"' in x.replace(" ", "") and '"status":"answered"' in x for x in texts)
+    summary = json.loads(desc.execution_config.user_metadata.summary.data)
+    assert summary == f"Inquiry {q['id']} · email"
+
+
 @pytest.mark.parametrize("supervisor", ["ops-sup", "cs-sup"], ids=["complained-about", "outside-the-chain"])
 async def test_cp07_cp19_a_supervisor_complained_about_or_outside_the_chain_reads_nothing_confidential(
     capi: httpx.AsyncClient, dev_env: WorkflowEnvironment, supervisor: str

@@ -25,7 +25,10 @@ from models.complaint.vocabulary import ComplaintStep
 from models.customer.messages import CustomerCreate
 from models.customer.steps import STEPS as CUSTOMER_STEPS
 from models.customer.vocabulary import CustomerStep
-from models.policy import CustomerPolicy, load_complaint_policy, load_project_policy
+from models.inquiry.messages import InquiryCreate
+from models.inquiry.steps import STEPS as INQUIRY_STEPS
+from models.inquiry.vocabulary import InquiryStep
+from models.policy import CustomerPolicy, load_complaint_policy, load_inquiry_policy, load_project_policy
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.steps import new_project as new_project_state
 from models.project.vocabulary import ProjectStep, Stage
@@ -33,9 +36,11 @@ from models.staff import Directory
 from starter.intake import (
     COMPLAINT,
     CUSTOMER,
+    INQUIRY,
     PROJECT,
     CaseKind,
     customer_input,
+    inquiry_input,
     intake_input,
     new_case_id,
     project_input,
@@ -47,6 +52,7 @@ from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.customer import CustomerAccountWorkflow
+from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 
 from .conftest import project_application
@@ -108,6 +114,12 @@ CUSTOMER_BODIES: dict[CustomerStep, dict[str, Any]] = {
     CustomerStep.decide_change: {"change_id": "R1", "approved": True},
 }
 
+#: CC-06: every inquiry step.
+INQUIRY_BODIES: dict[InquiryStep, dict[str, Any]] = {
+    InquiryStep.answer: {"answer": "forged answer"},
+    InquiryStep.assign: {"assignee_id": "cs-2"},
+}
+
 
 def headers(staff_id: str) -> dict[str, str]:
     return {"X-API-Key": f"demo-{staff_id}"}
@@ -160,15 +172,22 @@ async def new_customer(api: httpx.AsyncClient) -> str:
     return str(r.json()["workflow_id"])
 
 
+async def new_inquiry(api: httpx.AsyncClient) -> str:
+    r = await api.post("/inquiries", json={"channel": "phone", "question": "Forged?"}, headers=headers("cs-1"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["workflow_id"])
+
+
 async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory
 ) -> None:
     """CP-07, CP-12, CP-19, ND-02, ND-13, CC-04, CC-08 … hold only if nobody can act as someone
     else: each kind of step, sent straight to Temporal claiming the general manager (or the
     development group's leader, or the customer-service manager), is refused by its validator;
-    nothing is written."""
+    nothing is written. CC-06: so is each inquiry step claiming the receiver's general manager."""
     assert set(COMPLAINT_BODIES) == set(ComplaintStep) and set(PROJECT_BODIES) == set(ProjectStep)  # each kind
     assert set(CUSTOMER_BODIES) == set(CustomerStep)
+    assert set(INQUIRY_BODIES) == set(InquiryStep)
     client = await forger(dev_env)
     complaint, project, customer = await new_complaint(api), await new_project(api), await new_customer(api)
     gm, leader, manager = directory.get("gm"), directory.get("dev-lead"), directory.get("cs-mgr")
@@ -190,6 +209,11 @@ async def test_every_step_with_a_forged_actor_is_refused_and_writes_nothing(
             engine, client, customer, CustomerAccountWorkflow.update_for(cstep), inp
         )
         assert "through the API" in reason, reason
+    inquiry = await new_inquiry(api)
+    for qstep, body in INQUIRY_BODIES.items():
+        inp = INQUIRY_STEPS[qstep].input.model_validate({"actor": gm.ref, "body": body, "assignee": gm.ref})
+        reason = await refused_with_nothing_written(engine, client, inquiry, InquiryWorkflow.update_for(qstep), inp)
+        assert "through the API" in reason
 
 
 async def test_a_proof_from_another_case_another_step_or_expired_is_refused(
@@ -234,7 +258,10 @@ async def rows_of(engine: AsyncEngine, workflow_id: str) -> int:
         customers = await conn.scalar(
             select(func.count()).select_from(t.Customer).where(t.Customer.workflow_id == workflow_id)
         )
-    return int(events or 0) + int(cases or 0) + int(projects or 0) + int(customers or 0)
+        inquiries = await conn.scalar(
+            select(func.count()).select_from(t.Inquiry).where(t.Inquiry.workflow_id == workflow_id)
+        )
+    return int(events or 0) + int(cases or 0) + int(projects or 0) + int(customers or 0) + int(inquiries or 0)
 
 
 async def start_refused(
@@ -287,3 +314,9 @@ async def test_a_case_started_around_the_api_registers_nothing(
     account = CustomerCreate.model_validate({"name": f"Forged Account {secrets.token_hex(4)}", "owner_id": "cs-1"})
     forged_account = customer_input(new_case_id(), account, sup, directory, CustomerPolicy())
     await start_refused(engine, client, CUSTOMER, forged_account, task_queue)
+    # CC-06: an inquiry started straight through Temporal registers nothing either
+    cs1 = directory.get("cs-1")
+    assert cs1 is not None
+    question = InquiryCreate.model_validate({"channel": "phone", "question": "Forged inquiry"})
+    inquiry = inquiry_input(new_case_id(), question, cs1, directory, load_inquiry_policy())
+    assert "through the API" in await start_refused(engine, client, INQUIRY, inquiry, task_queue)

@@ -173,3 +173,4 @@ async def test_cp18_a_rerun_is_a_new_version_with_the_same_figures_and_managers_
     csv = report_csv(b)
     lines = csv.splitlines()
     assert "headline,received,4,1" in lines and "by_target,staff:ops-1,2,1" in lines, csv
+    assert "inquiries,received,0,0" in lines and "inquiries,time_to_answer_median_hours,," in lines, csv  # CC-06

@@ -130,11 +130,18 @@ def test_no_two_families_share_a_policy_setting_by_accident() -> None:
     """Every ``POLICY_*`` variable sets one family's term: a field two family policies both
     declare (other than the company's timezone and the calendar terms) would be set by one
     variable for both, and ``PolicySettings`` would give one of them the other's default."""
-    from models.policy import CalendarTerms, ComplaintPolicy, CustomerPolicy, ProjectPolicy, RewardsPolicy
+    from models.policy import (
+        CalendarTerms,
+        ComplaintPolicy,
+        CustomerPolicy,
+        InquiryPolicy,
+        ProjectPolicy,
+        RewardsPolicy,
+    )
 
     shared = set(CalendarTerms.model_fields) | {"timezone"}
     seen: dict[str, str] = {}
-    for family in (ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy):
+    for family in (ComplaintPolicy, ProjectPolicy, RewardsPolicy, CustomerPolicy, InquiryPolicy):
         for name in set(family.model_fields) - shared:
             assert name not in seen, f"{name} is declared by {seen[name]} and {family.__name__}"
             seen[name] = family.__name__

@@ -6,7 +6,11 @@ Who may see what is restated here from RULES.md (not computed by models/*_rules.
 - a complaint: its receiver, handler, investigator and the leaders above each of them; never
   the staff member complained about (even when a leader in one of those chains);
 - a project: the review group, the deputy leader, the group leader and its implementers;
-  finance decides reimbursements through POST …/expenses/{id}/decision without reading it.
+  finance decides reimbursements through POST …/expenses/{id}/decision without reading it;
+- a customer (issue 16): its owner, the owner's leaders and its department's supervisors and
+  managers; finance also writes its credit reports (CC-03);
+- a department's tier review (CC-04): its supervisors and managers and the general manager;
+  the year's survey campaign (CC-07): supervisors, managers and the general manager.
 
 Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
 never get the visibility 403 (steps are walked on a closed case / terminated project, so the
@@ -28,8 +32,13 @@ from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 
 from config import ROOT
+from models.policy import CustomerPolicy
 from models.staff import Directory, Role
+from models.survey import SurveyCampaignInput, survey_campaign_id
+from models.tier_review.messages import TierReviewInput
+from models.tier_review.periods import tier_review_id, tier_review_workflow_id
 from tests.conftest import served_app
+from workflows.care import SurveyCampaignWorkflow, TierReviewWorkflow
 
 STAFF_FILE = ROOT / "data" / "staff.json"
 DIRECTORY = Directory.from_file(STAFF_FILE)
@@ -38,6 +47,7 @@ J = dict[str, Any]
 
 RECEIVER, HANDLER, INVESTIGATOR, TARGET = "cs-1", "ops-2", "ops-3", "ops-sup"
 IMPLEMENTER = "sales-1"
+OWNER = "cs-1"  # the walk's customers' owner (department customer_service)
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -65,8 +75,35 @@ def reward_viewers() -> set[str]:
     return {s.id for s in DIRECTORY.staff if s.role in roles}
 
 
-#: The year of the walk's rewards round (other tests use other years).
+def customer_viewers() -> set[str]:
+    """Issue 16: the owner, the owner's leaders, the department's supervisors and managers."""
+    owner = DIRECTORY.get(OWNER)
+    assert owner is not None
+    officers = {
+        s.id for s in DIRECTORY.staff if s.department == owner.department and s.role in (Role.supervisor, Role.manager)
+    }
+    return {OWNER} | {x.id for x in DIRECTORY.chain(OWNER)} | officers
+
+
+def tier_review_viewers() -> set[str]:
+    """CC-04: the department's (customer service's) supervisors and managers, the general manager."""
+    return {
+        s.id
+        for s in DIRECTORY.staff
+        if s.role is Role.general_manager
+        or (s.department == "customer_service" and s.role in (Role.supervisor, Role.manager))
+    }
+
+
+def campaign_viewers() -> set[str]:
+    """CC-07: supervisors, managers and the general manager."""
+    return {s.id for s in DIRECTORY.staff if s.role in (Role.supervisor, Role.manager, Role.general_manager)}
+
+
+#: The year of the walk's rewards round and survey campaign (other tests use other years).
 REWARDS_YEAR = "2016"
+#: The walk's tier reviews (customer service's; other tests use other periods).
+REVIEW_LIVE, REVIEW_CLOSED = "2016-H1", "2016-H2"
 
 #: A syntactically valid body for every POST route (a new route must be added here).
 BODIES: dict[str, J | None] = {
@@ -118,9 +155,27 @@ BODIES: dict[str, J | None] = {
     "/client-projects/{project_id}/terminate": {"reason": "r"},
     "/client-projects/{project_id}/terminate/decision": {"approved": True},
     "/reports/complaints": None,
+    "/customers": {"name": "Walk Customer", "owner_id": OWNER},
+    "/customers/{customer_id}/services": {"kind": "call"},
+    "/customers/{customer_id}/reports": {"service_id": "S1", "report": "r"},
+    "/customers/{customer_id}/reports/review": {"service_id": "S1", "approved": True},
+    "/customers/{customer_id}/deliveries": {"project_id": "P1"},
+    "/customers/{customer_id}/credit-reports": {"credit_class": "B", "report": "r"},
+    "/customers/{customer_id}/credit-alerts": {"report": "r"},
+    "/customers/{customer_id}/credit-alerts/instruction": {"alert_id": "A1", "instruction": "i"},
+    "/customers/{customer_id}/tier": {"tier": "preferred", "reason": "r"},
+    "/customers/{customer_id}/problems": {"problem": "p"},
+    "/customers/{customer_id}/blacklist": {"scope": "department", "reason": "r"},
+    "/customers/{customer_id}/blacklist/lift": {"reason": "r"},
+    "/customers/{customer_id}/reassign": {"owner_id": "cs-2", "reason": "r"},
+    "/customers/{customer_id}/surveys": {"score": 5},
+    "/customers/{customer_id}/changes": {"contact": "c", "reason": "r"},
+    "/customers/{customer_id}/changes/decision": {"change_id": "X1", "approved": True},
+    "/tier-reviews/{review_id}/confirm": {"note": "walk"},
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-SELF_SCOPED = {"/complaints", "/client-projects", "/notifications"}
+#: Intakes and lists scoped to the caller (their own rows), walked by their own tests.
+SELF_SCOPED = {"/complaints", "/client-projects", "/notifications", "/customers", "/tier-reviews"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -135,10 +190,12 @@ async def _ok(r: httpx.Response, code: int = 200) -> J:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
+async def cases(aapi: tuple[httpx.AsyncClient, Any], dev_env: WorkflowEnvironment) -> J:
     """A live complaint and a closed one (both about TARGET, a leader in the handler's chain),
-    a live project with an expense waiting for the deputy, and a rejected project."""
-    api, _ = aapi
+    a live project with an expense waiting for the deputy, and a rejected project; a live
+    customer account and a closed one (its workflow ended); customer service's tier review open
+    and confirmed; the year's survey campaign."""
+    api, app = aapi
     out: J = {}
     for name in ("live", "closed"):
         c = await _ok(
@@ -223,6 +280,30 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any]) -> J:
     )
     out["project_closed"] = closed["id"]
     await _ok(await api.post(f"/rewards/{REWARDS_YEAR}", headers=key("dev-review")))  # ND-12
+
+    # issue 16: a customer account, and one whose workflow is over (steps answer 409)
+    for name in ("live", "closed"):
+        body = {"name": f"Access Customer {name} {uuid.uuid4().hex[:6]}", "owner_id": OWNER}
+        out[f"customer_{name}"] = (await _ok(await api.post("/customers", headers=key("cs-sup"), json=body), 201))["id"]
+    await dev_env.client.get_workflow_handle(f"customer-{out['customer_closed']}").terminate("access walk")
+
+    # CC-04: customer service's tier reviews, one open, one confirmed; CC-07: the year's campaign
+    task_queue = app.state.resources.settings.task_queue
+    for name, period in (("live", REVIEW_LIVE), ("closed", REVIEW_CLOSED)):
+        rid = tier_review_id(period, "customer_service")
+        inp = TierReviewInput(id=rid, period=period, department="customer_service", policy=CustomerPolicy())
+        handle = await dev_env.client.start_workflow(
+            TierReviewWorkflow.run, inp, id=tier_review_workflow_id(period, "customer_service"), task_queue=task_queue
+        )
+        await handle.execute_update(TierReviewWorkflow.registration())
+        out[f"review_{name}"] = rid
+    await _ok(await api.post(f"/tier-reviews/{out['review_closed']}/confirm", headers=key("cs-sup")))
+    await dev_env.client.execute_workflow(
+        SurveyCampaignWorkflow.run,
+        SurveyCampaignInput(year=int(REWARDS_YEAR), timezone="Asia/Shanghai"),
+        id=survey_campaign_id(REWARDS_YEAR),
+        task_queue=task_queue,
+    )
     return out
 
 
@@ -266,6 +347,10 @@ def _is_visibility_403(r: httpx.Response) -> bool:
             "CP-07: the staff member complained",
             "ND-13: a project is visible",
             "ND-12: the rewards are visible",
+            "a customer is visible",
+            "CC-04: a customer is visible",
+            "CC-04: a department's tier reviews are visible",
+            "CC-07: the survey campaign is visible",
         )
     )
 
@@ -286,7 +371,15 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
         may = sees_complaint if is_complaint else sees_project
         if path.startswith("/rewards/"):
             may = who in reward_viewers()
-        finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
+        if path.startswith("/customers/"):
+            may = who in customer_viewers()
+        if path.startswith("/tier-reviews/"):
+            may = who in tier_review_viewers()
+        if path.startswith("/survey-campaigns/"):
+            may = who in campaign_viewers()
+        finance_route = DIRECTORY.get(who).role is Role.finance and (
+            path.endswith("/expenses/{expense_id}/decision") or path.endswith("/credit-reports")
+        )
         if method == "GET" and "{expense_id}" in path:
             variants = ["live"]  # the expense is the live project's (the closed one has none: 404)
         elif method == "GET":
@@ -299,6 +392,8 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
                 .replace("{project_id}", cases[f"project_{variant}"])
                 .replace("{expense_id}", cases["expense_id"])
                 .replace("{year}", REWARDS_YEAR)
+                .replace("{customer_id}", cases[f"customer_{variant}"])
+                .replace("{review_id}", cases[f"review_{variant}"])
             )
             r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
             label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
@@ -374,6 +469,15 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
         elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them
             r = await api.get(f"/rewards/{ref.removeprefix('rewards-')}", headers=key(who))
             assert r.status_code == 200, (who, n, r.text)
+        elif ref.startswith("customer-"):  # issue 16: only readers of the customer hear of it
+            assert await _readable(api, who, "customers", ref.removeprefix("customer-")), (who, n)
+        elif ref.startswith("tier-review-"):  # CC-04: the department's supervisors and managers
+            r = await api.get(f"/tier-reviews/{ref.removeprefix('tier-review-')}", headers=key(who))
+            assert r.status_code == 200, (who, n, r.text)
+        elif ref.startswith("survey-campaign-"):  # CC-07: each owner hears of their own customers only
+            ids = n["message"].rsplit(": ", 1)[-1].split(", ")
+            for cid in ids:
+                assert await _readable(api, who, "customers", cid), (who, n)
         else:
             pytest.fail(f"unknown case_ref {ref}")
 

@@ -82,7 +82,7 @@ async def list_tier_reviews(
     department: Annotated[str | None, Query(max_length=64)] = None,
     stage: ReviewStage | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Any:
     r = t.TierReview
     q = select(r.view)

@@ -11,6 +11,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.care import CareActivities
 from activities.complaint import ComplaintActivities
 from activities.customer import CustomerActivities
 from activities.inquiry import InquiryActivities
@@ -23,6 +24,12 @@ from infra.bootstrap import Resources
 from infra.logs import configure_logging
 from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
+from workflows.care import (
+    ScheduledTierReviewWorkflow,
+    SurveyCampaignWorkflow,
+    TierReviewWorkflow,
+    YearlySurveyCampaignWorkflow,
+)
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
 from workflows.inquiry import InquiryWorkflow
@@ -39,6 +46,10 @@ WORKFLOWS = [
     YearEndRewardsWorkflow,
     CustomerAccountWorkflow,
     InquiryWorkflow,
+    TierReviewWorkflow,
+    ScheduledTierReviewWorkflow,
+    SurveyCampaignWorkflow,
+    YearlySurveyCampaignWorkflow,
 ]
 
 log = structlog.get_logger()
@@ -57,6 +68,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     inquiries = InquiryActivities(resources.engine, resources.writer)
     reports = ReportActivities(resources.engine, settings.staff_file)
     customers = CustomerActivities(resources.engine, resources.writer, settings.staff_file)
+    care = CareActivities(resources.engine, resources.writer, settings.staff_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -76,6 +88,10 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             customers.check_customer_start,
             customers.record_customer_step,
             customers.handed_over_account,
+            care.departments,
+            care.department_customers,
+            care.record_tier_review_step,
+            care.survey_campaign,
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,

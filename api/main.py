@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from api.errors import add_exception_handlers
 from api.middleware import BodyLimit
-from api.routes import complaints, customers, health, inbox, inquiries, projects, reports, rewards
+from api.routes import care, complaints, customers, health, inbox, inquiries, projects, reports, rewards
 from config import Settings, get_settings
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
@@ -58,6 +58,7 @@ def create_app(
     app.include_router(inquiries.router)
     app.include_router(reports.router)
     app.include_router(customers.router)
+    app.include_router(care.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     add_exception_handlers(app)
     return app

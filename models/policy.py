@@ -362,10 +362,16 @@ class CustomerPolicy(CalendarTerms):
     tier_review_deadline: Duration = Field(
         timedelta(days=14), description="CC-04 the supervisor confirms the review within this"
     )
+    tier_review_reminder_interval: Duration = Field(
+        timedelta(days=7), description="CC-04 a review not confirmed in time: reminded again every this"
+    )
     unserved_after_months: CalendarMonths = Field(
         3, description="CC-05 no service for N months: the supervisor may reassign"
     )
     survey_every_months: CalendarMonths = Field(12, description="CC-07 a satisfaction survey at least every N months")
+    survey_campaign_month: int = Field(
+        10, ge=1, le=12, description="CC-07 the yearly survey campaign starts on the 1st of this month (company time)"
+    )
     marketing_department: str = Field(
         "marketing", min_length=1, description="CC-04 the division that keeps the company blacklist"
     )

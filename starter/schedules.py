@@ -1,5 +1,6 @@
 """Periodic work on Temporal Schedules (issue 15): the weekly and monthly complaint analysis
-(CP-18) and the year-end rewards (ND-12) start by themselves, at the company's times, even
+(CP-18), the year-end rewards (ND-12), the six-monthly tier reviews (CC-04) and the yearly
+survey campaign (CC-07) start by themselves, at the company's times, even
 when nobody asks; a server down at the due time still starts them within the catch-up window.
 
 ``SCHEDULES`` lists every periodic job; ``ensure`` creates each schedule or updates it to what
@@ -33,9 +34,13 @@ from temporalio.client import (
 
 from config import Settings, get_settings
 from infra.temporal import connect
-from models.policy import load_complaint_policy, load_rewards_policy
+from models.policy import load_complaint_policy, load_customer_policy, load_rewards_policy
 from models.report import Cadence, ScheduledReportInput
 from models.rewards.messages import YearEnd
+from models.survey import ScheduledSurveyCampaign
+from models.tier_review.messages import ScheduledTierReview
+from models.tier_review.periods import review_months_of_year
+from workflows.care import ScheduledTierReviewWorkflow, YearlySurveyCampaignWorkflow
 from workflows.report import ScheduledComplaintReportWorkflow
 from workflows.rewards import YearEndRewardsWorkflow
 
@@ -75,6 +80,49 @@ YEAR_END_REWARDS = Periodic(
 )
 
 
+def tier_reviews(timezone: str, months: int | None = None) -> ScheduleSpec:
+    """CC-04: every ``tier_review_months`` (the policy's, by default 6): 02:00 on the 1st of
+    each month a review period starts (6: 1 January and 1 July) on the company's clock."""
+    every = months if months is not None else load_customer_policy().tier_review_months
+    starts = ScheduleCalendarSpec(
+        month=[ScheduleRange(m) for m in review_months_of_year(every)],
+        day_of_month=[ScheduleRange(1)],
+        hour=[ScheduleRange(2)],
+        minute=[ScheduleRange(0)],
+    )
+    return ScheduleSpec(calendars=[starts], time_zone_name=timezone)
+
+
+#: CC-04: the tier review of every department with customers, for the period just ended.
+TIER_REVIEWS = Periodic(
+    id="tier-reviews",
+    workflow=ScheduledTierReviewWorkflow.run,
+    arg=lambda tz: ScheduledTierReview(timezone=tz, policy=load_customer_policy()),
+    spec=tier_reviews,
+    summary="CC-04: the tier review of each department, for the period just ended",
+)
+
+
+def survey_campaign(timezone: str, month: int | None = None) -> ScheduleSpec:
+    """CC-07: once a year, 02:00 on the 1st of ``survey_campaign_month`` (the policy's, by
+    default October) on the company's clock: a quarter of the year is left to survey."""
+    m = month if month is not None else load_customer_policy().survey_campaign_month
+    first = ScheduleCalendarSpec(
+        month=[ScheduleRange(m)], day_of_month=[ScheduleRange(1)], hour=[ScheduleRange(2)], minute=[ScheduleRange(0)]
+    )
+    return ScheduleSpec(calendars=[first], time_zone_name=timezone)
+
+
+#: CC-07: the yearly survey campaign (``survey-campaign-<year>``).
+SURVEY_CAMPAIGN = Periodic(
+    id="survey-campaign",
+    workflow=YearlySurveyCampaignWorkflow.run,
+    arg=lambda tz: ScheduledSurveyCampaign(timezone=tz),
+    spec=survey_campaign,
+    summary="CC-07: the yearly survey campaign: every active customer not surveyed this year",
+)
+
+
 def weekly(timezone: str) -> ScheduleSpec:
     """Every Monday at 00:00 on the company's clock."""
     return ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(1)])], time_zone_name=timezone)
@@ -85,7 +133,8 @@ def monthly(timezone: str) -> ScheduleSpec:
     return ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_month=[ScheduleRange(1)])], time_zone_name=timezone)
 
 
-#: Every periodic job: the complaint analysis (CP-18) and the year-end rewards (ND-12).
+#: Every periodic job: the complaint analysis (CP-18), the year-end rewards (ND-12), the tier
+#: reviews (CC-04) and the survey campaign (CC-07).
 SCHEDULES: list[Periodic] = [
     Periodic(
         "report-complaints-weekly",
@@ -102,6 +151,8 @@ SCHEDULES: list[Periodic] = [
         "CP-18: the complaint analysis of the month just ended",
     ),
     YEAR_END_REWARDS,
+    TIER_REVIEWS,
+    SURVEY_CAMPAIGN,
 ]
 
 

@@ -61,6 +61,12 @@ from models.clock import ClockAccount, ClockOutcome, Pause, Warned
 from starter.run import payload_key
 from storage import tables as t
 from storage.engine import make_engine, sessions
+from workflows.care import (
+    ScheduledTierReviewWorkflow,
+    SurveyCampaignWorkflow,
+    TierReviewWorkflow,
+    YearlySurveyCampaignWorkflow,
+)
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
 from workflows.inquiry import InquiryWorkflow
@@ -68,9 +74,9 @@ from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
 from workflows.rewards import RewardsWorkflow, YearEndRewardsWorkflow
 
-#: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS). Reports
-#: and rewards rounds keep no clock accounts: they are listed so that the replayer knows every
-#: type the worker runs.
+#: The workflow types whose histories are replayed (the worker's, worker.WORKFLOWS). Reports,
+#: rewards rounds, tier reviews and survey campaigns keep no clock accounts: they are listed so
+#: that the replayer knows every type the worker runs.
 WORKFLOWS: list[type] = [
     ComplaintWorkflow,
     ClientProjectWorkflow,
@@ -80,6 +86,10 @@ WORKFLOWS: list[type] = [
     YearEndRewardsWorkflow,
     CustomerAccountWorkflow,
     InquiryWorkflow,
+    TierReviewWorkflow,
+    ScheduledTierReviewWorkflow,
+    SurveyCampaignWorkflow,
+    YearlySurveyCampaignWorkflow,
 ]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.

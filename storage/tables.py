@@ -341,3 +341,20 @@ class Inquiry(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     seq: Mapped[int] = mapped_column(Integer)
     view: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TierReview(Base):
+    """Projection of a department's tier review (CC-04, ``tier-review-<period>-<department>``),
+    read by the API."""
+
+    __tablename__ = "tier_review"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(140), unique=True)
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -11,7 +11,9 @@ Who may see what is restated here from RULES.md (not computed by models/*_rules.
   managers; the marketing division's supervisors and managers also keep the company blacklist
   (POST …/blacklist and …/blacklist/lift, CC-04) and finance also writes credit reports (POST
   …/credit-reports, CC-03), neither reading the account.
-- an inquiry (CC-06): its receiver, its assignee and the leaders above each of them.
+- an inquiry (CC-06): its receiver, its assignee and the leaders above each of them;
+- a department's tier review (CC-04): its supervisors and managers and the general manager;
+  the year's survey campaign (CC-07): supervisors, managers and the general manager.
 
 Non-viewers must get 403 on every route that names the case (reads and steps). Viewers must
 never get the visibility 403 (steps are walked on a closed case / terminated project / an
@@ -34,8 +36,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from config import ROOT
+from models.policy import CustomerPolicy
 from models.staff import Directory, Role
+from models.survey import SurveyCampaignInput, survey_campaign_id
+from models.tier_review.messages import TierReviewInput
+from models.tier_review.periods import tier_review_id, tier_review_workflow_id
 from tests.conftest import served_app
+from workflows.care import SurveyCampaignWorkflow, TierReviewWorkflow
 
 STAFF_FILE = ROOT / "data" / "staff.json"
 DIRECTORY = Directory.from_file(STAFF_FILE)
@@ -107,6 +114,24 @@ def inquiry_viewers() -> set[str]:
 
 #: The year of the walk's rewards round (other tests use other years).
 REWARDS_YEAR = "2016"
+#: The walk's tier reviews (customer service's; other tests use other periods).
+REVIEW_LIVE, REVIEW_CLOSED = "2016-H1", "2016-H2"
+
+
+def tier_review_viewers() -> set[str]:
+    """CC-04: the department's (customer service's) supervisors and managers, the general manager."""
+    return {
+        s.id
+        for s in DIRECTORY.staff
+        if s.role is Role.general_manager
+        or (s.department == "customer_service" and s.role in (Role.supervisor, Role.manager))
+    }
+
+
+def campaign_viewers() -> set[str]:
+    """CC-07: supervisors, managers and the general manager."""
+    return {s.id for s in DIRECTORY.staff if s.role in (Role.supervisor, Role.manager, Role.general_manager)}
+
 
 #: A syntactically valid body for every POST route (a new route must be added here).
 BODIES: dict[str, J | None] = {
@@ -177,9 +202,10 @@ BODIES: dict[str, J | None] = {
     "/inquiries": {"channel": "phone", "question": "walk"},
     "/inquiries/{inquiry_id}/answer": {"answer": "walk"},
     "/inquiries/{inquiry_id}/assign": {"assignee_id": "cs-2"},
+    "/tier-reviews/{review_id}/confirm": {"note": "walk"},
 }
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications", "/inquiries"}
+SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications", "/inquiries", "/tier-reviews"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -198,8 +224,9 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any], dev_env: WorkflowEnvironmen
     """A live complaint and a closed one (both about TARGET, a leader in the handler's chain),
     a live project with an expense waiting for the deputy, a rejected project, and two customer
     accounts of CUSTOMER_OWNER: a live one and one whose workflow is terminated (its row stays
-    readable; a step on it is 409, so the walk changes nothing)."""
-    api, _ = aapi
+    readable; a step on it is 409, so the walk changes nothing); customer service's tier review
+    open and confirmed; the year's survey campaign."""
+    api, app = aapi
     out: J = {}
     for name in ("live", "closed"):
         body = {"name": f"Access Customer {name} {uuid.uuid4().hex[:6]}", "owner_id": CUSTOMER_OWNER}
@@ -308,6 +335,23 @@ async def cases(aapi: tuple[httpx.AsyncClient, Any], dev_env: WorkflowEnvironmen
             f"/inquiries/{out['inquiry_closed']}/answer", headers=key(INQUIRY_ASSIGNEE), json={"answer": "done"}
         )
     )
+    # CC-04: customer service's tier reviews, one open, one confirmed; CC-07: the year's campaign
+    task_queue = app.state.resources.settings.task_queue
+    for name, period in (("live", REVIEW_LIVE), ("closed", REVIEW_CLOSED)):
+        rid = tier_review_id(period, "customer_service")
+        inp = TierReviewInput(id=rid, period=period, department="customer_service", policy=CustomerPolicy())
+        handle = await dev_env.client.start_workflow(
+            TierReviewWorkflow.run, inp, id=tier_review_workflow_id(period, "customer_service"), task_queue=task_queue
+        )
+        await handle.execute_update(TierReviewWorkflow.registration())
+        out[f"review_{name}"] = rid
+    await _ok(await api.post(f"/tier-reviews/{out['review_closed']}/confirm", headers=key("cs-sup")))
+    await dev_env.client.execute_workflow(
+        SurveyCampaignWorkflow.run,
+        SurveyCampaignInput(year=int(REWARDS_YEAR), timezone="Asia/Shanghai"),
+        id=survey_campaign_id(REWARDS_YEAR),
+        task_queue=task_queue,
+    )
     return out
 
 
@@ -351,6 +395,8 @@ def _is_visibility_403(r: httpx.Response) -> bool:
             "CP-07: the staff member complained",
             "ND-13: a project is visible",
             "ND-12: the rewards are visible",
+            "CC-04: a department's tier reviews are visible",
+            "CC-07: the survey campaign is visible",
             "a customer is visible to its owner",
             "CC-06: an inquiry is visible",
         )
@@ -375,6 +421,10 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
             may = who in reward_viewers()
         if path.startswith("/inquiries/"):
             may = who in inquiry_viewers()
+        if path.startswith("/tier-reviews/"):
+            may = who in tier_review_viewers()
+        if path.startswith("/survey-campaigns/"):
+            may = who in campaign_viewers()
         finance_route = path.endswith("/expenses/{expense_id}/decision") and DIRECTORY.get(who).role is Role.finance
         if path.startswith("/customers/"):
             may = who in customer_viewers()
@@ -393,6 +443,7 @@ async def test_cp07_cp19_nd13_every_route_as_every_staff_member(aapi, cases: J, 
                 .replace("{expense_id}", cases["expense_id"])
                 .replace("{year}", REWARDS_YEAR)
                 .replace("{inquiry_id}", cases[f"inquiry_{variant}"])
+                .replace("{review_id}", cases[f"review_{variant}"])
             )
             r = await api.request(method, url, headers=key(who), json=BODIES.get(path) if method == "POST" else None)
             label = f"{method} {path} [{variant}] as {who}: {r.status_code} {r.text[:160]}"
@@ -489,6 +540,13 @@ async def test_cp19_nd13_lists_searches_and_inbox_hold_only_readable_cases(aapi,
                 # CC-05: the owner a customer was taken from hears of it, and reads it no more
                 # (what they were told while they owned it stays theirs)
                 assert ref in taken, (who, n)
+        elif ref.startswith("tier-review-"):  # CC-04: the department's supervisors and managers
+            r = await api.get(f"/tier-reviews/{ref.removeprefix('tier-review-')}", headers=key(who))
+            assert r.status_code == 200, (who, n, r.text)
+        elif ref.startswith("survey-campaign-"):  # CC-07: each owner hears of their own customers only
+            ids = n["message"].rsplit(": ", 1)[-1].split(", ")
+            for cid in ids:
+                assert await _readable(api, who, "customers", cid), (who, n)
         elif ref.startswith("inquiry-"):  # CC-06: only its readers hear of an inquiry
             assert await _readable(api, who, "inquiries", ref.removeprefix("inquiry-")), (who, n)
         elif ref.startswith("rewards-"):  # ND-12: only readers of the rewards hear of them

@@ -28,11 +28,20 @@ from models.customer.vocabulary import CustomerStep
 from models.inquiry.messages import InquiryCreate
 from models.inquiry.steps import STEPS as INQUIRY_STEPS
 from models.inquiry.vocabulary import InquiryStep
-from models.policy import CustomerPolicy, load_complaint_policy, load_inquiry_policy, load_project_policy
+from models.policy import (
+    CustomerPolicy,
+    load_complaint_policy,
+    load_customer_policy,
+    load_inquiry_policy,
+    load_project_policy,
+)
 from models.project.steps import STEPS as PROJECT_STEPS
 from models.project.steps import new_project as new_project_state
 from models.project.vocabulary import ProjectStep, Stage
 from models.staff import Directory
+from models.tier_review.messages import TierReviewInput
+from models.tier_review.steps import STEPS as REVIEW_STEPS
+from models.tier_review.vocabulary import ReviewStep
 from starter.intake import (
     COMPLAINT,
     CUSTOMER,
@@ -50,6 +59,7 @@ from storage import tables as t
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.steps import TEST_STEP_KEY
 from tests.workflows.helpers import event_count
+from workflows.care import TierReviewWorkflow
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 from workflows.customer import CustomerAccountWorkflow
 from workflows.inquiry import InquiryWorkflow
@@ -119,6 +129,9 @@ INQUIRY_BODIES: dict[InquiryStep, dict[str, Any]] = {
     InquiryStep.answer: {"answer": "forged answer"},
     InquiryStep.assign: {"assignee_id": "cs-2"},
 }
+
+#: CC-04: the tier review's one step.
+REVIEW_BODIES: dict[ReviewStep, dict[str, Any]] = {ReviewStep.confirm: {"note": "forged"}}
 
 
 def headers(staff_id: str) -> dict[str, str]:
@@ -320,3 +333,28 @@ async def test_a_case_started_around_the_api_registers_nothing(
     question = InquiryCreate.model_validate({"channel": "phone", "question": "Forged inquiry"})
     inquiry = inquiry_input(new_case_id(), question, cs1, directory, load_inquiry_policy())
     assert "through the API" in await start_refused(engine, client, INQUIRY, inquiry, task_queue)
+
+
+async def test_cc04_a_forged_tier_review_confirmation_is_refused_and_writes_nothing(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, engine: AsyncEngine, directory: Directory, task_queue: str
+) -> None:
+    """CC-04: only the department's supervisors and managers confirm its tier review, and only
+    through the API: the confirmation sent straight to Temporal as the department's own
+    supervisor is refused by the validator; nothing is written."""
+    assert set(REVIEW_BODIES) == set(ReviewStep)
+    period = f"2039-H{secrets.randbelow(2) + 1}-{secrets.token_hex(3)}"
+    department = "customer_service"
+    inp = TierReviewInput(
+        id=f"{period}-{department}", period=period, department=department, policy=load_customer_policy()
+    )
+    wid = f"tier-review-{period}-{department}"
+    handle = await dev_env.client.start_workflow(TierReviewWorkflow.run, inp, id=wid, task_queue=task_queue)
+    await handle.execute_update(TierReviewWorkflow.registration())
+    supervisor = directory.get("cs-sup")
+    assert supervisor is not None
+    client = await forger(dev_env)
+    for step, body in REVIEW_BODIES.items():
+        forged = REVIEW_STEPS[step].input.model_validate({"actor": supervisor.ref, "body": body})
+        reason = await refused_with_nothing_written(engine, client, wid, TierReviewWorkflow.update_for(step), forged)
+        assert "through the API" in reason
+    await handle.terminate("test over")

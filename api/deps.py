@@ -8,7 +8,7 @@ lifespan (api/main.py) and kept on ``app.state.resources``.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -18,6 +18,13 @@ from config import Settings
 from infra.bootstrap import Resources
 from models.report import may_read_reports
 from models.staff import Staff
+
+#: The largest offset a list takes: past it, 422 naming ``offset`` (the databases' integers end
+#: at 2**63 - 1, and no list is that long).
+MAX_OFFSET = 2**31 - 1
+
+#: Every list's paging: how many rows to skip.
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def resources(request: Request) -> Resources:

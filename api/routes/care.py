@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, SessionDep
+from api.deps import CurrentStaff, Offset, SessionDep
 from api.errors import ERRORS
 from api.schemas import Problem, Unprocessable
 from api.step_routes import StepRoutes
@@ -82,7 +82,7 @@ async def list_tier_reviews(
     department: Annotated[str | None, Query(max_length=64)] = None,
     stage: ReviewStage | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     r = t.TierReview
     q = select(r.view)

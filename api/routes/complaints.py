@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
+from api.deps import CurrentStaff, HumanStepDep, IntakeDep, Offset, SessionDep
 from api.errors import ERRORS
 from api.schemas import ClockOut, ComplaintAccepted, EventOut, StaffSurveyOut
 from api.step_routes import StepRoutes
@@ -93,7 +93,7 @@ async def list_complaints(
     handler_id: str | None = None,
     escalation_level: Annotated[int | None, Query(ge=0, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     q = (
         select(t.Complaint.view)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, IntakeDep, ResourcesDep, SessionDep
+from api.deps import CurrentStaff, IntakeDep, Offset, ResourcesDep, SessionDep
 from api.errors import ERRORS
 from api.schemas import ClockOut, EventOut, Problem, Unprocessable
 from api.step_routes import StepRoutes
@@ -44,9 +44,6 @@ CUSTOMER_ERRORS: dict[int | str, dict[str, Any]] = {
 LOCATION = {"Location": {"description": "where to read what was created", "schema": {"type": "string"}}}
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-
-#: The largest offset of a list: the database's integers end at 2**63 - 1 (a larger one is 422).
-MAX_OFFSET = 2**31 - 1
 
 
 class CustomerAccepted(BaseModel):
@@ -153,7 +150,7 @@ async def list_customers(
     flag: Flag | None = None,
     due_before: Annotated[datetime | None, Query(description="next due time at or before this (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     c = t.Customer
     named = exists().where(t.CaseViewer.case_ref == c.workflow_id, t.CaseViewer.staff_id == staff.id)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, IntakeDep, SessionDep
+from api.deps import CurrentStaff, IntakeDep, Offset, SessionDep
 from api.errors import ERRORS
 from api.schemas import ClockOut, EventOut, InquiryAccepted, Problem, Unprocessable
 from api.step_routes import StepRoutes
@@ -107,7 +107,7 @@ async def list_inquiries(
     receiver_id: str | None = None,
     customer_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     q = (
         select(t.Inquiry.view)

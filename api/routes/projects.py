@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentStaff, HumanStepDep, IntakeDep, SessionDep
+from api.deps import CurrentStaff, HumanStepDep, IntakeDep, Offset, SessionDep
 from api.errors import ERRORS
 from api.schemas import ClockOut, EventOut, ExpenseDecisionOut, ExpenseOut, Problem, ProjectAccepted, Unprocessable
 from api.step_routes import StepRoutes
@@ -119,7 +119,7 @@ async def list_projects(
     implementer_id: str | None = None,
     flag: Flag | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     q = select(t.ClientProject.view)
     if staff.role not in GROUP_ROLES:

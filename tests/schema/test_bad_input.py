@@ -136,3 +136,12 @@ async def test_unicode_names_are_accepted_stored_and_returned_intact(sapi: httpx
     assert (
         p["application"]["client_name"] == client if "application" in p else client in json.dumps(p, ensure_ascii=False)
     )
+
+
+@pytest.mark.parametrize("path", ["/complaints", "/client-projects", "/customers", "/inquiries", "/tier-reviews"])
+async def test_an_offset_past_any_list_is_422_not_a_database_overflow(sapi: httpx.AsyncClient, path: str) -> None:
+    """Every list pages with the same ``offset``: one too large for the databases' integers is
+    422 naming it (it used to reach SQLite and answer 500)."""
+    r = await sapi.get(path, params={"offset": str(2**63)}, headers=GM)
+    assert r.status_code == 422 and "offset" in _detail(r), r.text
+    assert (await sapi.get(path, params={"offset": "0"}, headers=GM)).status_code == 200

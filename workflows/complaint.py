@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from activities.complaint import ComplaintActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.clock import ClockWarning, in_breach
+    from models.clock import ClockWarning
     from models.complaint.clocks import (
         account,
         apply_clock,
@@ -139,22 +140,14 @@ class ComplaintWorkflow(CaseWorkflow[ComplaintState, ComplaintView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
-        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
-        sa.upsert_changed(
-            ([*clocks] if self.warnings_on else [])
-            + [
-                sa.COMPLAINT_STATUS.value_set(s.status.value),
-                sa.COMPLAINT_SEVERITY.value_set(s.severity.value),
-                sa.ESCALATION_LEVEL.value_set(s.escalation_level),
-                sa.COMPLAINT_CATEGORY.value_set(s.category.value)
-                if s.category
-                else sa.COMPLAINT_CATEGORY.value_unset(),
-                sa.HANDLER_ID.value_set(s.handler.id) if s.handler else sa.HANDLER_ID.value_unset(),
-                sa.PLAN_DUE_AT.value_set(s.plan_due_at) if s.plan_due_at else sa.PLAN_DUE_AT.value_unset(),
-                sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),
-                sa.CUSTOMER_ID.value_set(s.complaint.complainant.customer_id)
-                if s.complaint.complainant.customer_id
-                else sa.CUSTOMER_ID.value_unset(),
-            ]
-        )
-        workflow.set_current_details(describe_waiting(s))
+        customer_id = s.complaint.complainant.customer_id
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.COMPLAINT_STATUS.value_set(s.status.value),
+            sa.COMPLAINT_SEVERITY.value_set(s.severity.value),
+            sa.ESCALATION_LEVEL.value_set(s.escalation_level),
+            sa.COMPLAINT_CATEGORY.value_set(s.category.value) if s.category else sa.COMPLAINT_CATEGORY.value_unset(),
+            sa.HANDLER_ID.value_set(s.handler.id) if s.handler else sa.HANDLER_ID.value_unset(),
+            sa.PLAN_DUE_AT.value_set(s.plan_due_at) if s.plan_due_at else sa.PLAN_DUE_AT.value_unset(),
+            sa.CUSTOMER_ID.value_set(customer_id) if customer_id else sa.CUSTOMER_ID.value_unset(),
+        ]
+        self.show_case(updates, nxt[1] if nxt else None, describe_waiting(s), s.clocks)

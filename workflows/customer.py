@@ -15,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer import CustomerActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.clock import ClockWarning, in_breach
+    from models.clock import ClockWarning
     from models.customer.clocks import account, apply_clock, apply_warning, clock_due, next_clock, next_warning_of
     from models.customer.records import CustomerWrite
     from models.customer.state import CustomerInput, CustomerState, OpenCheck
@@ -52,14 +53,10 @@ class CustomerAccountWorkflow(CaseWorkflow[CustomerState, CustomerView]):
 
     @workflow.init
     def __init__(self, inp: CustomerInput) -> None:
-        if inp.state is not None and workflow.info().continued_run_id is None:
-            self.start_case(inp.state, registered=False)
-            self.refused = "customer accounts are opened through the API, and continue only by themselves"
-        elif inp.state is not None:  # continued as new: the same account goes on
-            self.start_case(inp.state, registered=True)
-        else:
-            self.start_case(new_account(inp, workflow.info().workflow_id, workflow.now()), registered=False)
-        self.history_limit = inp.history_limit
+        def new() -> CustomerState:
+            return new_account(inp, workflow.info().workflow_id, workflow.now())
+
+        self.start_or_continue(inp.state, new, inp.history_limit, "customer accounts")
         self.clock = DeadlineClock(lambda: next_clock(self.state))
 
     @workflow.run
@@ -81,19 +78,12 @@ class CustomerAccountWorkflow(CaseWorkflow[CustomerState, CustomerView]):
         else:
             self.show()
         while True:
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                async with self.lock:  # nothing half-applied travels to the next run
-                    workflow.continue_as_new(inp.model_copy(update={"state": apply_continue_as_new(self.state)}))
+            await self.continue_if_long(inp, apply_continue_as_new)
             clock = await self.clock.next_due()
             if isinstance(clock, ClockWarning):
                 await self.give_warning(clock)
             elif clock is not None:
                 await self._run_out(clock)
-
-    def _should_continue_as_new(self) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.history_limit
 
     async def _run_out(self, clock: Clock) -> None:
         """A clock ran out: if it still stands, do what it says."""
@@ -121,15 +111,10 @@ class CustomerAccountWorkflow(CaseWorkflow[CustomerState, CustomerView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
-        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
-        sa.upsert_changed(
-            ([*clocks] if self.warnings_on else [])
-            + [
-                sa.CUSTOMER_TIER.value_set(s.tier.value),
-                sa.CREDIT_CLASS.value_set(s.credit_class.value),
-                sa.CUSTOMER_OWNER.value_set(s.owner.id),
-                sa.CUSTOMER_ID.value_set(s.id),
-                sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),
-            ]
-        )
-        workflow.set_current_details(describe_waiting(s))
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.CUSTOMER_TIER.value_set(s.tier.value),
+            sa.CREDIT_CLASS.value_set(s.credit_class.value),
+            sa.CUSTOMER_OWNER.value_set(s.owner.id),
+            sa.CUSTOMER_ID.value_set(s.id),
+        ]
+        self.show_case(updates, nxt[1] if nxt else None, describe_waiting(s), s.clocks)

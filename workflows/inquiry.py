@@ -17,7 +17,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.inquiry import InquiryActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.clock import ClockWarning, in_breach
+    from models.clock import ClockWarning
     from models.inquiry.clocks import account, apply_clock, apply_warning, next_clock, next_warning_of
     from models.inquiry.messages import InquiryInput, StartCheck
     from models.inquiry.records import InquiryRecord
@@ -103,12 +103,5 @@ class InquiryWorkflow(CaseWorkflow[InquiryState, InquiryView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
-        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
-        sa.upsert_changed(
-            ([*clocks] if self.warnings_on else [])
-            + [
-                sa.INQUIRY_STATUS.value_set(s.status.value),
-                sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),
-            ]
-        )
-        workflow.set_current_details(describe_waiting(s))
+        status = [sa.INQUIRY_STATUS.value_set(s.status.value)]
+        self.show_case(status, nxt[1] if nxt else None, describe_waiting(s), s.clocks)

@@ -26,14 +26,14 @@ tests/workflows/test_kernel.py refuses any non-deterministic call in it instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar, cast
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -42,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
 
     from infra import proofs
     from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, step_refusal
-    from models.clock import ClockWarning
+    from models.clock import ClockAccount, ClockWarning, in_breach
+    from workflows import search_attributes as sa
 
 #: Database writes: short, retried with backoff for as long as the database is away.
 WRITE: dict[str, Any] = dict(
@@ -175,6 +176,10 @@ class CaseWorkflow(Generic[S, V]):
 
     family: ClassVar[Family[Any, Any]]
     state: S
+    #: a long-lived case continues as new once its history holds this many events
+    history_limit: int
+    #: why the start is refused (not proven to come through the API: infra/proofs.py)
+    refused: str | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -201,13 +206,55 @@ class CaseWorkflow(Generic[S, V]):
         registered)."""
         return cast("UpdateMethodMultiParam[[Any], V]", getattr(cls, cls.family.registration))
 
+    def start_or_continue(self, carried: S | None, new: Callable[[], S], history_limit: int, noun: str) -> None:
+        """A long-lived case's start (a project, a customer account): a new case from ``new()``;
+        the same case going on when ``carried`` came from its own continue-as-new; refused when a
+        state was carried into a start from outside (only a case continues itself)."""
+        self.history_limit = history_limit
+        if carried is not None and workflow.info().continued_run_id is None:
+            self.start_case(carried, registered=False)
+            self.refused = f"{noun} are started through the API, and continue only by themselves"
+        elif carried is not None:  # continued as new: the same case goes on
+            self.start_case(carried, registered=True)
+        else:
+            self.start_case(new(), registered=False)
+
+    async def continue_if_long(self, inp: BaseModel, carry: Callable[[S], S]) -> None:
+        """Before the history grows large (the server suggests it, or it holds ``history_limit``
+        events), continue as new with the whole state (``carry``: the state the next run starts
+        from): every handler finished, nothing half-applied travels to the next run."""
+        info = workflow.info()
+        if not (info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.history_limit):
+            return
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        async with self.lock:
+            workflow.continue_as_new(inp.model_copy(update={"state": carry(self.state)}))
+
+    def show_case(
+        self,
+        updates: Sequence[SearchAttributeUpdate[Any]],
+        next_due: datetime | None,
+        details: str,
+        accounts: Sequence[ClockAccount],
+    ) -> None:
+        """What supervisors see in the Temporal UI, the same way for every family: the clocks in
+        breach and the next warning (issue 14, once this run gives warnings; ``accounts``: the
+        case's clock accounts), the family's own search attributes, ``NextDueAt``, and the
+        current details."""
+        clocks: list[SearchAttributeUpdate[Any]] = []
+        if self.warnings_on:
+            w = self.next_warning()
+            clocks = sa.clock_updates(in_breach(accounts), w.at if w else None)
+        due = sa.NEXT_DUE_AT.value_set(next_due) if next_due else sa.NEXT_DUE_AT.value_unset()
+        sa.upsert_changed([*clocks, *updates, due])
+        workflow.set_current_details(details)
+
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered
         #: issue 14: warnings and the clock search attributes (behind CLOCK_WARNINGS)
         self.warnings_on = False
-        #: why the start is refused (not proven to come through the API: infra/proofs.py)
-        self.refused: str | None = None
+        self.refused = None
         self.lock = asyncio.Lock()
 
     # --- the family's hooks -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import SearchAttributeUpdate, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer import CustomerActivities
     from activities.project import ProjectActivities
     from models.case import CaseEvent, Outcome, StepWritten
-    from models.clock import ClockWarning, in_breach
+    from models.clock import ClockWarning
     from models.customer.state import HandOverAccount
     from models.project.clocks import account, apply_clock, apply_warning, clock_due, next_clock, next_warning_of
     from models.project.messages import HandOverInput
@@ -94,15 +94,10 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     @workflow.init
     def __init__(self, inp: ProjectInput) -> None:
-        if inp.state is not None and workflow.info().continued_run_id is None:
-            # a "continued" project started from outside: only a project continues itself
-            self.start_case(inp.state, registered=False)
-            self.refused = "projects are started through the API, and continue only by themselves"
-        elif inp.state is not None:  # continued as new: the same project goes on
-            self.start_case(inp.state, registered=True)
-        else:
-            self.start_case(new_project(inp, workflow.info().workflow_id, workflow.now()), registered=False)
-        self.history_limit = inp.history_limit
+        def new() -> ProjectState:
+            return new_project(inp, workflow.info().workflow_id, workflow.now())
+
+        self.start_or_continue(inp.state, new, inp.history_limit, "projects")
         #: commits so far in this run (the wake-up of the clock before CLOCK_REARMS_ON_CHANGE)
         self.version = 0
         self.clock = DeadlineClock(lambda: next_clock(self.state), lambda: not self.state.open)
@@ -120,10 +115,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
             self.show()
 
         while self.state.open:
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                async with self.lock:  # nothing half-applied travels to the next run
-                    workflow.continue_as_new(inp.model_copy(update={"state": apply_continue_as_new(self.state)}))
+            await self.continue_if_long(inp, apply_continue_as_new)
             if workflow.patched(CLOCK_REARMS_ON_CHANGE):
                 clock = await self.clock.next_due()
             else:
@@ -147,10 +139,6 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     def _committed_since(self, seen: int) -> Callable[[], bool]:
         return lambda: self.version != seen
-
-    def _should_continue_as_new(self) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.history_limit
 
     async def _run_out(self, clock: Clock) -> None:
         """A clock ran out: if it still stands, do what it says."""
@@ -250,14 +238,9 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
     def show(self) -> None:
         s = self.state
         nxt = next_clock(s)
-        clocks = sa.clock_updates(in_breach(s.clocks), w.at if (w := self.next_warning()) else None)
-        sa.upsert_changed(
-            ([*clocks] if self.warnings_on else [])
-            + [
-                sa.PROJECT_STAGE.value_set(s.stage.value),
-                sa.IMPLEMENTER_ID.value_set(s.implementer_ids),
-                sa.PROJECT_FLAGS.value_set([f.value for f in s.flags]) if s.flags else sa.PROJECT_FLAGS.value_unset(),
-                sa.NEXT_DUE_AT.value_set(nxt[1]) if nxt else sa.NEXT_DUE_AT.value_unset(),
-            ]
-        )
-        workflow.set_current_details(describe_waiting(s))
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.PROJECT_STAGE.value_set(s.stage.value),
+            sa.IMPLEMENTER_ID.value_set(s.implementer_ids),
+            sa.PROJECT_FLAGS.value_set([f.value for f in s.flags]) if s.flags else sa.PROJECT_FLAGS.value_unset(),
+        ]
+        self.show_case(updates, nxt[1] if nxt else None, describe_waiting(s), s.clocks)

@@ -201,10 +201,18 @@ class Projects:
         return await self.act(wid, "follow_up", IMPLEMENTER, {"note": "called the buyer", "progress": progress})
 
     async def close(self) -> None:
-        for wid in self.ids:
+        """Terminate what still runs: the projects, and the customer account a completed one
+        handed over (issue 16: an account never ends, and its clocks would go on firing on the
+        shared time-skipping server for every test after this one)."""
+        accounts = [
+            customer_workflow_id(customer_id_for(w.removeprefix("client-project-")))
+            for w in self.ids
+            if w.startswith("client-project-")
+        ]
+        for wid in [*self.ids, *accounts]:
             try:
                 await self.handle(wid).terminate(reason="test over")
-            except Exception:  # noqa: BLE001 - already completed
+            except Exception:  # noqa: BLE001 - already completed, or never started
                 pass
 
 

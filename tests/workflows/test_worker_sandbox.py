@@ -18,9 +18,12 @@ from tests.workflows.sandbox_probe import ReadsTheWallClock, SleepsAndEchoes
 
 
 async def test_the_worker_sandbox_still_refuses_a_non_deterministic_call(
-    time_env: WorkflowEnvironment, task_queue: str
+    dev_env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    client = time_env.client
+    """On the dev server: a workflow whose every task fails, left on the shared time-skipping
+    server, stopped it from skipping time for every test after this one (each long sleep then
+    timed out)."""
+    client = dev_env.client
     async with Worker(
         client,
         task_queue=task_queue,

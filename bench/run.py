@@ -31,6 +31,7 @@ from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from bench import customer_scale
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
 from bench.harness import CpuMeter, Stack, bounded, console, progress, rss_mb, summary
 from bench.mirror import TABLE as MIRROR_TABLE
@@ -80,13 +81,16 @@ class Sizes:
     memory_caches: list[int]
     scale: int
     report: int = 0  # issue 15: closed complaints under the monthly CP-18 report (full mode)
+    customers: int = 0  # issue 16: customer accounts open at once (bench/customer_scale.py)
 
     @classmethod
     def of(cls, mode: str) -> Sizes:
         if mode == "smoke":
             return cls(6, 3, 10, 2, [10], 5, 2, [10], 0)
         if mode == "full":
-            return cls(1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000)
+            return cls(
+                1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000, 100_000
+            )
         return cls(150, 50, 300, 10, [1000], 20, 45, [100], 0)
 
 
@@ -722,6 +726,8 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
         rows.append(
             (f"5. scale, {sc['open']} open", f"GET p99 {sc['read_latency_ms']['p99']:.0f} ms{reached}", "", "", "")
         )
+    if res.get("customers"):
+        rows.extend(customer_scale.rows(res["customers"]))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}: did not finish", err[:100].replace("|", "/"), "", "", ""))
     table = Table(title="Benchmarks (ratios against the bare reference, same run, same server)")
@@ -798,6 +804,10 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
         await phase("scale", lambda: bench_scale(sz.scale), lambda out: res.__setitem__("scale", out))
     if sz.report:
         await phase("report", lambda: bench_report(sz.report), lambda out: res.__setitem__("report", out))
+    if sz.customers:
+        await phase(
+            "customers", lambda: customer_scale.measure(sz.customers), lambda out: res.__setitem__("customers", out)
+        )
     table, md = _table(res)
     console.print(table)
     raw.write_text(json.dumps(res, indent=2, default=str))

@@ -328,6 +328,7 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     o, b = res["ours_lateness_s"], res["bare_lateness_s"]
     acted = "" if res["acted_on"] >= res["due"] else f" (only {res['acted_on']} acted on while watched)"
     opened = "" if not res["opened_after_due"] else f" ({res['opened_after_due']} opened after their due time)"
+    fired = "" if res["bare_fired"] >= res["due"] else f" (only {res['bare_fired']} fired while watched: not read)"
     mem, peak = res["open_rss_mb"], res["peak_rss_mb"]
     return [
         (
@@ -355,7 +356,7 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"6. customers: CC-05 lateness, {res['due']:,} due over {res['window_s']:.0f} s "
             f"({res['due'] / res['window_s']:.0f}/s), {n} open",
             late(o) + acted + opened,
-            late(b),
+            late(b) + fired,
             f"{o['p99'] - b['p99']:+.2f} s p99",
             "p99 < 1 s",
         ),

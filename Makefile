@@ -60,7 +60,7 @@ $(VENV)/.bench: $(STAMP)
 bench: $(VENV)/.bench  ## quick set (1-4 at the 1,000 scale), under 5 minutes
 	$(BIN)/python -m bench.run --mode quick
 
-bench-full: $(VENV)/.bench  ## everything, 10,000 and 100,000 open complaints; the CP-18 monthly report over 1,000,000 closed (SQLite, PostgreSQL)
+bench-full: $(VENV)/.bench  ## everything, 10,000 and 100,000 open complaints; the CP-18 monthly report over 1,000,000 closed (SQLite, PostgreSQL); 100,000 customer accounts open at once (bench/customer_scale.py)
 	$(BIN)/python -m bench.run --mode full
 
 clean:

@@ -6,7 +6,7 @@ with no activities and no business logic.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -56,4 +56,16 @@ class BareTimerWorkflow:
     async def run(self, deadline_seconds: float) -> float:
         due = workflow.now() + timedelta(seconds=deadline_seconds)
         await workflow.sleep(timedelta(seconds=deadline_seconds), summary="plan deadline")
+        return (workflow.now() - due).total_seconds()
+
+
+@workflow.defn(name="BareDueTimerWorkflow")
+class BareDueTimerWorkflow:
+    """The bare timer reference with an absolute due time (an account's clock is one): sleep
+    until ``due_at`` (ISO 8601), report how late the wake-up was."""
+
+    @workflow.run
+    async def run(self, due_at: str) -> float:
+        due = datetime.fromisoformat(due_at)
+        await workflow.sleep(max(due - workflow.now(), timedelta(seconds=1)), summary="account clock")
         return (workflow.now() - due).total_seconds()

@@ -6,7 +6,7 @@ import asyncio
 
 from temporalio.worker import Worker
 
-from bench.bare import BareLifecycleWorkflow, BareTimerWorkflow
+from bench.bare import BareDueTimerWorkflow, BareLifecycleWorkflow, BareTimerWorkflow
 from config import get_settings
 from infra.temporal import connect
 
@@ -18,7 +18,7 @@ async def main() -> None:
     await Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[BareLifecycleWorkflow, BareTimerWorkflow],
+        workflows=[BareLifecycleWorkflow, BareTimerWorkflow, BareDueTimerWorkflow],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
     ).run()

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from temporalio.client import Client
 
 from config import ROOT, Settings
@@ -26,6 +28,8 @@ from starter.run import start_dev_server, wait_for_temporal
 from storage.migrate import upgrade
 
 T = TypeVar("T")
+#: where every benchmark prints its progress and its tables
+console = Console()
 
 
 def free_port() -> int:
@@ -46,10 +50,18 @@ def summary(values: list[float]) -> dict[str, float]:
     return {
         "n": len(values),
         "p50": percentile(values, 50),
+        "p90": percentile(values, 90),
         "p99": percentile(values, 99),
         "max": max(values) if values else float("nan"),
         "mean": statistics.fmean(values) if values else float("nan"),
     }
+
+
+def progress() -> Progress:
+    """A progress display of counted tasks (bar, done of total, elapsed time)."""
+    return Progress(
+        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 def rss_mb(pid: int) -> float:

@@ -25,22 +25,15 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from sqlalchemy import create_engine, func, select, text
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from bench import customer_scale
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
-from bench.harness import CpuMeter, Stack, bounded, rss_mb, summary
+from bench.harness import CpuMeter, Stack, bounded, console, progress, rss_mb, summary
 from bench.mirror import TABLE as MIRROR_TABLE
 from bench.mirror import MirrorLifecycleWorkflow
 from config import ROOT, Settings
@@ -67,7 +60,6 @@ from storage import tables as t
 from storage.engine import sync_url
 from workflows.complaint import ComplaintWorkflow
 
-console = Console()
 #: pause between a saturating burst and the measurement that follows it
 SETTLE_SECONDS = 5.0
 app = typer.Typer(add_completion=False)
@@ -89,20 +81,17 @@ class Sizes:
     memory_caches: list[int]
     scale: int
     report: int = 0  # issue 15: closed complaints under the monthly CP-18 report (full mode)
+    customers: int = 0  # issue 16: customer accounts open at once (bench/customer_scale.py)
 
     @classmethod
     def of(cls, mode: str) -> Sizes:
         if mode == "smoke":
             return cls(6, 3, 10, 2, [10], 5, 2, [10], 0)
         if mode == "full":
-            return cls(1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000)
+            return cls(
+                1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000, 100_000
+            )
         return cls(150, 50, 300, 10, [1000], 20, 45, [100], 0)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    )
 
 
 def _steps(handler: str = "ops-2") -> list[tuple[ComplaintStep, ComplaintStepInput[Any]]]:
@@ -152,8 +141,8 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
     assert bare is not None
     out: dict[str, Any] = {}
     try:
-        with _progress() as progress:
-            bare_task = progress.add_task("lifecycle: bare", total=sz.lifecycle)
+        with progress() as bar:
+            bare_task = bar.add_task("lifecycle: bare", total=sz.lifecycle)
 
             async def bare_case(i: int) -> None:
                 op = WithStartWorkflowOperation(
@@ -175,7 +164,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare")
             await stack.watched(bare_case(-1))  # untimed: the worker process is up and polling
             with CpuMeter(stack.server_pid, bare_worker.pid) as bare_cpu:
-                bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: progress.advance(bare_task))
+                bare_s = await bounded(sz.lifecycle, sz.concurrency, bare_case, lambda: bar.advance(bare_task))
             stack.stop_proc(bare_worker)
 
             # The mirror: the same Temporal work as one of our cases (the same updates with the
@@ -185,7 +174,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             policy = ComplaintPolicy()
             steps = _steps()
             mirror_steps = [(step.value, inp.model_dump(mode="json")) for step, inp in steps]
-            mirror_task = progress.add_task("lifecycle: mirror", total=sz.lifecycle)
+            mirror_task = bar.add_task("lifecycle: mirror", total=sz.lifecycle)
 
             async def mirror_case(i: int) -> None:
                 intake = _intake(policy)
@@ -208,12 +197,10 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             mirror_worker = stack.spawn(["-m", "bench.mirror_worker"], TASK_QUEUE="mirror")
             await stack.watched(mirror_case(-1))
             with CpuMeter(stack.server_pid, mirror_worker.pid) as mirror_cpu:
-                mirror_s = await bounded(
-                    sz.lifecycle, sz.concurrency, mirror_case, lambda: progress.advance(mirror_task)
-                )
+                mirror_s = await bounded(sz.lifecycle, sz.concurrency, mirror_case, lambda: bar.advance(mirror_task))
             stack.stop_proc(mirror_worker)
 
-            ours_task = progress.add_task("lifecycle: complaint system", total=sz.lifecycle)
+            ours_task = bar.add_task("lifecycle: complaint system", total=sz.lifecycle)
 
             async def our_case(i: int) -> None:
                 inp = _intake(policy)
@@ -226,7 +213,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             our_worker = stack.spawn(["worker.py"], TASK_QUEUE="ours")
             await stack.watched(our_case(-1))
             with CpuMeter(stack.server_pid, our_worker.pid) as our_cpu:
-                ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: progress.advance(ours_task))
+                ours_s = await bounded(sz.lifecycle, sz.concurrency, our_case, lambda: bar.advance(ours_task))
         out = {
             "cases": sz.lifecycle,
             "concurrency": sz.concurrency,
@@ -274,20 +261,20 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
         bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare")
         base = await asyncio.to_thread(stack.spawn_api, "ours")
         body = BODY.model_dump(mode="json")
-        with _progress() as progress:
-            bare_task = progress.add_task("intake: bare start_workflow", total=sz.intake)
+        with progress() as bar:
+            bare_task = bar.add_task("intake: bare start_workflow", total=sz.intake)
 
             async def bare_start(i: int) -> None:
                 await client.start_workflow(
                     BareLifecycleWorkflow.run, 1800.0, id=f"bare-{uuid.uuid4().hex}", task_queue="bare-idle"
                 )
 
-            bare_s = await bounded(sz.intake, sz.concurrency, bare_start, lambda: progress.advance(bare_task))
+            bare_s = await bounded(sz.intake, sz.concurrency, bare_start, lambda: bar.advance(bare_task))
 
             # The second reference: what it costs Temporal alone to start a workflow AND hear
             # back from a worker that ran it (update-with-start, as the intake does), with the
             # bare workflow on a bare worker process: no HTTP, no activity, no database.
-            uws_task = progress.add_task("intake: bare update-with-start", total=sz.intake)
+            uws_task = bar.add_task("intake: bare update-with-start", total=sz.intake)
             uws_latencies: list[float] = []
 
             async def bare_uws(i: int) -> None:
@@ -304,10 +291,10 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
                 )
                 uws_latencies.append(time.perf_counter() - t0)
 
-            uws_s = await bounded(sz.intake, sz.concurrency, bare_uws, lambda: progress.advance(uws_task))
+            uws_s = await bounded(sz.intake, sz.concurrency, bare_uws, lambda: bar.advance(uws_task))
             stack.stop_proc(bare_worker)
 
-            ours_task = progress.add_task("intake: POST /complaints", total=sz.intake)
+            ours_task = bar.add_task("intake: POST /complaints", total=sz.intake)
             latencies: list[float] = []
             statuses: dict[int, int] = {}
             async with httpx.AsyncClient(
@@ -324,7 +311,7 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                     assert r.status_code in (201, 202), r.text  # 202: started durably, intake still running
 
-                ours_s = await bounded(sz.intake, sz.concurrency, post, lambda: progress.advance(ours_task))
+                ours_s = await bounded(sz.intake, sz.concurrency, post, lambda: bar.advance(ours_task))
                 saturated = sz.intake / ours_s
 
                 # open loop at half the saturation rate, once the server has worked off what the
@@ -332,7 +319,7 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
                 await asyncio.sleep(SETTLE_SECONDS)
                 rate = saturated / 2
                 n = max(1, int(rate * sz.latency_seconds))
-                half_task = progress.add_task(f"intake: {rate:.0f}/s open loop", total=n)
+                half_task = bar.add_task(f"intake: {rate:.0f}/s open loop", total=n)
                 half: list[float] = []
 
                 async def timed(i: int) -> None:
@@ -340,7 +327,7 @@ async def bench_intake(sz: Sizes) -> dict[str, Any]:
                     t0 = time.perf_counter()
                     r = await http.post("/complaints", json=body)
                     half.append(time.perf_counter() - t0)
-                    progress.advance(half_task)
+                    bar.advance(half_task)
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                     assert r.status_code in (201, 202), r.text
 
@@ -389,8 +376,8 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
     try:
         worker = stack.spawn(["worker.py"], TASK_QUEUE="ours")  # the shipped cache size (Settings)
         bare_worker = stack.spawn(["-m", "bench.bare_worker"], TASK_QUEUE="bare")
-        with _progress() as progress:
-            t_bare = progress.add_task(f"timers: start {open_cases} bare", total=open_cases)
+        with progress() as bar:
+            t_bare = bar.add_task(f"timers: start {open_cases} bare", total=open_cases)
             bare_handles = []
             t0 = time.time()
 
@@ -401,8 +388,8 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
                     )
                 )
 
-            await bounded(open_cases, 50, bare_start, lambda: progress.advance(t_bare))
-            t_bare_fire = progress.add_task("timers: bare fired", total=open_cases)
+            await bounded(open_cases, 50, bare_start, lambda: bar.advance(t_bare))
+            t_bare_fire = bar.add_task("timers: bare fired", total=open_cases)
             bare_late: list[float] = []
             # No long polls on the server while the timers fire (they would load it): count the
             # completed ones once a second, as the complaint side reads its database.
@@ -410,7 +397,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
             give_up = time.monotonic() + deadline + window + 300
             while time.monotonic() < give_up:
                 done = (await bare.count_workflows(done_query)).count
-                progress.update(t_bare_fire, completed=done)
+                bar.update(t_bare_fire, completed=done)
                 if done >= open_cases:
                     break
                 await asyncio.sleep(1)
@@ -420,7 +407,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
 
             await bounded(open_cases, 50, bare_result, lambda: None)
 
-            t_ours = progress.add_task(f"timers: start {open_cases} complaints", total=open_cases)
+            t_ours = bar.add_task(f"timers: start {open_cases} complaints", total=open_cases)
 
             t0 = time.time()
 
@@ -430,8 +417,8 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
                     ComplaintWorkflow.run, _intake(policy), id=f"complaint-{uuid.uuid4().hex}", task_queue="ours"
                 )
 
-            await bounded(open_cases, 50, our_start, lambda: progress.advance(t_ours))
-            t_fire = progress.add_task("timers: complaints escalated", total=open_cases)
+            await bounded(open_cases, 50, our_start, lambda: bar.advance(t_ours))
+            t_fire = bar.add_task("timers: complaints escalated", total=open_cases)
             engine = create_engine(sync_url(stack.database_url))
             fired: list[float] = []
             give_up = time.monotonic() + deadline + window + 300
@@ -440,7 +427,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
                     rows = db.execute(
                         select(t.CaseEvent.at, t.CaseEvent.data).where(t.CaseEvent.kind == "plan_overdue")
                     ).all()
-                progress.update(t_fire, completed=len(rows))
+                bar.update(t_fire, completed=len(rows))
                 if len(rows) >= open_cases:
                     break
                 await asyncio.sleep(1)
@@ -464,15 +451,15 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
         result["fires_per_s_with_warnings"] = len(every) / span if span > 0 else 0.0
 
         # memory: every complaint is open (waiting for its 3-day clock) in the worker's cache
-        with _progress() as progress:
-            t_idle = progress.add_task(f"memory: {open_cases} open bare", total=open_cases)
+        with progress() as bar:
+            t_idle = bar.add_task(f"memory: {open_cases} open bare", total=open_cases)
 
             async def bare_open(i: int) -> None:
                 await bare.start_workflow(
                     BareLifecycleWorkflow.run, 86400.0, id=f"bl-{uuid.uuid4().hex}", task_queue="bare"
                 )
 
-            await bounded(open_cases, 50, bare_open, lambda: progress.advance(t_idle))
+            await bounded(open_cases, 50, bare_open, lambda: bar.advance(t_idle))
         await asyncio.sleep(3)
         result["memory_mb"] = {"bare_worker": rss_mb(bare_worker.pid), "ours_worker": rss_mb(worker.pid)}
         result["memory_mb"]["ratio"] = result["memory_mb"]["ours_worker"] / result["memory_mb"]["bare_worker"]
@@ -489,8 +476,8 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
             stack.stop_proc(worker)
             worker = stack.spawn(["worker.py"], TASK_QUEUE="ours", MAX_CACHED_WORKFLOWS=str(cache))
             await asyncio.sleep(2)
-            with _progress() as progress:
-                t_q = progress.add_task(f"memory: cache {cache}, touch cases", total=len(ids))
+            with progress() as bar:
+                t_q = bar.add_task(f"memory: cache {cache}, touch cases", total=len(ids))
 
                 async def touch(i: int, cache: int = cache) -> None:
                     # a query on a case out of the cache replays its history: under a small
@@ -505,7 +492,7 @@ async def bench_timers_and_memory(sz: Sizes, open_cases: int) -> dict[str, Any]:
                             await asyncio.sleep(1)
                     untouched[str(cache)] = untouched.get(str(cache), 0) + 1
 
-                await bounded(len(ids), 20, touch, functools.partial(progress.advance, t_q))
+                await bounded(len(ids), 20, touch, functools.partial(bar.advance, t_q))
             per_cache[str(cache)] = rss_mb(worker.pid)
         result["memory_by_cache_mb"] = per_cache
         result["untouched_by_cache"] = untouched
@@ -572,8 +559,8 @@ async def bench_scale(n: int) -> dict[str, Any]:
         started = 0
         window_t0, window_n = time.perf_counter(), 0
         ids: list[str] = []
-        with _progress() as progress:
-            task = progress.add_task(f"scale: start {n} complaints", total=n)
+        with progress() as bar:
+            task = bar.add_task(f"scale: start {n} complaints", total=n)
 
             async def start(i: int) -> None:
                 nonlocal started, window_t0, window_n
@@ -586,7 +573,7 @@ async def bench_scale(n: int) -> dict[str, Any]:
                     rates.append((started, window_n / (time.perf_counter() - window_t0)))
                     window_t0, window_n = time.perf_counter(), 0
 
-            await bounded(n, 100, start, lambda: progress.advance(task))
+            await bounded(n, 100, start, lambda: bar.advance(task))
         await asyncio.sleep(30)
         # Read cases the worker has registered (a case it has not reached yet is a quick 404,
         # which says nothing of reading): how many it has reached is reported beside.
@@ -739,6 +726,8 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
         rows.append(
             (f"5. scale, {sc['open']} open", f"GET p99 {sc['read_latency_ms']['p99']:.0f} ms{reached}", "", "", "")
         )
+    if res.get("customers"):
+        rows.extend(customer_scale.rows(res["customers"]))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}: did not finish", err[:100].replace("|", "/"), "", "", ""))
     table = Table(title="Benchmarks (ratios against the bare reference, same run, same server)")
@@ -815,6 +804,10 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
         await phase("scale", lambda: bench_scale(sz.scale), lambda out: res.__setitem__("scale", out))
     if sz.report:
         await phase("report", lambda: bench_report(sz.report), lambda out: res.__setitem__("report", out))
+    if sz.customers:
+        await phase(
+            "customers", lambda: customer_scale.measure(sz.customers), lambda out: res.__setitem__("customers", out)
+        )
     table, md = _table(res)
     console.print(table)
     raw.write_text(json.dumps(res, indent=2, default=str))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import mirror, sealing
+from bench import customer_scale, mirror, sealing
 from bench.run import run_all
 from workflows import complaint
 
@@ -40,3 +40,16 @@ async def test_the_sealing_benchmark_runs_and_compares_like_with_like() -> None:
     record = sealing.resolved_record()
     for conv in sealing.converters().values():
         assert (await conv.decode(await conv.encode([record]), [type(record)])) == [record]
+
+
+async def test_the_customer_scale_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    """bench/customer_scale.py (issue 16) at a tiny size: every account opens with its clocks
+    armed and stays open; the CC-05 clocks of the due ones are acted on beside the bare timers."""
+    res = await customer_scale.measure(count=12, due=4, window=2, margin=3, give_up=60)
+    assert res["registered"] == res["running_at_end"] == 12 and res["bare_open"] == 12
+    assert res["acted_on"] == res["bare_fired"] == 4 and res["opened_after_due"] == 0
+    assert res["ours_lateness_s"]["n"] == res["bare_lateness_s"]["n"] == 4
+    assert res["warnings"] == 4  # each due account's CC-05 reminder (80 % of its 3 months: past) at opening
+    assert res["ours_per_s"] > 0 and res["bare_per_s"] > 0 and res["open_rss_mb"]["ours_worker"] > 0
+    raw = customer_scale.save(res, tmp_path)
+    assert raw.exists() and "CC-05 lateness" in raw.with_suffix(".md").read_text()

@@ -1,0 +1,52 @@
+"""Issue 17, metrics: the worker serves the Temporal SDK's own metrics (``temporal_*``) in the
+Prometheus text format on WORKER_METRICS_PORT, through the one Temporal runtime its
+Resources made (infra.telemetry.sdk_runtime)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from infra.bootstrap import Resources
+from infra.telemetry import sdk_runtime
+from tests.api.test_complaints_api import complaint_body, key
+from tests.ops.conftest import free_port, settings_on
+from worker import build_worker
+
+
+async def test_worker_serves_the_sdk_metrics_of_the_workflows_it_ran(
+    dev_env: WorkflowEnvironment, database_url: str, task_queue: str, staff_file: Path
+) -> None:
+    port = free_port()
+    settings = settings_on(dev_env, database_url, task_queue, worker_metrics_port=port)
+    async with Resources(settings, sdk_metrics=True) as resources:
+        assert resources.runtime is not None
+        assert sdk_runtime(settings) is resources.runtime  # one runtime per process and address
+        client = await resources.temporal()  # infra.temporal.connect, on that runtime
+        assert client.service_client.config.runtime is resources.runtime
+        async with build_worker(resources, client):
+            app = create_app(settings, client=client)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as api:
+                    r = await api.post("/complaints", json=complaint_body(), headers=key("cs-1"))
+                    assert r.status_code == 201, r.text  # the intake ran: a workflow task and its write
+            async with httpx.AsyncClient(timeout=10) as http:
+                r = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert r.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    names = sorted(families)
+    assert all(name.startswith("temporal_") for name in names), names
+    ours = {
+        name
+        for name, family in families.items()
+        if any(s.labels.get("task_queue") == task_queue for s in family.samples)
+    }
+    # the worker's own figures, of this task queue: workflow tasks and (local) activities executed
+    assert {"temporal_workflow_task_execution_latency", "temporal_local_activity_execution_latency"} <= ours, sorted(
+        ours
+    )

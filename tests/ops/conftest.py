@@ -3,6 +3,8 @@ a free port, the settings of an app and a worker on the session's dev server."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -64,3 +66,15 @@ def settings_on(env: WorkflowEnvironment, database_url: str, task_queue: str, **
         payload_key=TEST_PAYLOAD_KEY,
         **overrides,  # type: ignore[arg-type]
     )
+
+
+def dashboard_metrics() -> set[str]:
+    """The metric names the queries of docs/grafana-dashboard.json read (label names, label
+    matchers and functions left out)."""
+    names: set[str] = set()
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = re.sub(r"\b(by|without)\s*\([^)]*\)|\{[^}]*\}|\[[^\]]*\]", " ", target["expr"])
+            names |= {w for w in re.findall(r"[a-z][a-z0-9_]*", expr) if "_" in w and w != "histogram_quantile"}
+    return names

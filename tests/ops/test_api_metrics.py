@@ -21,6 +21,7 @@ from storage import tables as t
 from storage.engine import sessions
 from tests.api.test_complaints_api import complaint_body, key
 from tests.conftest import served_app
+from tests.ops.conftest import dashboard_metrics
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -130,3 +131,14 @@ async def test_metrics_business_figures_are_read_from_the_database_at_scrape_tim
     assert value(after, "complaints_open", status="received") == value(before, "complaints_open", status="received") + 1
     assert value(after, "case_clocks_breached", clock=clock) == 1
     assert value(after, "complaints_escalated", level="1") == value(before, "complaints_escalated", level="1") + 1
+
+
+async def test_the_dashboards_api_queries_read_metrics_the_api_serves(api: httpx.AsyncClient) -> None:
+    """docs/grafana-dashboard.json names no metric the API does not serve (the worker's
+    ``temporal_*`` ones: tests/ops/test_worker_metrics.py)."""
+    assert (await api.post("/complaints", json=complaint_body(), headers=key("cs-1"))).status_code == 201
+    _, samples = await scrape(api)
+    served = {name for name, _ in samples}
+    wanted = {name for name in dashboard_metrics() if not name.startswith("temporal_")}
+    assert {"http_requests_total", "http_request_duration_seconds_bucket", "case_clocks_breached"} <= wanted
+    assert wanted <= served, sorted(wanted - served)

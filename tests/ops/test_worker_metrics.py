@@ -14,7 +14,7 @@ from api.main import create_app
 from infra.bootstrap import Resources
 from infra.telemetry import sdk_runtime
 from tests.api.test_complaints_api import complaint_body, key
-from tests.ops.conftest import free_port, settings_on
+from tests.ops.conftest import dashboard_metrics, free_port, settings_on
 from worker import build_worker
 
 
@@ -39,6 +39,9 @@ async def test_worker_serves_the_sdk_metrics_of_the_workflows_it_ran(
                 r = await http.get(f"http://127.0.0.1:{port}/metrics")
     assert r.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    served = {s.name for f in families.values() for s in f.samples}
+    wanted = {name for name in dashboard_metrics() if name.startswith("temporal_")}
+    assert wanted and wanted <= served, sorted(wanted - served)  # the dashboard's worker queries
     names = sorted(families)
     assert all(name.startswith("temporal_") for name in names), names
     ours = {

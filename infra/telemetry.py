@@ -63,9 +63,15 @@ def sdk_runtime(settings: Settings) -> Runtime | None:
         return runtime
 
 
+def _exporter_names(settings: Settings) -> list[str]:
+    """``OTEL_TRACES_EXPORTER`` as the specification reads it: a comma-separated list."""
+    names = [n.strip().lower() for n in settings.otel_traces_exporter.split(",")]
+    return [n for n in names if n and n != "none"]
+
+
 def tracing_enabled(settings: Settings) -> bool:
-    """Whether this process traces (``OTEL_TRACES_EXPORTER`` is not ``none``)."""
-    return settings.otel_traces_exporter.strip().lower() not in ("", "none")
+    """Whether this process traces (``OTEL_TRACES_EXPORTER`` names an exporter, not ``none``)."""
+    return bool(_exporter_names(settings))
 
 
 def tracing_interceptors(settings: Settings) -> list[Interceptor]:
@@ -74,28 +80,37 @@ def tracing_interceptors(settings: Settings) -> list[Interceptor]:
     return [TracingInterceptor()] if tracing_enabled(settings) else []
 
 
+def span_exporters(settings: Settings) -> list[SpanExporter]:
+    """The exporters ``OTEL_TRACES_EXPORTER`` names: ``otlp`` (OTLP over HTTP/protobuf,
+    configured by ``OTEL_EXPORTER_OTLP_*``: endpoint, default ``http://localhost:4318``,
+    headers, timeout, compression) and ``console``; ValueError for any other name."""
+    exporters: list[SpanExporter] = []
+    for name in _exporter_names(settings):
+        if name == "console":
+            exporters.append(ConsoleSpanExporter())
+        elif name == "otlp":
+            # imported only when asked for (protobuf and an HTTP client are not free to import)
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporters.append(OTLPSpanExporter())
+        else:
+            raise ValueError(f"OTEL_TRACES_EXPORTER={settings.otel_traces_exporter!r}: expected otlp, console or none")
+    return exporters
+
+
 def configure_tracing(settings: Settings, service_name: str) -> None:
-    """The global tracer provider from ``OTEL_*``, once per process: ``otlp`` exports over
-    OTLP/HTTP (``OTEL_EXPORTER_OTLP_ENDPOINT``, default ``http://localhost:4318``), ``console``
-    prints each span, ``none`` installs nothing. ``OTEL_SERVICE_NAME`` overrides
+    """The global tracer provider from ``OTEL_*``, once per process, exporting each span in
+    batches to :func:`span_exporters`; nothing at all when ``OTEL_TRACES_EXPORTER`` is
+    ``none``. ``OTEL_SERVICE_NAME`` (and ``OTEL_RESOURCE_ATTRIBUTES``) override
     ``service_name``."""
     global _tracing_configured
-    exporter_name = settings.otel_traces_exporter.strip().lower()
     if _tracing_configured or not tracing_enabled(settings):
         return
-    exporter: SpanExporter
-    if exporter_name == "console":
-        exporter = ConsoleSpanExporter()
-    elif exporter_name == "otlp":
-        # imported only when asked for (protobuf and an HTTP client are not free to import)
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        exporter = OTLPSpanExporter()
-    else:
-        raise ValueError(f"OTEL_TRACES_EXPORTER={exporter_name!r}: expected otlp, console or none")
+    exporters = span_exporters(settings)
     # Resource.create reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; the given name is the default
     named = {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": service_name}
     provider = TracerProvider(resource=Resource.create(named))
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    for exporter in exporters:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     _tracing_configured = True

@@ -17,6 +17,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
+from config import Settings
 from storage import tables as t
 from storage.engine import sessions
 from tests.api.test_complaints_api import complaint_body, key
@@ -142,3 +144,10 @@ async def test_the_dashboards_api_queries_read_metrics_the_api_serves(api: httpx
     wanted = {name for name in dashboard_metrics() if not name.startswith("temporal_")}
     assert {"http_requests_total", "http_request_duration_seconds_bucket", "case_clocks_breached"} <= wanted
     assert wanted <= served, sorted(wanted - served)
+
+
+async def test_api_metrics_false_serves_no_metrics_route(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, api_metrics=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as http:
+        assert (await http.get("/metrics")).status_code == 404
+    assert "/metrics" not in app.openapi()["paths"]

@@ -20,6 +20,7 @@ import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,10 +28,10 @@ from api.main import create_app
 from config import Settings
 from infra.bootstrap import Resources
 from infra.logs import log_processors
-from infra.telemetry import tracing_enabled, tracing_interceptors
+from infra.telemetry import span_exporters, tracing_enabled, tracing_interceptors
 from tests.api.test_complaints_api import complaint_body, key
 from tests.ops.conftest import settings_on
-from worker import build_worker
+from worker import build_worker, worker_interceptors
 
 
 async def _spans_named(spans: InMemorySpanExporter, names: set[str], timeout: float = 10) -> list[ReadableSpan]:
@@ -135,3 +136,26 @@ def test_tracing_is_off_by_default_no_interceptor_no_instrumentation(database_ur
     assert not getattr(create_app(settings), "_is_instrumented_by_opentelemetry", False)
     on = Settings(database_url=database_url, otel_traces_exporter="otlp")
     assert getattr(create_app(on), "_is_instrumented_by_opentelemetry", False)
+
+
+def test_otel_traces_exporter_names_its_exporters_and_refuses_an_unknown_one() -> None:
+    def names(value: str) -> list[str]:
+        return [type(e).__name__ for e in span_exporters(Settings(otel_traces_exporter=value))]
+
+    assert names("none") == [] and names("") == []
+    assert names("console") == ["ConsoleSpanExporter"]
+    assert names("otlp, console") == ["OTLPSpanExporter", "ConsoleSpanExporter"]
+    with pytest.raises(ValueError, match="expected otlp, console or none"):
+        span_exporters(Settings(otel_traces_exporter="jaeger"))
+
+
+def test_a_worker_on_a_client_without_the_interceptor_still_traces(dev_env: WorkflowEnvironment) -> None:
+    """The tests' clients (and any client given to the worker) carry no tracing interceptor:
+    with tracing on the worker adds its own; on a client from connect it adds none (the
+    worker takes the client's)."""
+    on = Settings(otel_traces_exporter="otlp")
+    added = worker_interceptors(on, dev_env.client)
+    assert [type(i) for i in added] == [TracingInterceptor]
+    assert worker_interceptors(Settings(otel_traces_exporter="none"), dev_env.client) == []
+    traced = Client(**{**dev_env.client.config(), "interceptors": [TracingInterceptor()]})
+    assert worker_interceptors(on, traced) == []

@@ -26,6 +26,8 @@ METRICS_PATH = "/metrics"
 #: The route label of a request no route matched (404, or refused before routing: 413): one
 #: label value, not one per path a client made up.
 UNMATCHED = "<unmatched>"
+#: The method label's values; any other method a client makes up counts as ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Seconds; an intake may wait up to INTAKE_WAIT_SECONDS (15 s) for the worker.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0)
 
@@ -128,4 +130,5 @@ class RequestMetrics:
         finally:
             # the router writes the matched route into the request's scope
             route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            self.metrics.observe(scope["method"], route, status, time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.metrics.observe(method, route, status, time.perf_counter() - started)

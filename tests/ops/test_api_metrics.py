@@ -61,6 +61,7 @@ async def test_metrics_count_requests_by_route_template_and_status_not_their_own
     assert (await api.get("/complaints/no-such-case", headers=key("cs-1"))).status_code == 404
     assert (await api.get(f"/complaints/{cid}")).status_code == 401
     assert (await api.get(f"/made-up/{cid}")).status_code == 404
+    assert (await api.request("BREW", "/complaints", headers=key("cs-1"))).status_code == 405
     text, after = await scrape(api)
 
     def delta(**labels: str) -> float:
@@ -71,6 +72,7 @@ async def test_metrics_count_requests_by_route_template_and_status_not_their_own
     assert delta(method="GET", route="/complaints/{complaint_id}", status="404") == 1
     assert delta(method="GET", route="/complaints/{complaint_id}", status="401") == 1
     assert delta(method="GET", route="<unmatched>", status="404") == 1
+    assert delta(method="other", route="/complaints", status="405") == 1  # a made-up method: one label value
     # one label value per route, never the concrete path; the scrapes themselves are not counted
     assert cid not in text
     assert not [k for k in after if k[0] == "http_requests_total" and ("route", "/metrics") in k[1]]

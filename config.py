@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     #: The worker and the API freeze what start-up made out of the garbage collector's sight
     #: (shorter full-collection pauses: tail latency, BENCHMARKS.md).
     gc_freeze: bool = True
+    #: The worker serves the Temporal SDK's metrics (Prometheus text format, ``temporal_*``)
+    #: on this port through the Temporal runtime's exporter; 0: not served. ``make run`` sets
+    #: 9464.
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
+    #: GET /metrics on the API (Prometheus text format, no API key: aggregate figures only,
+    #: no case, no name). False: the route does not exist.
+    api_metrics: bool = True
+    #: OpenTelemetry traces: ``otlp`` (OTLP over HTTP, ``OTEL_EXPORTER_OTLP_ENDPOINT``),
+    #: ``console`` or ``none`` (the default: no tracing at all). The other ``OTEL_*`` variables
+    #: are read by the OpenTelemetry SDK itself (infra/telemetry.py).
+    otel_traces_exporter: str = "none"
 
 
 @lru_cache

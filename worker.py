@@ -9,7 +9,8 @@ import asyncio
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.worker import Interceptor, Worker
 
 from activities.care import CareActivities
 from activities.complaint import ComplaintActivities
@@ -18,12 +19,13 @@ from activities.inquiry import InquiryActivities
 from activities.project import ProjectActivities
 from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
-from config import get_settings
+from config import Settings, get_settings
 from infra import proofs
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
 from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
+from infra.telemetry import configure_tracing, sdk_metrics_address, tracing_interceptors
 from workflows.care import (
     ScheduledTierReviewWorkflow,
     SurveyCampaignWorkflow,
@@ -53,6 +55,15 @@ WORKFLOWS = [
 ]
 
 log = structlog.get_logger()
+
+
+def worker_interceptors(settings: Settings, client: Client) -> list[Interceptor]:
+    """The SDK's tracing interceptor for the workflows and activities when tracing is on and
+    ``client`` does not carry it already (a client made by infra.temporal.connect does, and the
+    worker takes a client's worker interceptors by itself)."""
+    if any(isinstance(i, TracingInterceptor) for i in client.config()["interceptors"]):
+        return []
+    return [i for i in tracing_interceptors(settings) if isinstance(i, Interceptor)]
 
 
 def build_worker(resources: Resources, client: Client) -> Worker:
@@ -94,6 +105,7 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             care.survey_campaign,
         ],
         workflow_runner=workflow_runner(),
+        interceptors=worker_interceptors(settings, client),
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
@@ -104,10 +116,16 @@ def build_worker(resources: Resources, client: Client) -> Worker:
 async def main(client: Client | None = None) -> None:
     settings = get_settings()
     configure_logging(settings)
-    async with Resources(settings, client=client) as resources:
+    configure_tracing(settings, "customer-workflows-worker")
+    async with Resources(settings, client=client, sdk_metrics=True) as resources:
         worker = build_worker(resources, await resources.temporal())
         settle_heap(settings)
-        log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
+        log.info(
+            "worker_started",
+            task_queue=settings.task_queue,
+            address=settings.temporal_address,
+            sdk_metrics=sdk_metrics_address(settings),
+        )
         await worker.run()
 
 

@@ -10,15 +10,18 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from temporalio.client import Client
 
 from api.errors import add_exception_handlers
+from api.metrics import ApiMetrics, RequestMetrics
 from api.middleware import BodyLimit
-from api.routes import care, complaints, customers, health, inbox, inquiries, projects, reports, rewards
+from api.routes import care, complaints, customers, health, inbox, inquiries, metrics, projects, reports, rewards
 from config import Settings, get_settings
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
 from infra.process import settle_heap
+from infra.telemetry import configure_tracing, tracing_enabled
 from models.staff import Directory
 
 #: How long a request waits for an unreachable Temporal before answering 503.
@@ -60,6 +63,15 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(care.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.api_metrics:
+        app.state.metrics = ApiMetrics()
+        app.include_router(metrics.router)
+        # outside the body limit: a 413 is counted too
+        app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    if tracing_enabled(settings):
+        # a server span per request (its name: the method and the route template), the
+        # current span of everything the request does, the Temporal client's calls included
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="/metrics,/health", exclude_spans=["receive", "send"])
     add_exception_handlers(app)
     return app
 
@@ -67,6 +79,7 @@ def create_app(
 def main() -> None:
     settings = get_settings()
     configure_logging(settings)
+    configure_tracing(settings, "customer-workflows-api")
     app = create_app(settings)
     settle_heap(settings)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")

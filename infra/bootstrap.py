@@ -18,8 +18,10 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 
 from config import Settings, get_settings
+from infra.telemetry import sdk_runtime
 from infra.temporal import connect
 from models.policy import (
     ComplaintPolicy,
@@ -46,7 +48,10 @@ class Resources:
 
     ``client`` and ``directory`` may be given (tests, ``create_app(client=…)``): a given client
     is used as it is and left to its owner. ``temporal_timeout`` bounds each connection
-    attempt (the API: 5 s, so a request waits at most that long for an unreachable server)."""
+    attempt (the API: 5 s, so a request waits at most that long for an unreachable server).
+    ``sdk_metrics``: the client it connects runs on the process's one Temporal runtime serving
+    the SDK's metrics on ``WORKER_METRICS_PORT`` (the worker asks for it; off when the port is
+    0)."""
 
     def __init__(
         self,
@@ -55,6 +60,7 @@ class Resources:
         client: Client | None = None,
         directory: Directory | None = None,
         temporal_timeout: float | None = None,
+        sdk_metrics: bool = False,
     ) -> None:
         self.settings = settings or get_settings()
         # the policy is checked at start: an invalid one stops the process with its reason
@@ -64,6 +70,7 @@ class Resources:
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)
         self.temporal_timeout = temporal_timeout
+        self.runtime: Runtime | None = sdk_runtime(self.settings) if sdk_metrics else None
         self._client = client
         self._owns_client = client is None
         self._connecting: asyncio.Future[Client] | None = None
@@ -117,7 +124,9 @@ class Resources:
         and the next use tries again."""
         if self._client is None:
             if self._connecting is None or self._connecting.done():
-                self._connecting = asyncio.ensure_future(connect(self.settings, timeout=self.temporal_timeout))
+                self._connecting = asyncio.ensure_future(
+                    connect(self.settings, timeout=self.temporal_timeout, runtime=self.runtime)
+                )
                 # read by every waiter; marked read here too, for when all of them gave up
                 self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._client = await asyncio.shield(self._connecting)

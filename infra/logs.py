@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from pydantic import BaseModel
 
 from config import Settings, get_settings
@@ -77,11 +78,23 @@ class RedactingFilter:
         return True
 
 
+def add_trace_ids(_logger: object, _method: str, event: dict) -> dict:
+    """The current span's ``trace_id`` and ``span_id`` (hex, as a tracing backend shows them)
+    on every line logged inside a span: an API request, a Temporal client call, an activity.
+    Nothing is added when no span is current (tracing off: ``OTEL_TRACES_EXPORTER=none``)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
+
 def log_processors(settings: Settings | None = None) -> list[Any]:
     """The structlog processor chain of every process; the last one renders."""
     settings = settings or get_settings()
     return [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

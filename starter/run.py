@@ -92,6 +92,10 @@ def demo_keys(directory: Directory) -> list[tuple[str, str, str]]:
 #: The dev server's SQLite file in write-ahead-log mode, every commit still synced to disk
 #: (as durable as the default rollback journal, with one sync a commit instead of several):
 #: measured in BENCHMARKS.md, it about doubles what the persisted server takes.
+#: Where ``make run``'s worker serves the Temporal SDK's metrics unless WORKER_METRICS_PORT
+#: says otherwise (9464: the port OpenTelemetry's Prometheus exporters use by convention).
+WORKER_METRICS_PORT = 9464
+
 DEV_SERVER_PRAGMAS = ("journal_mode=wal", "synchronous=full")
 
 
@@ -191,7 +195,10 @@ def main() -> None:
 
     py = sys.executable
     env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
-    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
+    # issue 17: the worker serves the Temporal SDK's metrics (WORKER_METRICS_PORT=0 turns it off)
+    metrics_port = int(os.environ.get("WORKER_METRICS_PORT") or WORKER_METRICS_PORT)
+    worker_env = env | {"WORKER_METRICS_PORT": str(metrics_port)}
+    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=worker_env)))
     # each child is a process of its own and opens its own infra.bootstrap.Resources
     children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
@@ -209,6 +216,12 @@ def main() -> None:
                 "",
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
+                f"  metrics      {base}/metrics (API), "
+                + (
+                    f"http://{settings.worker_metrics_host}:{metrics_port}/metrics (worker)"
+                    if metrics_port
+                    else "worker: off"
+                ),
                 "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
                 f"  staff file   {settings.staff_file}",
                 f"  schedules    {', '.join(scheduled) or '(none)'}",

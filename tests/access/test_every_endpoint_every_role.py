@@ -204,7 +204,7 @@ BODIES: dict[str, J | None] = {
     "/inquiries/{inquiry_id}/assign": {"assignee_id": "cs-2"},
     "/tier-reviews/{review_id}/confirm": {"note": "walk"},
 }
-PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC = {"/health", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications", "/inquiries", "/tier-reviews"}
 
 

@@ -128,6 +128,28 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
     return subprocess.Popen(cmd, stdout=log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+#: A worker process killed by a signal, or that dies after running this long, is started
+#: again by `make run`; one that exits sooner by itself (a bad setting, a crash at start) stops
+#: everything, as the API does.
+WORKER_RESTART_AFTER = 10.0
+
+
+def worker_names(n: int) -> list[str]:
+    """The children's names of ``n`` worker processes: "worker" alone, else worker-1 … worker-n."""
+    return ["worker"] if n == 1 else [f"worker-{i}" for i in range(1, n + 1)]
+
+
+def is_worker(name: str) -> bool:
+    return name == "worker" or name.startswith("worker-")
+
+
+def database_label(url: str) -> str:
+    """The database URL as the banner shows it: no password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def check_policy() -> None:
     """Refuse to start on an invalid policy (POLICY_*), naming what is wrong: also a calendar
     that cannot be resolved (holiday country, data file) when a clock counts working time."""
@@ -191,7 +213,16 @@ def main() -> None:
 
     py = sys.executable
     env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
-    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
+    workers = settings.worker_processes
+    started_at: dict[str, float] = {}
+
+    def start_worker(name: str) -> subprocess.Popen[bytes]:
+        started_at[name] = time.monotonic()
+        return subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=env)
+
+    # WORKER_PROCESSES (`WORKERS=3 make run`): as many `worker.py` on the one task queue
+    for name in worker_names(workers):
+        children.append((name, start_worker(name)))
     # each child is a process of its own and opens its own infra.bootstrap.Resources
     children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
@@ -210,6 +241,9 @@ def main() -> None:
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
                 "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
+                f"  workers      {workers} worker process{'es' if workers != 1 else ''} on task queue "
+                f"{settings.task_queue} (WORKER_PROCESSES, or WORKERS=N make run)",
+                f"  database     {database_label(settings.database_url)}",
                 f"  staff file   {settings.staff_file}",
                 f"  schedules    {', '.join(scheduled) or '(none)'}",
                 f"  customers    {len(accounts)} demo accounts ({opened} opened now): GET {base}/customers",
@@ -224,10 +258,19 @@ def main() -> None:
         flush=True,
     )
     while True:
-        for name, proc in children:
-            if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; stopping the rest", flush=True)
-                stop()
+        for i, (name, proc) in enumerate(children):
+            if proc.poll() is None:
+                continue
+            served = time.monotonic() - started_at[name] >= WORKER_RESTART_AFTER
+            if is_worker(name) and (served or proc.returncode < 0):
+                # a worker killed, or that died after serving: the others go on, this one
+                # starts again (what it held, Temporal gives to a live worker once its
+                # timeouts pass)
+                print(f"{name} exited with {proc.returncode}; starting it again", flush=True)
+                children[i] = (name, start_worker(name))
+                continue
+            print(f"{name} exited with {proc.returncode}; stopping the rest", flush=True)
+            stop()
         time.sleep(1)
 
 

@@ -153,6 +153,15 @@ def task_queue() -> str:
 @pytest_asyncio.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the project's search attributes registered."""
+    async with time_skipping_env() as env:
+        yield env
+
+
+@asynccontextmanager
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of its own, search attributes registered, shut down at the
+    end (tests/customers take one: what earlier tests left waiting on the session's server
+    slowed its months-long skips past the server's own time-out)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
         data_converter=data_converter(key=TEST_PAYLOAD_KEY),
@@ -164,8 +173,10 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={k.name: k.indexed_value_type for k in sa.ALL},
         )
     )
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -39,14 +39,14 @@ lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops he
 	$(BIN)/mypy
 
 # The suites that go through the database, run a second time on PostgreSQL (TEST_DATABASE:
-# tests/conftest.py makes the session's database there). README, "Configuration".
+# tests/conftest.py makes the session's database there). README, "make test on both databases".
 PG_SUITES := tests/access tests/activities tests/api tests/care tests/codec tests/customers tests/verify tests/workflows
 
 test: lint $(CHROMIUM_STAMP)  ## the lint gate, the whole suite on SQLite (unit, activities, workflows, api, e2e, faults), then the database suites again on PostgreSQL
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-postgresql
 
-test-postgresql: $(STAMP)  ## the API, workflow, customer and activity suites on a fresh PostgreSQL database (127.0.0.1:5432; .ci/run starts it)
+test-postgresql: $(STAMP)  ## the database suites (PG_SUITES) on a fresh PostgreSQL database (127.0.0.1:5432; .ci/run starts it)
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PG_SUITES)
 
 test-unit: $(STAMP)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint run worker api verify-clocks test test-unit test-workflows test-api test-e2e bench bench-full clean
+.PHONY: install lint run worker api verify-clocks test test-postgresql test-unit test-workflows test-api test-e2e bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ $(CHROMIUM_STAMP): $(STAMP)
 
 install: $(STAMP) $(CHROMIUM_STAMP)
 
-run: $(STAMP)  ## Temporal dev server (var/temporal.db), migrations, worker and API
-	$(BIN)/python -m starter.run
+run: $(STAMP)  ## Temporal dev server (var/temporal.db), migrations, worker(s) and API; WORKERS=3 make run for three worker processes
+	$(if $(WORKERS),WORKER_PROCESSES=$(WORKERS) )$(BIN)/python -m starter.run
 
 worker: $(STAMP)
 	$(BIN)/python worker.py
@@ -38,8 +38,16 @@ lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops he
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(CHROMIUM_STAMP)  ## the lint gate, then the whole suite: unit, activities, workflows (time skipping), api, e2e
+# The suites that go through the database, run a second time on PostgreSQL (TEST_DATABASE:
+# tests/conftest.py makes the session's database there). README, "make test on both databases".
+PG_SUITES := tests/access tests/activities tests/api tests/care tests/codec tests/customers tests/verify tests/workflows
+
+test: lint $(CHROMIUM_STAMP)  ## the lint gate, the whole suite on SQLite (unit, activities, workflows, api, e2e, faults), then the database suites again on PostgreSQL
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-postgresql
+
+test-postgresql: $(STAMP)  ## the database suites (PG_SUITES) on a fresh PostgreSQL database (127.0.0.1:5432; .ci/run starts it)
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PG_SUITES)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

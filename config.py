@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     #: About 0.2 MB a cached complaint: 600 held a worker at 263 MB with 10,000 open
     #: (BENCHMARKS.md).
     max_cached_workflows: int = 600
+    #: How many worker processes `make run` starts (``WORKERS=3 make run``): each is a
+    #: ``python worker.py`` on the same task queue, Temporal shares the work among them.
+    worker_processes: int = Field(default=1, ge=1, le=64)
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activities: int = 100
     log_level: str = "INFO"

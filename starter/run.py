@@ -132,6 +132,28 @@ def start_dev_server(address: str, ui_port: int, db_file: Path, log_file: Path) 
     return subprocess.Popen(cmd, stdout=log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+#: A worker process killed by a signal, or that dies after running this long, is started
+#: again by `make run`; one that exits sooner by itself (a bad setting, a crash at start) stops
+#: everything, as the API does.
+WORKER_RESTART_AFTER = 10.0
+
+
+def worker_names(n: int) -> list[str]:
+    """The children's names of ``n`` worker processes: "worker" alone, else worker-1 … worker-n."""
+    return ["worker"] if n == 1 else [f"worker-{i}" for i in range(1, n + 1)]
+
+
+def is_worker(name: str) -> bool:
+    return name == "worker" or name.startswith("worker-")
+
+
+def database_label(url: str) -> str:
+    """The database URL as the banner shows it: no password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def check_policy() -> None:
     """Refuse to start on an invalid policy (POLICY_*), naming what is wrong: also a calendar
     that cannot be resolved (holiday country, data file) when a clock counts working time."""
@@ -195,10 +217,22 @@ def main() -> None:
 
     py = sys.executable
     env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
-    # issue 17: the worker serves the Temporal SDK's metrics (WORKER_METRICS_PORT=0 turns it off)
+    # issue 17: each worker serves the Temporal SDK's metrics on its own port, the first on
+    # WORKER_METRICS_PORT, the next ones above it (WORKER_METRICS_PORT=0 turns it off)
     metrics_port = int(os.environ.get("WORKER_METRICS_PORT") or WORKER_METRICS_PORT)
-    worker_env = env | {"WORKER_METRICS_PORT": str(metrics_port)}
-    children.append(("worker", subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=worker_env)))
+    workers = settings.worker_processes
+    names = worker_names(workers)
+    started_at: dict[str, float] = {}
+
+    def start_worker(name: str) -> subprocess.Popen[bytes]:
+        started_at[name] = time.monotonic()
+        port = metrics_port + names.index(name) if metrics_port else 0
+        worker_env = env | {"WORKER_METRICS_PORT": str(port)}
+        return subprocess.Popen([py, str(ROOT / "worker.py")], cwd=ROOT, env=worker_env)
+
+    # WORKER_PROCESSES (`WORKERS=3 make run`): as many `worker.py` on the one task queue
+    for name in names:
+        children.append((name, start_worker(name)))
     # each child is a process of its own and opens its own infra.bootstrap.Resources
     children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
 
@@ -216,13 +250,17 @@ def main() -> None:
                 "",
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
+                "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
                 f"  metrics      {base}/metrics (API), "
                 + (
-                    f"http://{settings.worker_metrics_host}:{metrics_port}/metrics (worker)"
+                    f"http://{settings.worker_metrics_host}:{metrics_port}/metrics (worker"
+                    + (f"s: ports {metrics_port}-{metrics_port + workers - 1})" if workers > 1 else ")")
                     if metrics_port
                     else "worker: off"
                 ),
-                "               (no sign-in: names, contacts and texts are sealed; read them in the API)",
+                f"  workers      {workers} worker process{'es' if workers != 1 else ''} on task queue "
+                f"{settings.task_queue} (WORKER_PROCESSES, or WORKERS=N make run)",
+                f"  database     {database_label(settings.database_url)}",
                 f"  staff file   {settings.staff_file}",
                 f"  schedules    {', '.join(scheduled) or '(none)'}",
                 f"  customers    {len(accounts)} demo accounts ({opened} opened now): GET {base}/customers",
@@ -237,10 +275,19 @@ def main() -> None:
         flush=True,
     )
     while True:
-        for name, proc in children:
-            if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; stopping the rest", flush=True)
-                stop()
+        for i, (name, proc) in enumerate(children):
+            if proc.poll() is None:
+                continue
+            served = time.monotonic() - started_at[name] >= WORKER_RESTART_AFTER
+            if is_worker(name) and (served or proc.returncode < 0):
+                # a worker killed, or that died after serving: the others go on, this one
+                # starts again (what it held, Temporal gives to a live worker once its
+                # timeouts pass)
+                print(f"{name} exited with {proc.returncode}; starting it again", flush=True)
+                children[i] = (name, start_worker(name))
+                continue
+            print(f"{name} exited with {proc.returncode}; stopping the rest", flush=True)
+            stop()
         time.sleep(1)
 
 

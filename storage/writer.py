@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import bindparam, create_engine, delete, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,9 +135,12 @@ class BatchWriter:
 #: parameter and compute a new cache key each time, about half the writer's CPU (measured in
 #: BENCHMARKS.md).
 _EVENTS = t.table(t.CaseEvent)
+#: RETURNING says whether the row went in: a cursor's rowcount does not on PostgreSQL (psycopg
+#: gives -1 for this INSERT, which read as "inserted" wrote a retried step's notifications
+#: twice; tests/activities on PostgreSQL, issue 17).
 _INSERT_EVENT = {
-    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id),
+    "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id),
 }
 _INSERT_NOTIFICATIONS = insert(t.table(t.Notification))
 
@@ -184,21 +187,18 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
     the ORM: this runs for every step of every case, and the unit of work cost more than the
     SQL (measured in BENCHMARKS.md)."""
     stmt = _INSERT_EVENT["sqlite" if db.get_bind().dialect.name == "sqlite" else "postgresql"]
-    inserted = cast(
-        CursorResult[Any],
-        db.execute(
-            stmt,
-            {
-                "case_ref": case_ref,
-                "seq": event_.seq,
-                "kind": event_.kind,
-                "actor_id": event_.actor_id,
-                "at": event_.at,
-                "data": event_.stored_data(),
-            },
-        ),
-    ).rowcount
-    if not inserted:
+    inserted = db.execute(
+        stmt,
+        {
+            "case_ref": case_ref,
+            "seq": event_.seq,
+            "kind": event_.kind,
+            "actor_id": event_.actor_id,
+            "at": event_.at,
+            "data": event_.stored_data(),
+        },
+    ).first()
+    if inserted is None:
         return False
     if notifications:
         db.execute(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +79,58 @@ def policy() -> ComplaintPolicy:
     return ComplaintPolicy()
 
 
+#: ``TEST_DATABASE=postgresql`` runs the session on a fresh PostgreSQL database (``make test``
+#: runs the API, workflow, customer and activity suites a second time so); else SQLite.
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+#: The local PostgreSQL's maintenance database (trust auth), where test databases are made.
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_admin(sql: str) -> None:
+    """Run one statement on the local PostgreSQL's maintenance database (autocommit)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def pg_database_url(name: str) -> str:
+    """The URL of database ``name`` on the server of PG_ADMIN."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[tuple[str, str]]:
+    """A new, empty PostgreSQL database (name, url), dropped when the block ends."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield name, pg_database_url(name)
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's migrated database: SQLite in a temporary directory, or with
+    ``TEST_DATABASE=postgresql`` a fresh database on the local PostgreSQL (dropped at the end)."""
+    if TEST_DATABASE in ("postgresql", "postgres", "pg"):
+        try:
+            pg_admin("SELECT 1")
+        except Exception as e:  # noqa: BLE001
+            pytest.fail(f"TEST_DATABASE=postgresql but no PostgreSQL answers at {PG_ADMIN}: {e}")
+        with fresh_postgres_database("test_session") as (_, url):
+            upgrade(url)
+            yield url
+        return
+    if TEST_DATABASE != "sqlite":
+        pytest.fail(f"TEST_DATABASE={TEST_DATABASE!r}: sqlite or postgresql")
     path: Path = tmp_path_factory.mktemp("db") / "app.db"
     url = f"sqlite:///{path}"
     upgrade(url)
-    return url
+    yield url
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -107,6 +153,15 @@ def task_queue() -> str:
 @pytest_asyncio.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the project's search attributes registered."""
+    async with time_skipping_env() as env:
+        yield env
+
+
+@asynccontextmanager
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of its own, search attributes registered, shut down at the
+    end (tests/customers take one: what earlier tests left waiting on the session's server
+    slowed its months-long skips past the server's own time-out)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
         data_converter=data_converter(key=TEST_PAYLOAD_KEY),
@@ -118,8 +173,10 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={k.name: k.indexed_value_type for k in sa.ALL},
         )
     )
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
 
 
 @pytest_asyncio.fixture(scope="session")

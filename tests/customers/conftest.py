@@ -11,8 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.staff import Directory
-from tests.conftest import running_worker
+from tests.conftest import running_worker, time_skipping_env
 from tests.customers.accounts import Accounts
+
+
+@pytest_asyncio.fixture(scope="package")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for the customer accounts alone (they skip months and a year):
+    what other tests left open on the session's server does not stall these skips."""
+    async with time_skipping_env() as env:
+        yield env
 
 
 @pytest_asyncio.fixture

@@ -10,8 +10,16 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from models.staff import Directory
-from tests.conftest import running_worker
+from tests.conftest import running_worker, time_skipping_env
 from tests.workflows.helpers import Cases
+
+
+@pytest_asyncio.fixture(scope="package")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for the workflow tests alone (they skip days, months and a
+    year): what the rest of the suite left open on the session's server does not stall them."""
+    async with time_skipping_env() as env:
+        yield env
 
 
 @pytest_asyncio.fixture

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 
+import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -56,9 +57,13 @@ def sdk_runtime(settings: Settings) -> Runtime | None:
     with _lock:
         runtime = _runtimes.get(address)
         if runtime is None:
-            runtime = Runtime(
-                telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address, durations_as_seconds=True))
-            )
+            try:
+                runtime = Runtime(
+                    telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address, durations_as_seconds=True))
+                )
+            except Exception as e:  # noqa: BLE001 - the port is taken: run on, without these metrics
+                structlog.get_logger().warning("sdk_metrics_unavailable", address=address, error=str(e))
+                return None
             _runtimes[address] = runtime
         return runtime
 

@@ -178,7 +178,13 @@ def main() -> None:
     var.mkdir(parents=True, exist_ok=True)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
+    #: a worker is being started again ("now"), and a stop came meanwhile ("stop")
+    restarting = {"now": False, "stop": False}
+
     def stop(*_: object) -> None:
+        if restarting["now"]:
+            restarting["stop"] = True
+            return
         for name, proc in reversed(children):
             if proc.poll() is None:
                 print(f"stopping {name} …", flush=True)
@@ -284,7 +290,13 @@ def main() -> None:
                 # starts again (what it held, Temporal gives to a live worker once its
                 # timeouts pass)
                 print(f"{name} exited with {proc.returncode}; starting it again", flush=True)
+                # a Ctrl-C now waits until the new worker is in the list: stopped in between, it
+                # would be left running with nobody to stop it
+                restarting["now"] = True
                 children[i] = (name, start_worker(name))
+                restarting["now"] = False
+                if restarting["stop"]:
+                    stop()
                 continue
             print(f"{name} exited with {proc.returncode}; stopping the rest", flush=True)
             stop()

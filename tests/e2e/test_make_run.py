@@ -44,6 +44,8 @@ class System:
         self.env = inherited | {
             "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
             "TEMPORAL_UI_PORT": str(_free_port()),
+            # each system's worker its own metrics port (make run's default, 9464, is one a machine)
+            "WORKER_METRICS_PORT": str(_free_port()),
             "API_PORT": str(self.api_port),
             "VAR_DIR": str(var),
             "DATABASE_URL": f"sqlite:///{var / 'app.db'}",

@@ -284,7 +284,8 @@ def main() -> None:
         for i, (name, proc) in enumerate(children):
             if proc.poll() is None:
                 continue
-            served = time.monotonic() - started_at[name] >= WORKER_RESTART_AFTER
+            # only a worker starts again (another child's end stops everything, below)
+            served = is_worker(name) and time.monotonic() - started_at[name] >= WORKER_RESTART_AFTER
             if is_worker(name) and (served or proc.returncode < 0):
                 # a worker killed, or that died after serving: the others go on, this one
                 # starts again (what it held, Temporal gives to a live worker once its

@@ -191,7 +191,9 @@ def test_api_killed_mid_request_retry_with_the_key_gets_one_case(system: System)
     finally:
         os.kill(worker, signal.SIGCONT)
     assert system.proc is not None
-    system.proc.wait(timeout=60)  # `make run` stops the rest when the API dies
+    # `make run` stops the rest when the API dies, and exits cleanly (it crashed once on the
+    # API's end, leaving the dev server and the worker running with nobody to stop them)
+    assert system.proc.wait(timeout=60) == 0, (system.var / "run.log").read_text()[-2000:]
     system.start()
 
     retry = ok(keyed(system, body, key), 201)

@@ -92,11 +92,11 @@ class TierReviewWorkflow(CaseWorkflow[TierReviewState, TierReviewView]):
         return self.view()
 
     async def _run_out(self, clock: Clock) -> None:
-        async with self.lock:
-            due = next_clock(self.state)
-            if due is None or due[0] is not clock or due[1] > workflow.now():
-                return
-            await self.commit(apply_clock(clock, self.state, workflow.now()))
+        def due_of(s: Any) -> datetime | None:
+            nxt = next_clock(s)
+            return nxt[1] if nxt is not None and nxt[0] is clock else None
+
+        await self.run_out(clock, due_of, apply_clock)
 
     @workflow.query
     def get_tier_review(self) -> TierReviewView:

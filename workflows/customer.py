@@ -87,11 +87,7 @@ class CustomerAccountWorkflow(CaseWorkflow[CustomerState, CustomerView]):
 
     async def _run_out(self, clock: Clock) -> None:
         """A clock ran out: if it still stands, do what it says."""
-        async with self.lock:
-            current = clock_due(self.state, clock)
-            if current is None or current > workflow.now():
-                return
-            await self.commit(apply_clock(clock, self.state, workflow.now()))
+        await self.run_out(clock, lambda s: clock_due(s, clock), apply_clock)
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ once). The steps (answer, assign: models.inquiry.steps.STEPS) are updates with v
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -78,11 +79,12 @@ class InquiryWorkflow(CaseWorkflow[InquiryState, InquiryView]):
 
     async def _run_out(self, clock: Clock) -> None:
         """CC-06: the answer clock ran out: if it still stands, escalate."""
-        async with self.lock:
-            due = next_clock(self.state)
-            if due is None or due[0] is not clock or due[1] > workflow.now():
-                return
-            await self.commit(apply_clock(clock, self.state, workflow.now()))
+
+        def due_of(s: Any) -> datetime | None:
+            nxt = next_clock(s)
+            return nxt[1] if nxt is not None and nxt[0] is clock else None
+
+        await self.run_out(clock, due_of, apply_clock)
 
     @workflow.query
     def get_inquiry(self) -> InquiryView:

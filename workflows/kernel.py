@@ -249,6 +249,21 @@ class CaseWorkflow(Generic[S, V]):
         sa.upsert_changed([*clocks, *updates, due])
         workflow.set_current_details(details)
 
+    async def run_out(
+        self,
+        clock: Any,
+        due_of: Callable[[S], datetime | None],
+        apply: Callable[[Any, S, datetime], Outcome[S]],
+    ) -> None:
+        """A clock's timer ran out: once the case's lock is held, if the clock still stands and
+        is due (``due_of``: its due time in the state, None when it no longer runs), commit what
+        it does (``apply``, the family's ``apply_clock``)."""
+        async with self.lock:
+            due = due_of(self.state)
+            if due is None or due > workflow.now():
+                return
+            await self.commit(apply(clock, self.state, workflow.now()))
+
     def start_case(self, state: S, registered: bool) -> None:
         self.state = state
         self.registered = registered

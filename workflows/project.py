@@ -142,11 +142,7 @@ class ClientProjectWorkflow(CaseWorkflow[ProjectState, ProjectView]):
 
     async def _run_out(self, clock: Clock) -> None:
         """A clock ran out: if it still stands, do what it says."""
-        async with self.lock:
-            current = clock_due(self.state, clock)
-            if current is None or current > workflow.now():
-                return
-            await self.commit(apply_clock(clock, self.state, workflow.now()))
+        await self.run_out(clock, lambda s: clock_due(s, clock), apply_clock)
 
     async def _apply_for(self, inp: ProjectInput) -> None:
         """ND-01: the application is checked against the customer registry and the product

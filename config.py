@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -69,6 +70,37 @@ class Settings(BaseSettings):
     #: ``console`` or ``none`` (the default: no tracing at all). The other ``OTEL_*`` variables
     #: are read by the OpenTelemetry SDK itself (infra/telemetry.py).
     otel_traces_exporter: str = "none"
+
+    # --- messages that leave the building (issue 17; README, "E-mail and webhooks") ---------
+    #: The SMTP server notifications are mailed through; empty: no e-mail at all (the inbox
+    #: only). ``SMTP_STARTTLS`` upgrades a plain connection, ``SMTP_TLS`` connects over TLS
+    #: (port 465); ``SMTP_USERNAME``/``SMTP_PASSWORD`` log in when set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = 20.0
+    #: The sender of every mail (its domain also names each mail's Message-ID).
+    mail_from: str = "Customer Service <service@example.com>"
+    #: Where a mail's links point (the API, and the console once it exists).
+    public_url: str = "http://127.0.0.1:8000"
+    #: A staff member's mode for a kind they have not chosen: inbox | email | both.
+    notify_default_mode: Literal["inbox", "email", "both"] = "both"
+    #: Webhook subscribers, a JSON list: ``[{"id": "crm", "url": "https://…", "kinds":
+    #: ["complaint.*"], "secret": "whsec_<base64>"}]`` (checked at start:
+    #: models.delivery.WebhookSubscription, infra.bootstrap.Resources.webhooks).
+    webhooks: list[dict[str, Any]] = Field(default_factory=list)
+    #: How hard each delivery tries before it is failed (Temporal's retry with backoff).
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
+    delivery_first_retry_seconds: float = Field(default=10.0, gt=0)
+    delivery_max_retry_seconds: float = Field(default=600.0, gt=0)
+    delivery_attempt_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
 
 @lru_cache

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import structlog
 from temporalio.client import Client
@@ -15,17 +16,20 @@ from temporalio.worker import Interceptor, Worker
 from activities.care import CareActivities
 from activities.complaint import ComplaintActivities
 from activities.customer import CustomerActivities
+from activities.delivery import DeliveryActivities, start_deliveries
 from activities.inquiry import InquiryActivities
 from activities.project import ProjectActivities
 from activities.report import ReportActivities
 from activities.rewards import RewardsActivities
 from config import Settings, get_settings
-from infra import proofs
+from infra import mail, proofs
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
 from infra.process import settle_heap
 from infra.sandbox import compile_workflow_modules, workflow_runner
 from infra.telemetry import configure_tracing, sdk_metrics_address, tracing_interceptors
+from models.delivery import DeliveryMode
+from storage.outbox import Outbox
 from workflows.care import (
     ScheduledTierReviewWorkflow,
     SurveyCampaignWorkflow,
@@ -34,6 +38,7 @@ from workflows.care import (
 )
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
+from workflows.delivery import DeliveryWorkflow
 from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
@@ -52,6 +57,7 @@ WORKFLOWS = [
     ScheduledTierReviewWorkflow,
     SurveyCampaignWorkflow,
     YearlySurveyCampaignWorkflow,
+    DeliveryWorkflow,
 ]
 
 log = structlog.get_logger()
@@ -64,6 +70,45 @@ def worker_interceptors(settings: Settings, client: Client) -> list[Interceptor]
     if any(isinstance(i, TracingInterceptor) for i in client.config()["interceptors"]):
         return []
     return [i for i in tracing_interceptors(settings) if isinstance(i, Interceptor)]
+
+
+def delivery_activities(resources: Resources) -> DeliveryActivities:
+    """Issue 17: the activities that mail and post, with the process's SMTP server and
+    webhook subscribers."""
+    s = resources.settings
+    smtp = (
+        mail.Smtp(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value(),
+            starttls=s.smtp_starttls,
+            tls=s.smtp_tls,
+            timeout=s.smtp_timeout_seconds,
+        )
+        if s.mail_enabled
+        else None
+    )
+    return DeliveryActivities(
+        resources.engine,
+        resources.directory,
+        smtp=smtp,
+        sender=s.mail_from,
+        public_url=s.public_url,
+        subscriptions=resources.webhooks(),
+    )
+
+
+def outbox(resources: Resources, client: Client) -> Outbox:
+    """Issue 17: what every step written by this worker mails and posts (storage/outbox.py)."""
+    s = resources.settings
+    return Outbox(
+        start=functools.partial(start_deliveries, client, s.task_queue, resources.delivery_terms()),
+        mail=s.mail_enabled,
+        staff_with_address={m.id for m in resources.directory.staff if m.email},
+        default=DeliveryMode(s.notify_default_mode),
+        subscriptions=resources.webhooks(),
+    )
 
 
 def build_worker(resources: Resources, client: Client) -> Worker:
@@ -80,6 +125,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
     reports = ReportActivities(resources.engine, settings.staff_file)
     customers = CustomerActivities(resources.engine, resources.writer, settings.staff_file)
     care = CareActivities(resources.engine, resources.writer, settings.staff_file)
+    deliveries = delivery_activities(resources)
+    resources.writer.outbox = outbox(resources, client)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -103,6 +150,8 @@ def build_worker(resources: Resources, client: Client) -> Worker:
             care.department_customers,
             care.record_tier_review_step,
             care.survey_campaign,
+            deliveries.deliver,
+            deliveries.settle,
         ],
         workflow_runner=workflow_runner(),
         interceptors=worker_interceptors(settings, client),

@@ -157,6 +157,8 @@ def _write_complaint_step(db: Session, rec: ComplaintRecord) -> bool:
             "target_staff_id": case.target_staff_id,
             "customer_id": case.complaint.complainant.customer_id,
             "complainant_phone": case.complaint.complainant.phone,
+            "complainant_email": case.complaint.complainant.email,
+            "complainant_language": case.complaint.complainant.language,
             "escalation_level": case.escalation_level,
             "received_at": case.received_at,
             "next_due_at": view.next_due_at,

@@ -16,7 +16,19 @@ from temporalio.client import Client
 from api.errors import add_exception_handlers
 from api.metrics import ApiMetrics, RequestMetrics
 from api.middleware import BodyLimit
-from api.routes import care, complaints, customers, health, inbox, inquiries, metrics, projects, reports, rewards
+from api.routes import (
+    care,
+    complaints,
+    customers,
+    deliveries,
+    health,
+    inbox,
+    inquiries,
+    metrics,
+    projects,
+    reports,
+    rewards,
+)
 from config import Settings, get_settings
 from infra.bootstrap import Resources
 from infra.logs import configure_logging
@@ -62,6 +74,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(customers.router)
     app.include_router(care.router)
+    app.include_router(deliveries.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.api_metrics:
         app.state.metrics = ApiMetrics()

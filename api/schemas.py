@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.complaint.vocabulary import Status
 from models.confidential import Confidential
+from models.delivery import DeliveryChannel, DeliveryMode, DeliveryStatus
 from models.inquiry.vocabulary import InquiryStatus
 from models.project.views import ExpenseView
 from models.project.vocabulary import Stage
@@ -55,6 +56,50 @@ class NotificationOut(BaseModel):
     message: str
     channel: str | None
     created_at: datetime
+    #: when it was read (POST /notifications/{id}/read), or mailed to one who chose ``email``
+    read_at: datetime | None = None
+
+
+class NotificationPreferences(BaseModel):
+    """Issue 17: how the caller receives each kind of notification: ``inbox`` (no mail),
+    ``email`` (mailed; the inbox keeps it, already read) or ``both`` (mailed, and unread in the
+    inbox). ``*`` is every kind without a choice of its own; without either, ``default``."""
+
+    default: DeliveryMode
+    email: bool = Field(description="whether the staff file gives the caller an e-mail address")
+    mail_enabled: bool = Field(description="whether this system mails at all (SMTP_HOST)")
+    kinds: dict[str, DeliveryMode] = Field(default_factory=dict)
+
+
+class PreferencesBody(BaseModel):
+    """PUT /me/notification-preferences: modes by kind (``*``: every kind); ``null`` removes a
+    choice. Kinds not named keep theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: dict[str, DeliveryMode | None] = Field(min_length=1, max_length=200)
+
+
+class DeliveryOut(BaseModel):
+    """Issue 17: one e-mail or webhook call: its case and step, to whom (a staff id, the
+    complainant or a subscriber id, never an address), and how it went."""
+
+    id: int
+    workflow_id: str
+    message_id: str = Field(description="the same on every attempt: a webhook's idempotency key, a mail's Message-ID")
+    case_ref: str
+    seq: int
+    event_type: str
+    channel: DeliveryChannel
+    recipient_kind: str
+    recipient_id: str | None
+    kind: str | None
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
 
 
 class ComplaintAccepted(BaseModel):

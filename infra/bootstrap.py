@@ -14,6 +14,7 @@ client from settings, so closing the ``Resources`` closes everything the process
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -23,6 +24,7 @@ from temporalio.runtime import Runtime
 from config import Settings, get_settings
 from infra.telemetry import sdk_runtime
 from infra.temporal import connect
+from models.delivery import DeliveryTerms, WebhookSubscription
 from models.policy import (
     ComplaintPolicy,
     CustomerPolicy,
@@ -66,6 +68,7 @@ class Resources:
         # the policy is checked at start: an invalid one stops the process with its reason
         self.complaint_policy(), self.project_policy(), self.rewards_policy()
         self.customer_policy(), self.inquiry_policy()
+        self.webhooks()  # issue 17: so are the webhook subscribers
         self.directory = directory or Directory.from_file(self.settings.staff_file)
         self.engine: AsyncEngine = make_engine(self.settings.database_url)
         self.sessions: async_sessionmaker = sessions(self.engine)
@@ -99,6 +102,22 @@ class Resources:
     def inquiry_policy(self) -> InquiryPolicy:
         """The inquiry policy (CC-06) as ``POLICY_*`` sets it now, resolved for each new inquiry."""
         return load_inquiry_policy()
+
+    # --- messages that leave the building (issue 17) -----------------------------------
+
+    def webhooks(self) -> list[WebhookSubscription]:
+        """The webhook subscribers ``WEBHOOKS`` names."""
+        return [WebhookSubscription.model_validate(w) for w in self.settings.webhooks]
+
+    def delivery_terms(self) -> DeliveryTerms:
+        """How hard each new delivery tries (``DELIVERY_*``), kept in its workflow input."""
+        s = self.settings
+        return DeliveryTerms(
+            max_attempts=s.delivery_max_attempts,
+            first_retry=timedelta(seconds=s.delivery_first_retry_seconds),
+            max_retry=timedelta(seconds=s.delivery_max_retry_seconds),
+            attempt_timeout=timedelta(seconds=s.delivery_attempt_timeout_seconds),
+        )
 
     # --- the database --------------------------------------------------------------------
 

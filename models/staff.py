@@ -7,6 +7,7 @@ import hmac
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,6 +60,9 @@ class Staff(BaseModel):
     leader_id: str | None = None
     department: str = ""
     api_key: str | None = Field(default=None, repr=False)
+    #: issue 17: where e-mail notifications go (none: the inbox only), and in which language
+    email: str | None = Field(default=None, repr=False, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    language: Literal["zh", "en"] = "zh"
     api_key_sha256: str | None = Field(default=None, repr=False, pattern=r"^[0-9a-fA-F]{64}$")
 
     @model_validator(mode="after")

@@ -69,6 +69,7 @@ from workflows.care import (
 )
 from workflows.complaint import ComplaintWorkflow
 from workflows.customer import CustomerAccountWorkflow
+from workflows.delivery import DeliveryWorkflow
 from workflows.inquiry import InquiryWorkflow
 from workflows.project import ClientProjectWorkflow
 from workflows.report import ComplaintReportWorkflow, ScheduledComplaintReportWorkflow
@@ -90,6 +91,7 @@ WORKFLOWS: list[type] = [
     ScheduledTierReviewWorkflow,
     SurveyCampaignWorkflow,
     YearlySurveyCampaignWorkflow,
+    DeliveryWorkflow,
 ]
 
 #: What a ``case_clock`` row keeps of a ``ClockAccount``, in the order they are reported.

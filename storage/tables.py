@@ -129,6 +129,9 @@ class Complaint(Base):
     target_staff_id: Mapped[str | None] = mapped_column(String(64))
     customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
     complainant_phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    #: issue 17: where the complainant's mail goes (CP-14, CP-21), and in which language
+    complainant_email: Mapped[str | None] = mapped_column(String(254))
+    complainant_language: Mapped[str | None] = mapped_column(String(5))
     escalation_level: Mapped[int] = mapped_column(Integer, index=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -214,6 +217,51 @@ class Notification(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: issue 17: when its recipient read it (POST /notifications/{id}/read), or when it was
+    #: written, for one mailed to a staff member who chose ``email`` for its kind
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Delivery(Base):
+    """Issue 17: one e-mail or webhook call a step gave, written with the step (the outbox),
+    sent by its DeliveryWorkflow (``workflow_id``, a new one when sent again). No address and no text: the address is
+    looked up and the text read from ``notification_id`` when it is sent; a webhook's
+    ``payload`` holds only the event's plain data."""
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    #: the message's id, the same on every attempt and when sent again (a new workflow): a
+    #: webhook's ``webhook-id`` / ``Idempotency-Key``, a mail's Message-ID
+    message_id: Mapped[str] = mapped_column(String(100), unique=True)
+    case_ref: Mapped[str] = mapped_column(String(100), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient_kind: Mapped[str] = mapped_column(String(20))
+    recipient_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    notification_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NotificationPreference(Base):
+    """Issue 17: a staff member's mode (inbox | email | both) for a kind of notification (``*``:
+    every kind without a choice of its own)."""
+
+    __tablename__ = "notification_preference"
+
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AccountabilityRecord(Base):

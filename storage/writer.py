@@ -13,6 +13,7 @@ activity with its backoff.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from models.case import CaseEvent, Notification, StepWritten
 from models.clock import ClockAccount
 from storage import tables as t
 from storage.engine import sync_url
+from storage.outbox import DeliveryStart, Outbox
 
 T = TypeVar("T")
 Job = Callable[[Session], Any]
@@ -56,6 +58,9 @@ def _sync_engine(url: str) -> Engine:
 class BatchWriter:
     def __init__(self, url: str) -> None:
         self.engine = _sync_engine(url)
+        #: issue 17: the worker's outbox (storage/outbox.py); every step written through this
+        #: writer writes its e-mails and webhook calls with it
+        self.outbox: Outbox | None = None
         self._queues: dict[asyncio.AbstractEventLoop, asyncio.Queue[tuple[Job, asyncio.Future[Any]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -220,17 +225,38 @@ def record_event(db: Session, case_ref: str, event_: Any, notifications: list[An
     return True
 
 
+def _with_outbox(
+    outbox: Outbox, job: Job, case_ref: str, event_: CaseEvent, notifications: list[Notification], db: Session
+) -> tuple[bool, list[DeliveryStart]]:
+    if job(db):
+        return True, outbox.enqueue(db, case_ref, event_, notifications)
+    return False, outbox.pending(db, case_ref, event_.seq)
+
+
 async def write_step(
     writer: BatchWriter, case_ref: str, event_: CaseEvent, notifications: list[Notification], job: Job
 ) -> StepWritten:
     """One step's write (``job``: its statements, which start with ``record_event``) through
     the batch writer, all or nothing. Keyed by (case_ref, seq): a retry, or a replayed step,
     finds the event there and writes nothing; so does a concurrent attempt that committed
-    first. Logs what it wrote; answers whether it wrote and when the write ended."""
+    first. Logs what it wrote; answers whether it wrote and when the write ended.
+
+    With the writer's outbox active (issue 17), the step's e-mails and webhook calls are written
+    in the same transaction and started once it committed; a write that finds the step there
+    starts those still pending instead (the attempt that wrote them may have died before)."""
+    outbox = writer.outbox
+    starts: list[DeliveryStart] = []
     try:
-        wrote = bool(await writer.submit(job))
+        if outbox is not None and outbox.active:
+            wrote, starts = await writer.submit(
+                functools.partial(_with_outbox, outbox, job, case_ref, event_, notifications)
+            )
+        else:
+            wrote = bool(await writer.submit(job))
     except IntegrityError:
         wrote = False  # a concurrent attempt of the same step committed first
+    if starts and outbox is not None:
+        await outbox.start(starts)
     if wrote:
         for n in notifications:
             to = n.recipient_id or n.recipient_kind

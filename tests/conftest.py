@@ -36,26 +36,35 @@ STAFF_FILE = ROOT / "data" / "staff.json"
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE
+    client: Client, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE, **settings_kw: Any
 ) -> AsyncIterator[Worker]:
     """A worker on ``task_queue`` over ``client`` and the migrated database, running until the
-    block ends; its Resources (engine, batch writer, staff) are closed after it stopped."""
-    settings = Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file)
+    block ends; its Resources (engine, batch writer, staff) are closed after it stopped.
+    ``settings_kw``: further settings (the SMTP server, webhooks: tests/delivery)."""
+    settings = Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file, **settings_kw)
     async with Resources(settings, client=client) as resources, build_worker(resources, client) as worker:
         yield worker
 
 
 @asynccontextmanager
 async def served_app(
-    env: WorkflowEnvironment, database_url: str, task_queue: str, staff_file: Path = STAFF_FILE, **app_kw: Any
+    env: WorkflowEnvironment,
+    database_url: str,
+    task_queue: str,
+    staff_file: Path = STAFF_FILE,
+    settings_kw: dict[str, Any] | None = None,
+    **app_kw: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     """A worker on ``task_queue`` and an httpx client over the real app (its lifespan run, which
     opens and closes the app's own Resources), against ``env``'s server and the migrated
-    database."""
+    database; ``settings_kw``: further settings of both."""
+    kw = settings_kw or {}
     app = create_app(
-        Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file), client=env.client, **app_kw
+        Settings(database_url=database_url, task_queue=task_queue, staff_file=staff_file, **kw),
+        client=env.client,
+        **app_kw,
     )
-    async with running_worker(env.client, database_url, task_queue, staff_file), app.router.lifespan_context(app):
+    async with running_worker(env.client, database_url, task_queue, staff_file, **kw), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as client:
             yield client, app

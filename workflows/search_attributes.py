@@ -29,6 +29,11 @@ CREDIT_CLASS = SearchAttributeKey.for_keyword("CreditClass")
 CUSTOMER_OWNER = SearchAttributeKey.for_keyword("CustomerOwner")
 #: CC-06: an inquiry's status (open | answered)
 INQUIRY_STATUS = SearchAttributeKey.for_keyword("InquiryStatus")
+#: issue 17: a delivery (e-mail or webhook call) that gave up: ``DeliveryFailed = true`` lists
+#: what needs an operator (pending is a running delivery, delivered a completed one that is not
+#: failed). A boolean: the dev server's SQLite visibility holds at most 10 Keyword and 3
+#: KeywordList attributes, all taken.
+DELIVERY_FAILED = SearchAttributeKey.for_bool("DeliveryFailed")
 
 ALL: list[SearchAttributeKey[Any]] = [
     COMPLAINT_STATUS,
@@ -48,6 +53,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     CREDIT_CLASS,
     CUSTOMER_OWNER,
     INQUIRY_STATUS,
+    DELIVERY_FAILED,
 ]
 
 #: ``temporal server start-dev --search-attribute NAME=TYPE`` takes these type names.

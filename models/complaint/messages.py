@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
@@ -27,6 +27,9 @@ from models.policy import ComplaintPolicy
 from models.staff import StaffRef
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{5,32}$"), CONFIDENTIAL]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), CONFIDENTIAL
+]
 
 # --- intake -------------------------------------------------------------------------------
 
@@ -36,6 +39,10 @@ class Complainant(Strict):
 
     name: ShortText | None = None
     phone: Phone | None = None
+    #: issue 17: where the acknowledgement (CP-21) and a written result (CP-14) are mailed
+    email: Email | None = None
+    #: the language of what is mailed to the complainant (Chinese unless said)
+    language: Literal["zh", "en"] | None = None
     customer_id: ShortId | None = None
 
 

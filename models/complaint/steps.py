@@ -84,6 +84,7 @@ from models.complaint.vocabulary import (
     Status,
     Validity,
 )
+from models.delivery import complainant_channel
 from models.policy import ComplaintPolicy
 from models.staff import StaffRef
 
@@ -237,13 +238,13 @@ def apply_intake(state: ComplaintState, lookup: CustomerLookup, now: datetime) -
 
 
 def acknowledgement(s: ComplaintState) -> list[Notification]:
-    """CP-21: the complainant, when a contact is known (a phone, or a customer the registry
-    knows), is told at once that the complaint was received, its reference and how and by when
+    """CP-21: the complainant, when a contact is known (a phone, an e-mail address (mailed,
+    issue 17), or a customer the registry knows), is told at once that the complaint was received, its reference and how and by when
     it will be handled; the receiver's direct leader is told of every new complaint (CP-07: never
     the staff member complained about, ComplaintOutcome)."""
     notes: list[Notification] = []
     c = s.complaint.complainant
-    if c.phone or s.customer_verified:
+    if c.phone or c.email or s.customer_verified:
         tz = s.policy.timezone
         plan_by = local(s.plan_due_at or s.clock_started_at, tz)
         resolve_by = local(s.resolution_due_at or s.clock_started_at, tz)
@@ -253,7 +254,7 @@ def acknowledgement(s: ComplaintState) -> list[Notification]:
                 f"We received your complaint on {local(s.received_at, tz):%Y-%m-%d %H:%M} ({tz}); its "
                 f"reference is {s.id}. A handler will set a handling plan by {plan_by:%Y-%m-%d %H:%M} and "
                 f"resolve it by {resolve_by:%Y-%m-%d %H:%M}; you will receive the result in writing.",
-                "sms" if c.phone else None,
+                complainant_channel(bool(c.email), bool(c.phone)),
             )
         )
     if s.receiver_chain:

@@ -339,7 +339,7 @@ def test_cp02_target_kind_staff_requires_staff_id():
     "over",
     [
         {"priority": "high"},
-        {"complainant": {"name": "A", "email": "a@example.com"}},
+        {"complainant": {"name": "A", "address": "1 Main St"}},
         {"target": {"kind": "product", "name": "Cast ball", "sku": "X1"}},
     ],
     ids=["complaint", "complainant", "target"],

@@ -27,7 +27,10 @@ import httpx
 import typer
 from rich.table import Table
 from sqlalchemy import create_engine, func, select, text
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -201,15 +204,7 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
             stack.stop_proc(mirror_worker)
 
             ours_task = bar.add_task("lifecycle: complaint system", total=sz.lifecycle)
-
-            async def our_case(i: int) -> None:
-                inp = _intake(policy)
-                await start_complaint(client, "ours", inp)
-                handle = client.get_workflow_handle(f"complaint-{inp.id}")
-                for step, inp in steps:
-                    await handle.execute_update(ComplaintWorkflow.update_for(step), inp)
-                await handle.result()
-
+            our_case = _our_case(client, "ours")
             our_worker = stack.spawn(["worker.py"], TASK_QUEUE="ours")
             await stack.watched(our_case(-1))
             with CpuMeter(stack.server_pid, our_worker.pid) as our_cpu:
@@ -233,6 +228,69 @@ async def bench_lifecycle(sz: Sizes) -> dict[str, Any]:
     finally:
         await stack.stop()
     return out
+
+
+def _our_case(client: Client, task_queue: str) -> Callable[[int], Awaitable[None]]:
+    """One complaint case of the lifecycle on ``task_queue``: the intake, then each step as an
+    update with the input the API sends, then its end."""
+    policy, steps = ComplaintPolicy(), _steps()
+
+    async def case(i: int) -> None:
+        intake = _intake(policy)
+        await start_complaint(client, task_queue, intake)
+        handle = client.get_workflow_handle(f"complaint-{intake.id}")
+        for step, inp in steps:
+            await handle.execute_update(ComplaintWorkflow.update_for(step), inp)
+        await handle.result()
+
+    return case
+
+
+# --- 1b. worker processes (issue 17) ------------------------------------------------------
+
+
+async def _pollers(client: Client, task_queue: str, n: int) -> None:
+    """Wait until ``n`` worker processes poll ``task_queue`` for workflow tasks."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    while len((await client.workflow_service.describe_task_queue(request)).pollers) < n:
+        await asyncio.sleep(0.2)
+
+
+async def bench_workers(sz: Sizes) -> dict[str, Any]:
+    """Issue 17: the lifecycle load of benchmark 1 (our cases, as many, as many in flight) on
+    one fresh server, first with one worker process (`worker.py`), then with two on one task
+    queue (a queue of its own for each run): what a second worker process adds here."""
+    stack = Stack()
+    client = await stack.start()
+    per_s: dict[int, float] = {}
+    try:
+        with progress() as bar:
+            for n in (1, 2):
+                queue = f"workers-{n}"
+                case = _our_case(client, queue)
+                task = bar.add_task(f"lifecycle: {n} worker process{'es' if n > 1 else ''}", total=sz.lifecycle)
+                workers = [stack.spawn(["worker.py"], TASK_QUEUE=queue, WORKER_METRICS_PORT="0") for _ in range(n)]
+                await stack.watched(_pollers(client, queue, n))
+                await stack.watched(case(-1))  # untimed, as in benchmark 1
+                elapsed = await stack.watched(
+                    bounded(sz.lifecycle, sz.concurrency, case, functools.partial(bar.advance, task))
+                )
+                per_s[n] = sz.lifecycle / elapsed
+                for worker in workers:
+                    stack.stop_proc(worker)
+    finally:
+        await stack.stop()
+    return {
+        "cases": sz.lifecycle,
+        "concurrency": sz.concurrency,
+        "one_per_s": per_s[1],
+        "two_per_s": per_s[2],
+        "ratio": per_s[2] / per_s[1],
+    }
 
 
 def _writes_per_case(database_url: str) -> dict[str, float]:
@@ -645,6 +703,17 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
                     "",
                 )
             )
+    wk = res.get("workers")
+    if wk:
+        rows.append(
+            (
+                "1. lifecycle, 2 worker processes against 1",
+                f"{wk['two_per_s']:.1f} cases/s (2 workers) · {wk['one_per_s']:.1f} cases/s (1 worker)",
+                "",
+                f"{wk['ratio']:.2f}",
+                "",
+            )
+        )
     it = res.get("intake")
     if it:
         late = it.get("statuses", {}).get(202, 0)
@@ -797,6 +866,7 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
 
     res["timers"] = []
     await phase("lifecycle", lambda: bench_lifecycle(sz), lambda out: res.__setitem__("lifecycle", out))
+    await phase("workers", lambda: bench_workers(sz), lambda out: res.__setitem__("workers", out))
     await phase("intake", lambda: bench_intake(sz), lambda out: res.__setitem__("intake", out))
     for n in sz.timers:
         await phase(f"timers {n}", lambda n=n: bench_timers_and_memory(sz, n), res["timers"].append)  # type: ignore[misc]

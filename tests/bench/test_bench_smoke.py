@@ -18,6 +18,10 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     for side in ("ours", "bare", "mirror"):  # what a case costs the server, the worker and the load
         cpu = res["lifecycle"][f"{side}_cpu_ms_per_case"]
         assert set(cpu) == {"server", "worker", "load"} and cpu["worker"] > 0, cpu
+    # issue 17: the same lifecycle with one worker process, then two on one task queue
+    workers = res["workers"]
+    assert workers["one_per_s"] > 0 and workers["two_per_s"] > 0
+    assert workers["ratio"] == workers["two_per_s"] / workers["one_per_s"]
     assert res["intake"]["saturated_latency_ms"]["n"] == 10
     assert res["intake"]["bare_uws_latency_ms"]["n"] == 10  # the second reference ran too
     timers = res["timers"][0]

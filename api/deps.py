@@ -8,7 +8,7 @@ lifespan (api/main.py) and kept on ``app.state.resources``.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -25,6 +25,9 @@ MAX_OFFSET = 2**31 - 1
 
 #: Every list's paging: how many rows to skip.
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+#: A row's number in a path (a notification, a delivery): past the databases' integers, 422.
+RowId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 
 
 def resources(request: Request) -> Resources:

@@ -95,6 +95,14 @@ class _Figures(Collector):
         inquiries = GaugeMetricFamily("inquiries_open", "Inquiries waiting for their answer (CC-06)")
         inquiries.add_metric([], f.inquiries_open)
         yield inquiries
+        deliveries = GaugeMetricFamily(
+            "deliveries",
+            "E-mails and webhook calls by channel and status (failed: needs an operator)",
+            labels=["channel", "status"],
+        )
+        for (channel, status), n in sorted(f.deliveries.items()):
+            deliveries.add_metric([channel, status], n)
+        yield deliveries
 
 
 def _gauge(name: str, documentation: str, label: str, values: dict[str, int]) -> GaugeMetricFamily:

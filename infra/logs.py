@@ -15,9 +15,14 @@ from pydantic import BaseModel
 from config import Settings, get_settings
 
 _PII_KEYS = {"phone", "name", "complainant", "complainant_phone", "complainant_name", "mobile", "tel"}
+_PII_KEYS |= {"email", "complainant_email"}  # issue 17
 #: Anything that looks like a phone number inside a string: 8+ digits, optionally with a
-#: leading +, spaces, dashes or parentheses between them; not a date, not part of an id.
-_PHONE_RE = re.compile(r"(?<![\w\-+])(?!\d{4}-\d{1,2}-\d{1,2}(?!\d))\+?\d(?:[ ()\-]*\d){7,}(?![\w\-])")
+#: leading +, spaces, dashes or parentheses between them; not a date, not part of an id. And
+#: (issue 17) anything that looks like an e-mail address.
+_PHONE_RE = re.compile(
+    r"(?<![\w\-+])(?!\d{4}-\d{1,2}-\d{1,2}(?!\d))\+?\d(?:[ ()\-]*\d){7,}(?![\w\-])"
+    r"|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+)
 _REDACTED = "[redacted]"
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.clock import ClockOutcome
 from models.complaint.vocabulary import Status
 from models.customer.vocabulary import Tier
+from models.delivery import DeliveryChannel, DeliveryStatus
 from models.inquiry.vocabulary import InquiryStatus
 from models.project.vocabulary import TERMINAL_STAGES, Stage
 from storage import tables as t
@@ -27,6 +28,8 @@ class OperationsFigures:
     clocks_breached: dict[str, int] = field(default_factory=dict)  # by clock
     complaints_escalated: dict[str, int] = field(default_factory=dict)  # by escalation level
     inquiries_open: int = 0
+    #: issue 17: e-mails and webhook calls by (channel, status)
+    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 async def operations_figures(engine: AsyncEngine) -> OperationsFigures:
@@ -35,6 +38,7 @@ async def operations_figures(engine: AsyncEngine) -> OperationsFigures:
         complaints_open={s.value: 0 for s in Status if s is not Status.closed},
         projects_open={s.value: 0 for s in Stage if s not in TERMINAL_STAGES},
         customer_accounts={tier.value: 0 for tier in Tier},
+        deliveries={(c.value, s.value): 0 for c in DeliveryChannel for s in DeliveryStatus},
     )
     complaint, project, customer, clock = t.Complaint, t.ClientProject, t.Customer, t.CaseClock
     async with engine.connect() as conn:
@@ -71,4 +75,8 @@ async def operations_figures(engine: AsyncEngine) -> OperationsFigures:
                 select(func.count()).select_from(t.Inquiry).where(t.Inquiry.status == InquiryStatus.open.value)
             )
         ) or 0
+        by_status = await conn.execute(
+            select(t.Delivery.channel, t.Delivery.status, func.count()).group_by(t.Delivery.channel, t.Delivery.status)
+        )
+        figures.deliveries.update({(channel, status): n for channel, status, n in by_status})
     return figures

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from activities.delivery import start_deliveries
-from api.deps import CurrentStaff, Offset, ResourcesDep, SessionDep, TemporalDep
+from api.deps import CurrentStaff, Offset, ResourcesDep, RowId, SessionDep, TemporalDep
 from api.errors import ERRORS
 from api.schemas import DeliveryOut
 from models.delivery import DeliveryChannel, DeliveryStatus
@@ -57,7 +57,7 @@ async def deliveries(
     return [DeliveryOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-async def _visible_one(delivery_id: int, staff: Staff, db: SessionDep) -> t.Delivery:
+async def _visible_one(delivery_id: RowId, staff: Staff, db: SessionDep) -> t.Delivery:
     row = await db.scalar(select(t.Delivery).where(t.Delivery.id == delivery_id, _visible(staff)))
     if row is None:
         raise HTTPException(404, "no such delivery, or not one of yours")
@@ -65,7 +65,7 @@ async def _visible_one(delivery_id: int, staff: Staff, db: SessionDep) -> t.Deli
 
 
 @router.get("/{delivery_id}", response_model=DeliveryOut, responses=ERRORS, summary="One delivery")
-async def delivery(delivery_id: int, staff: CurrentStaff, db: SessionDep) -> Any:
+async def delivery(delivery_id: RowId, staff: CurrentStaff, db: SessionDep) -> Any:
     return DeliveryOut.model_validate(await _visible_one(delivery_id, staff, db), from_attributes=True)
 
 
@@ -75,7 +75,7 @@ async def delivery(delivery_id: int, staff: CurrentStaff, db: SessionDep) -> Any
     responses=ERRORS,
     summary="Send a failed delivery again (a manager or the general manager)",
 )
-async def retry(delivery_id: int, staff: CurrentStaff, db: SessionDep, res: ResourcesDep, client: TemporalDep) -> Any:
+async def retry(delivery_id: RowId, staff: CurrentStaff, db: SessionDep, res: ResourcesDep, client: TemporalDep) -> Any:
     if not _sees_all(staff):
         raise HTTPException(403, "only a manager or the general manager sends a delivery again")
     row = await _visible_one(delivery_id, staff, db)

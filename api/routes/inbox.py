@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import delete, select
 
-from api.deps import CurrentStaff, SessionDep, SettingsDep
+from api.deps import CurrentStaff, RowId, SessionDep, SettingsDep
 from api.errors import ERRORS
 from api.schemas import NotificationOut, NotificationPreferences, PreferencesBody
 from infra.mail import subjects
@@ -59,7 +59,7 @@ async def notifications(
     tags=["notifications"],
     summary="Mark one of the caller's notifications read",
 )
-async def mark_read(notification_id: int, staff: CurrentStaff, db: SessionDep) -> Any:
+async def mark_read(notification_id: RowId, staff: CurrentStaff, db: SessionDep) -> Any:
     n = await db.get(t.Notification, notification_id)
     if n is None or n.recipient_kind != "staff" or n.recipient_id != staff.id:
         raise HTTPException(404, "no such notification in your inbox")

@@ -203,9 +203,20 @@ BODIES: dict[str, J | None] = {
     "/inquiries/{inquiry_id}/answer": {"answer": "walk"},
     "/inquiries/{inquiry_id}/assign": {"assignee_id": "cs-2"},
     "/tier-reviews/{review_id}/confirm": {"note": "walk"},
+    "/notifications/{notification_id}/read": None,
+    "/deliveries/{delivery_id}/retry": None,
 }
 PUBLIC = {"/health", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 SELF_SCOPED = {"/complaints", "/client-projects", "/customers", "/notifications", "/inquiries", "/tier-reviews"}
+#: issue 17: the caller's own (their preferences, their inbox's rows, the deliveries to them; a
+#: manager's or the general manager's every delivery), not a case's: walked by tests/delivery
+SELF_SCOPED |= {
+    "/me/notification-preferences",
+    "/notifications/{notification_id}/read",
+    "/deliveries",
+    "/deliveries/{delivery_id}",
+    "/deliveries/{delivery_id}/retry",
+}
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -201,7 +201,7 @@ async def test_anonymous_complaint_is_accepted_cp02(api: httpx.AsyncClient) -> N
     r = await api.post("/complaints", json=body, headers=key("cs-2"))
     assert r.status_code == 201, r.text
     c = r.json()
-    assert c["complainant"] == {"name": None, "phone": None, "customer_id": None}
+    assert c["complainant"] == {"name": None, "phone": None, "email": None, "language": None, "customer_id": None}
     assert c["status"] == "received"
     assert c["customer_verified"] is False
     assert c["first_responder_id"] == "cs-2"

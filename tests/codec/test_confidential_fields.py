@@ -40,6 +40,7 @@ from tests.conftest import served_app
 STAFF_FILE = ROOT / "data" / "staff.json"
 PHONE = "13912345678"
 NAME = "Qiao Xiaolan"
+EMAIL = "qiao.xiaolan@example.net"
 
 
 def key(staff_id: str) -> dict[str, str]:
@@ -127,15 +128,22 @@ async def test_confidential_fields_are_plain_strings_everywhere_but_in_temporal_
     c = ComplaintCreate.model_validate(
         {
             "channel": "phone",
-            "complainant": {"name": NAME, "phone": PHONE},
+            "complainant": {"name": NAME, "phone": PHONE, "email": EMAIL, "language": "en"},
             "target": {"kind": "service"},
             "summary": "s",
         }
     )
-    assert json.loads(c.model_dump_json())["complainant"] == {"name": NAME, "phone": PHONE, "customer_id": None}
+    assert json.loads(c.model_dump_json())["complainant"] == {
+        "name": NAME,
+        "phone": PHONE,
+        "email": EMAIL,
+        "language": "en",
+        "customer_id": None,
+    }
     converter = data_converter(key=new_payload_key())
     [p] = await converter.encode([c])
     assert PHONE.encode() not in p.data and b'"channel":"phone"' in p.data
+    assert EMAIL.encode() not in p.data  # issue 17: the address is sealed like the phone
     assert (await converter.decode([p], [ComplaintCreate])) == [c]
     with pytest.raises(ValidationError):
         PlanBody.model_validate({"plan": {MARK: "x"}})
@@ -147,15 +155,15 @@ async def test_confidential_fields_are_plain_strings_everywhere_but_in_temporal_
 
 def test_redaction_of_nested_fields_and_phone_like_strings() -> None:
     event = {
-        "event": f"call back {PHONE} today",
-        "complainant": {"name": NAME, "phone": PHONE},
+        "event": f"call back {PHONE} today or write to {EMAIL}",
+        "complainant": {"name": NAME, "phone": PHONE, "email": EMAIL},
         "data": {"body": {"complainant": {"name": NAME}}, "note": "tel +86 139-1234-5678", "items": [f"x {PHONE}"]},
         "name": NAME,
         "case": "complaint-20261124-7F3K2Q",
         "at": "2026-11-24T15:00:00Z",
     }
     out = json.dumps(redact_pii(None, "info", event))
-    assert PHONE not in out and NAME not in out and "139-1234-5678" not in out
+    assert PHONE not in out and NAME not in out and "139-1234-5678" not in out and EMAIL not in out
     assert "complaint-20261124-7F3K2Q" in out and "2026-11-24T15:00:00Z" in out
 
 

@@ -24,6 +24,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 from temporalio.testing import WorkflowEnvironment
@@ -54,15 +55,24 @@ class Mailbox:
 
 
 class SmtpServer:
-    """aiosmtpd on a fixed loopback port, which a test may stop and start again."""
+    """aiosmtpd on a fixed loopback port, which a test may stop and start again; with
+    ``login``, it takes mail only from a client that logged in with that user and password."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.box = Mailbox()
         self.controller: Controller | None = None
+        self.login = login
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = self.login is not None and (auth_data.login, auth_data.password) == tuple(x.encode() for x in self.login)
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
     def start(self) -> None:
-        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        kw: dict[str, Any] = {}
+        if self.login is not None:
+            kw = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, **kw)
         self.controller.start()
 
     def stop(self) -> None:

@@ -190,3 +190,35 @@ async def test_a_mail_waits_out_an_smtp_outage_and_arrives_exactly_once(
         assert done["attempts"] >= 3 and done["delivered_at"] is not None
         await asyncio.sleep(2.0)  # room for a second copy, should anything send one
         assert len(smtp.box.to(to)) == 1
+
+
+async def test_the_smtp_login_is_used_and_a_refused_login_fails_the_mail_at_once(
+    dev_env: WorkflowEnvironment, database_url: str, receiver: Receiver
+) -> None:
+    """Issue 17: with SMTP_USERNAME and SMTP_PASSWORD the worker logs in, and a server that
+    requires it takes the mail; with a wrong password the server's refusal (535) is permanent:
+    the delivery fails at its first attempt, named, and is not tried again."""
+    guarded = SmtpServer(login=("mailer", "s3cret"))
+    guarded.start()
+    try:
+        for password, expect in (("s3cret", "delivered"), ("wrong", "failed")):
+            tq = f"tq-login-{uuid.uuid4().hex[:8]}"
+            kw = delivery_settings(guarded, receiver, smtp_username="mailer", smtp_password=password, webhooks=[])
+            async with served_app(dev_env, database_url, tq, settings_kw=kw) as (api, _):
+                to = address()
+                case = await register(api, email=to)
+
+                async def settled(ref: str = f"complaint-{case['id']}") -> dict[str, Any] | None:
+                    r = await api.get(f"/deliveries?case_ref={ref}&channel=email", headers=key("gm"))
+                    mine = [d for d in r.json() if d["recipient_kind"] == "complainant" and d["status"] != "pending"]
+                    return mine[0] if mine else None
+
+                done = await eventually(settled, what=f"the mail with password {password!r}")
+                assert done["status"] == expect
+                if expect == "delivered":
+                    assert len(guarded.box.to(to)) == 1
+                else:
+                    assert done["attempts"] == 1 and done["last_error"].startswith("SMTP: the server answered 535")
+                    assert guarded.box.to(to) == []
+    finally:
+        guarded.stop()

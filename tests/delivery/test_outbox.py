@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from infra.bootstrap import Resources
@@ -29,6 +29,13 @@ class Starts:
 
     async def __call__(self, starts: Sequence[DeliveryStart]) -> None:
         self.started += starts
+
+
+async def _forget(resources: Resources, ref: str) -> None:
+    """Leave no row of a case that does not exist (inboxes are walked by tests/access)."""
+    async with resources.sessions() as db, db.begin():
+        for table in (t.Delivery, t.Notification, t.CaseEvent):
+            await db.execute(delete(table).where(table.case_ref == ref))
 
 
 def _write(db: Session, ref: str, event: CaseEvent, notes: list[Notification]) -> bool:
@@ -101,6 +108,7 @@ async def test_a_retried_step_writes_its_deliveries_once_and_starts_the_pending_
             await db.execute(
                 t.NotificationPreference.__table__.delete().where(t.NotificationPreference.staff_id == "cs-sup")
             )
+        await _forget(resources, ref)
         writer.dispose()
 
 
@@ -120,4 +128,5 @@ async def test_without_smtp_or_subscribers_a_step_writes_no_delivery(resources: 
             assert await db.scalar(select(func.count()).select_from(t.Delivery).where(t.Delivery.case_ref == ref)) == 0
         assert starts.started == []
     finally:
+        await _forget(resources, ref)
         writer.dispose()

@@ -97,6 +97,9 @@ async def test_metrics_business_figures_are_read_from_the_database_at_scrape_tim
     for tier in ("vip", "preferred", "qualified"):
         assert ("customer_accounts", frozenset({("tier", tier)})) in before
     assert ("inquiries_open", frozenset()) in before
+    for channel in ("email", "webhook"):  # issue 17: every (channel, status), 0 or more
+        for status in ("pending", "delivered", "failed"):
+            assert ("deliveries", frozenset({("channel", channel), ("status", status)})) in before
 
     r = await api.post("/complaints", json=complaint_body(), headers=key("cs-1"))
     assert r.status_code == 201, r.text
@@ -128,12 +131,31 @@ async def test_metrics_business_figures_are_read_from_the_database_at_scrape_tim
                     **row,
                 )
             )
+        # issue 17: a webhook call that gave up counts as failed
+        db.add(
+            t.Delivery(
+                workflow_id=f"delivery-{uuid.uuid4().hex}",
+                message_id=f"delivery-{uuid.uuid4().hex}",
+                case_ref=ref,
+                seq=1,
+                event_type="complaint.registered",
+                channel="webhook",
+                recipient_kind="webhook",
+                recipient_id="crm",
+                status="failed",
+                attempts=8,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         # the read model says this complaint went up a level (CP-08's escalation writes this)
         await db.execute(update(t.Complaint).where(t.Complaint.id == complaint["id"]).values(escalation_level=1))
     _, after = await scrape(api)
 
     assert value(after, "complaints_open", status="received") == value(before, "complaints_open", status="received") + 1
     assert value(after, "case_clocks_breached", clock=clock) == 1
+    failed = value(before, "deliveries", channel="webhook", status="failed")
+    assert value(after, "deliveries", channel="webhook", status="failed") == failed + 1
     assert value(after, "complaints_escalated", level="1") == value(before, "complaints_escalated", level="1") + 1
 
 

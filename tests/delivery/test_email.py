@@ -192,6 +192,7 @@ async def test_a_mail_waits_out_an_smtp_outage_and_arrives_exactly_once(
         assert len(smtp.box.to(to)) == 1
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a loopback test server
 async def test_the_smtp_login_is_used_and_a_refused_login_fails_the_mail_at_once(
     dev_env: WorkflowEnvironment, database_url: str, receiver: Receiver
 ) -> None:

@@ -96,10 +96,11 @@ async def test_a_failing_receiver_gives_a_failed_delivery_that_a_manager_sends_a
     assert len(calls) == 4 and len({c.headers["webhook-id"] for c in calls}) == 1
 
     query = f'WorkflowId = "{row["workflow_id"]}" AND DeliveryFailed = true'
-    found = await eventually(
-        lambda: dev_env.client.count_workflows(query), what="the failed delivery in Temporal's visibility"
-    )
-    assert found.count == 1
+
+    async def listed() -> bool:  # visibility is eventually consistent
+        return (await dev_env.client.count_workflows(query)).count == 1
+
+    await eventually(listed, what="the failed delivery in Temporal's visibility")
 
     assert (await api.post(f"/deliveries/{row['id']}/retry", headers=key("cs-1"))).status_code == 403
     assert (await api.get(f"/deliveries/{row['id']}", headers=key("cs-1"))).status_code == 404  # not cs-1's

@@ -27,8 +27,8 @@ run: $(STAMP)  ## Temporal dev server (var/temporal.db), migrations, worker(s) a
 worker: $(STAMP)
 	$(BIN)/python worker.py
 
-api: $(STAMP)
-	$(BIN)/python -m api
+api: $(STAMP)  ## the API and the staff console (/console)
+	$(BIN)/python -m console
 
 verify-clocks: $(STAMP)  ## every clock figure of every case recomputed from Temporal and compared with the database
 	$(BIN)/python -m starter.verify_clocks --all

@@ -98,6 +98,16 @@ class Settings(BaseSettings):
     delivery_max_retry_seconds: float = Field(default=600.0, gt=0)
     delivery_attempt_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # --- the staff console (issue 18) -------------------------------------------------------
+    #: "k1:<base64 of 32 bytes>[,k0:<base64>]": signs the console's session cookies (the first
+    #: key signs, every key verifies); ``make run`` makes VAR_DIR/console.key once. Empty: a
+    #: key of this process only (every session ends when it stops; one API replica only).
+    console_key: str = ""
+    #: How long a console sign-in lasts.
+    console_session_hours: float = Field(default=12.0, gt=0)
+    #: The Temporal Web UI a case page links to (its workflow there).
+    temporal_ui_url: str = "http://localhost:8233"
+
     @property
     def mail_enabled(self) -> bool:
         return bool(self.smtp_host)

@@ -239,6 +239,47 @@ def step_refusal(rule: StepRule[In, St], inp: In, state: St, now: datetime) -> R
     return None
 
 
+def probing(inp: Any) -> bool:
+    """Whether ``inp`` is a probe (``probe_input``): the caller and the case, no body yet. A
+    guard that needs what the body names (a handler, an owner, counts) lets a probe pass: the
+    body decides once there is one."""
+    return getattr(inp, "body", None) is None
+
+
+def probe_input(rule: StepRule[Any, Any], actor: Any) -> Any:
+    """The step's input with ``actor`` and nothing else (no body: ``probing``)."""
+    return rule.input.model_construct(actor=actor, body=None)
+
+
+def probe_refusal(rule: StepRule[In, St], inp: In, state: St, now: datetime) -> Refusal | None:
+    """``step_refusal`` for a probe: a guard that reads the body it does not have (an
+    AttributeError or TypeError on None) passes, as the body decides."""
+    for guard in rule.guards:
+        try:
+            refusal = guard(inp, state)
+        except (AttributeError, TypeError):
+            continue
+        if refusal is not None:
+            return refusal
+    for timed in rule.timed:
+        try:
+            refusal = timed(inp, state, now)
+        except (AttributeError, TypeError):
+            continue
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def available_steps(steps: Mapping[Any, StepRule[Any, Any]], actor: Any, state: Any, now: datetime) -> list[str]:
+    """Issue 18: the steps ``actor`` may take on the case now, as far as the caller and the
+    case decide (what a body names may still be refused: a compensation above the caller's
+    level, an unknown handler). The console shows exactly these actions."""
+    return [
+        step.value for step, rule in steps.items() if probe_refusal(rule, probe_input(rule, actor), state, now) is None
+    ]
+
+
 class CaseState(Protocol):
     """What the kernel needs of a family's state: a (pydantic) copy, and ``seq``, the number of
     the case's last event."""

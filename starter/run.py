@@ -222,7 +222,11 @@ def main() -> None:
         print(f"loaded {added} demo customers", flush=True)
 
     py = sys.executable
-    env = os.environ | {"PAYLOAD_KEY": key, "STEP_KEY": step_key(var)}
+    env = os.environ | {
+        "PAYLOAD_KEY": key,
+        "STEP_KEY": step_key(var),
+        "CONSOLE_KEY": _key("CONSOLE_KEY", var / "console.key"),
+    }
     # issue 17: each worker serves the Temporal SDK's metrics on its own port, the first on
     # WORKER_METRICS_PORT, the next ones above it (WORKER_METRICS_PORT=0 turns it off)
     metrics_port = int(os.environ.get("WORKER_METRICS_PORT") or WORKER_METRICS_PORT)
@@ -240,7 +244,8 @@ def main() -> None:
     for name in names:
         children.append((name, start_worker(name)))
     # each child is a process of its own and opens its own infra.bootstrap.Resources
-    children.append(("api", subprocess.Popen([py, "-m", "api"], cwd=ROOT, env=env)))
+    # the API and the staff console (issue 18) in one process
+    children.append(("api", subprocess.Popen([py, "-m", "console"], cwd=ROOT, env=env)))
 
     # the periodic work (CP-18 reports, ND-12 rewards) on Temporal Schedules, created or
     # brought up to date at every start
@@ -254,6 +259,7 @@ def main() -> None:
         "\n".join(
             [
                 "",
+                f"  console      {base}/console (sign in with a demo key below)",
                 f"  API docs     {base}/docs",
                 f"  Temporal UI  http://localhost:{ui_port}",
                 "               (no sign-in: names, contacts and texts are sealed; read them in the API)",

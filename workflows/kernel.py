@@ -41,8 +41,18 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from infra import proofs
-    from models.case import CaseEvent, Outcome, Refusal, StepInput, StepRule, StepWritten, step_refusal
+    from models.case import (
+        CaseEvent,
+        Outcome,
+        Refusal,
+        StepInput,
+        StepRule,
+        StepWritten,
+        available_steps,
+        step_refusal,
+    )
     from models.clock import ClockAccount, ClockWarning, in_breach
+    from models.staff import StaffRef
     from workflows import search_attributes as sa
 
 #: Database writes: short, retried with backoff for as long as the database is away.
@@ -189,6 +199,7 @@ class CaseWorkflow(Generic[S, V]):
         for step, rule in family.steps.items():
             setattr(cls, step.value, step_update(step, rule.input, family.view_type))
         setattr(cls, family.registration, registration_update(family.registration, family.view_type))
+        cls.available_steps = available_steps_query()  # type: ignore[attr-defined]
 
     @classmethod
     def update_for(cls, step: StrEnum) -> UpdateMethodMultiParam[[Any, Any], V]:
@@ -396,6 +407,22 @@ def step_update(step: StrEnum, input_type: type[In], view_type: type[V]) -> Upda
     update = workflow.update(name=step.value)(handler)
     update.validator(validator)
     return cast("UpdateMethodMultiParam[[Any, In], V]", update)
+
+
+def available_steps_query() -> Callable[[Any, StaffRef], list[str]]:
+    """Issue 18: the query ``available_steps``: the steps a staff member may take on the case
+    now (models.case.available_steps: the guards, without a body). A query: nothing is
+    recorded, no history changes; the console shows exactly these actions."""
+
+    def handler(self: CaseWorkflow[Any, Any], actor: StaffRef) -> list[str]:
+        if not self.registered or self.refused is not None:
+            return []
+        return available_steps(self.family.steps, actor, self.state, workflow.now())
+
+    handler.__name__ = "available_steps"
+    # resolved types (a string annotation would leave the argument a dict)
+    handler.__annotations__ = {"actor": StaffRef, "return": list[str]}
+    return cast("Callable[[Any, StaffRef], list[str]]", workflow.query(name="available_steps")(handler))
 
 
 def registration_update(name: str, view_type: type[V]) -> UpdateMethodMultiParam[[Any], V]:

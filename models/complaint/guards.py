@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from models.calendar import later_than_months
-from models.case import Refusal
+from models.case import Refusal, probing
 from models.complaint.messages import ComplaintStepInput
 from models.complaint.state import ComplaintState
 from models.complaint.vocabulary import (
@@ -213,6 +213,8 @@ def may_assign(inp: Input, s: ComplaintState) -> Refusal | None:
     actor = inp.actor
     if not (_is(actor, s.receiver) or _in(actor, s.receiver_chain) or _is(actor, s.owner) or _in(actor, s.owner_chain)):
         return Refusal("forbidden", "CP-20: the first responder or a leader assigns the case")
+    if probing(inp):
+        return None
     if inp.handler is None:
         return Refusal("conflict", "handler is unknown")
     for who in (inp.handler, inp.investigator):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from models.case import Refusal
+from models.case import Refusal, probing
 from models.customer.messages import CustomerStepInput
 from models.customer.state import CustomerState, alert, change, service, tier_share_refusal
 from models.customer.vocabulary import BlacklistScope, CustomerStep, Decision, Flag, Tier
@@ -231,6 +231,8 @@ def may_reassign(inp: Input, s: CustomerState) -> Refusal | None:
     if Flag.unserved not in s.flags:
         months = s.policy.unserved_after_months
         return Refusal("conflict", f"CC-05: customer {s.id} was served within {months} months; it keeps its owner")
+    if probing(inp):
+        return None
     new = inp.new_owner
     if new is None:
         return Refusal("invalid", "owner_id: the new owner is unknown")

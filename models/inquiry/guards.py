@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.case import Refusal
+from models.case import Refusal, probing
 from models.inquiry.messages import AssignInput
 from models.inquiry.state import InquiryState
 from models.staff import StaffRef
@@ -47,6 +47,8 @@ def assigner(inp: Any, s: InquiryState) -> Refusal | None:
 
 def assignee_known(inp: AssignInput, s: InquiryState) -> Refusal | None:
     """CC-06: the inquiry goes to a staff member the directory knows (the API resolves them)."""
+    if probing(inp):
+        return None
     if inp.assignee is None or inp.assignee.id != inp.body.assignee_id:
         return Refusal("invalid", f"assignee_id: unknown staff {inp.body.assignee_id}")
     return None

@@ -23,7 +23,7 @@ APP_SERVICES = ("migrate", "worker", "api")
 APP_COMMANDS = {
     "migrate": (["python", "-m", "storage.migrate"], "storage/migrate.py"),
     "worker": (["python", "worker.py"], "worker.py"),
-    "api": (["python", "-m", "api"], "api/__main__.py"),
+    "api": (["python", "-m", "console"], "console/__main__.py"),  # the API and the staff console (issue 18)
 }
 #: custom search attributes of each type PostgreSQL visibility has columns for
 #: (schema/postgresql/v12/visibility of the Temporal server: Keyword01-10, the others 01-03)

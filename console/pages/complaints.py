@@ -1,0 +1,385 @@
+"""Complaints in the console: my work, the supervisor board, the intake form, a case's page
+with only the actions its caller may take now, and each action's form.
+
+Every read goes through the API's own functions (api/routes/complaints.py) with the signed-in
+staff member, so the console sees exactly what the API lets them see (CP-07, CP-19); every
+action sends the same step as ``POST /complaints/{id}/<step>`` (the same StepRoutes).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
+from api.idempotency import Idempotent
+from api.routes import complaints as api
+from api.steps import HumanStep, Intake
+from console.forms import fields_of, parse
+from console.render import page
+from console.session import ConsoleStaff, CsrfChecked, SessionCookie
+from infra.bootstrap import Resources
+from models.clock import ClockOutcome
+from models.complaint.messages import ComplaintCreate
+from models.complaint.steps import STEPS
+from models.complaint.vocabulary import ComplaintStep, Severity, Status
+from models.staff import Staff
+from storage import tables as t
+
+router = APIRouter()
+
+PAGE = 50
+#: The steps the console offers on a case page, in the order of the work (the staff member
+#: complained about answers CP-16's survey from their inbox, not from a case they cannot read).
+ACTIONS = [s for s in ComplaintStep if s not in (ComplaintStep.staff_survey, ComplaintStep.change_terms)]
+PATHS = {
+    ComplaintStep.compensation_decision: "compensation/decision",
+    ComplaintStep.major_report: "major-report",
+    ComplaintStep.wait_for_customer: "wait-for-customer",
+}
+
+
+def _visible(staff: Staff) -> Any:
+    """CP-19, CP-07: the API's list filter (the caller is a viewer, not the target)."""
+    return (
+        select(t.Complaint)
+        .join(t.CaseViewer, t.CaseViewer.case_ref == t.Complaint.workflow_id)
+        .where(t.CaseViewer.staff_id == staff.id)
+        .where(func.coalesce(t.Complaint.target_staff_id, "") != staff.id)
+    )
+
+
+def _breached() -> Any:
+    c = t.CaseClock
+    return exists().where(
+        c.case_ref == t.Complaint.workflow_id, c.outcome == ClockOutcome.breached.value, c.fulfilled_at.is_(None)
+    )
+
+
+def _filtered(q: Any, status: Status | None, severity: Severity | None, level: int | None, handler: str | None) -> Any:
+    if status is not None:
+        q = q.where(t.Complaint.status == status.value)
+    if severity is not None:
+        q = q.where(t.Complaint.severity == severity.value)
+    if level is not None:
+        q = q.where(t.Complaint.escalation_level == level)
+    if handler:
+        q = q.where(t.Complaint.handler_id == handler)
+    return q
+
+
+Level = Annotated[int | None, Query(ge=0, le=3)]
+
+
+@router.get("/work", response_class=HTMLResponse)
+async def my_work(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    status: Status | None = None,
+    severity: Severity | None = None,
+    level: Level = None,
+    offset: Offset = 0,
+) -> Response:
+    """The open complaints the caller handles or received (their first responder), soonest due
+    first; overdue, due within the hour and paused stand out."""
+    q = _visible(staff).where(
+        t.Complaint.status != Status.closed.value,
+        (t.Complaint.handler_id == staff.id) | (t.Complaint.first_responder_id == staff.id),
+    )
+    q = _filtered(q, status, severity, level, None)
+    rows = list(
+        await db.scalars(
+            q.order_by(t.Complaint.next_due_at.is_(None), t.Complaint.next_due_at, t.Complaint.received_at)
+            .limit(PAGE + 1)
+            .offset(offset)
+        )
+    )
+    return page(
+        request,
+        "work.html",
+        session,
+        staff,
+        cases=[r.view for r in rows[:PAGE]],
+        more=len(rows) > PAGE,
+        offset=offset,
+        filters={"status": status, "severity": severity, "level": level},
+        statuses=[s.value for s in Status],
+        severities=[s.value for s in Severity],
+    )
+
+
+@router.get("/board", response_class=HTMLResponse)
+async def board(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    status: Status | None = None,
+    severity: Severity | None = None,
+    level: Level = None,
+    handler: Annotated[str | None, Query(max_length=64)] = None,
+    offset: Offset = 0,
+) -> Response:
+    """The supervisor board: the complaints the caller may read, not closed, by escalation
+    level and by handler; those in breach and those due within the hour first. Its filters are
+    in the query string: a board is shared by its URL."""
+    now = datetime.now(UTC)
+    base = _filtered(_visible(staff).where(t.Complaint.status != Status.closed.value), status, severity, level, handler)
+    breached = list(await db.scalars(base.where(_breached()).order_by(t.Complaint.next_due_at).limit(PAGE)))
+    soon = list(
+        await db.scalars(
+            base.where(~_breached(), t.Complaint.next_due_at > now, t.Complaint.next_due_at <= now + timedelta(hours=1))
+            .order_by(t.Complaint.next_due_at)
+            .limit(PAGE)
+        )
+    )
+    sub = base.subquery()
+    by_level: dict[int, int] = dict(
+        (await db.execute(select(sub.c.escalation_level, func.count()).group_by(sub.c.escalation_level))).all()
+    )
+    by_handler = (
+        await db.execute(
+            select(sub.c.handler_id, func.count()).group_by(sub.c.handler_id).order_by(func.count().desc())
+        )
+    ).all()
+    rows = list(
+        await db.scalars(
+            base.order_by(t.Complaint.escalation_level.desc(), t.Complaint.next_due_at).limit(PAGE + 1).offset(offset)
+        )
+    )
+    return page(
+        request,
+        "board.html",
+        session,
+        staff,
+        breached=[r.view for r in breached],
+        soon=[r.view for r in soon],
+        by_level=by_level,
+        by_handler=by_handler,
+        cases=[r.view for r in rows[:PAGE]],
+        more=len(rows) > PAGE,
+        offset=offset,
+        filters={"status": status, "severity": severity, "level": level, "handler": handler},
+        statuses=[s.value for s in Status],
+        severities=[s.value for s in Severity],
+    )
+
+
+# --- registering ----------------------------------------------------------------------------
+
+
+def _intake_form(values: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"values": values or {}, "idem": secrets.token_urlsafe(16)}
+
+
+@router.get("/complaints/new", response_class=HTMLResponse)
+async def new_complaint(request: Request, staff: ConsoleStaff, session: SessionCookie) -> Response:
+    return page(request, "complaint_new.html", session, staff, errors={}, **_intake_form())
+
+
+def _nested(form: dict[str, list[str]]) -> dict[str, Any]:
+    """``complainant.name`` → ``{"complainant": {"name": …}}``; empty fields left out."""
+    out: dict[str, Any] = {}
+    for key, values in form.items():
+        if key in ("csrf_token", "idem") or not values or values[0].strip() == "":
+            continue
+        head, _, tail = key.partition(".")
+        if tail:
+            out.setdefault(head, {})[tail] = values[0].strip()
+        else:
+            out[head] = values[0].strip()
+    return out
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    data = await request.form()
+    return {k: [str(v) for v in data.getlist(k)] for k in data}
+
+
+def _idem(res: Resources, staff: Staff, path: str, key: str, raw: str) -> Idempotent:
+    """The form's own token as the Idempotency-Key: a form sent twice (a double click, a
+    reload) answers its first answer and changes nothing more."""
+    from api.idempotency import body_sha256
+
+    return Idempotent(res.sessions, staff.id, key or None, "POST", path, body_sha256(raw.encode()))
+
+
+@router.post("/complaints/new", response_class=HTMLResponse)
+async def register(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    form = await _form(request)
+    data = _nested(form)
+    tz = ZoneInfo(res.complaint_policy().timezone)
+    if "occurred_at" in data:
+        try:
+            data["occurred_at"] = datetime.fromisoformat(data["occurred_at"]).replace(tzinfo=tz).isoformat()
+        except ValueError:
+            pass  # the model names it
+    try:
+        body = ComplaintCreate.model_validate(data)
+    except ValidationError as e:
+        errors = {".".join(str(p) for p in err["loc"]): err["msg"] for err in e.errors()}
+        return page(
+            request,
+            "complaint_new.html",
+            session,
+            staff,
+            status_code=422,
+            errors=errors,
+            values=data,
+            idem=form.get("idem", [""])[0],
+        )
+    idem = _idem(res, staff, "/console/complaints/new", form.get("idem", [""])[0], repr(sorted(data.items())))
+    intake = Intake(staff, res, client, idem, request.app.state.intake_wait_seconds)
+    try:
+        answer = await api.create_complaint(body, intake)
+    except HTTPException as e:
+        errors = {"_": str(e.detail)}
+        return page(
+            request,
+            "complaint_new.html",
+            session,
+            staff,
+            status_code=e.status_code,
+            errors=errors,
+            values=data,
+            idem=form.get("idem", [""])[0],
+        )
+    cid = answer.id if hasattr(answer, "id") else _accepted_id(answer)
+    return RedirectResponse(f"/console/complaints/{cid}?registered=1", status_code=303)
+
+
+def _accepted_id(answer: Any) -> str:
+    """A 202 (registration still running, or CP-07: the receiver is the one complained about)."""
+    import json
+
+    return str(json.loads(answer.body)["id"])
+
+
+# --- a case ---------------------------------------------------------------------------------
+
+
+async def available(client: Any, workflow_id: str, staff: Staff) -> list[str]:
+    """The steps the caller may take now: the workflow's ``available_steps`` query (the same
+    guards as the step's validator, without a body)."""
+    try:
+        return list(
+            await client.get_workflow_handle(workflow_id).query("available_steps", staff.ref, result_type=list[str])
+        )
+    except Exception:  # noqa: BLE001 - a case whose workflow ended, or a worker away: no action now
+        return []
+
+
+async def _case_page(
+    request: Request,
+    staff: Staff,
+    session: Any,
+    db: AsyncSession,
+    client: Any,
+    complaint_id: str,
+    status_code: int = 200,
+    failed: dict[str, Any] | None = None,
+) -> Response:
+    row = await api._visible_case(db, complaint_id, staff)
+    view = row.view
+    history = await api.complaint_history(complaint_id, staff, db)
+    clocks = await api.complaint_clocks(complaint_id, staff, db)
+    steps = [] if view["status"] == Status.closed.value else await available(client, row.workflow_id, staff)
+    forms = []
+    for step in ACTIONS:
+        if step.value not in steps:
+            continue
+        mine = failed if failed and failed["step"] == step.value else None
+        forms.append(
+            {
+                "step": step.value,
+                "path": PATHS.get(step, step.value),
+                "fields": fields_of(
+                    STEPS[step].body, mine["values"] if mine else None, mine["errors"] if mine else None
+                ),
+                "error": mine["error"] if mine else None,
+                "idem": secrets.token_urlsafe(16),
+            }
+        )
+    return page(
+        request,
+        "complaint.html",
+        session,
+        staff,
+        status_code=status_code,
+        case=view,
+        history=history,
+        clocks=clocks,
+        forms=forms,
+        registered=request.query_params.get("registered") == "1",
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
+async def complaint(
+    request: Request,
+    complaint_id: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    client: TemporalDep,
+) -> Response:
+    return await _case_page(request, staff, session, db, client, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/{path:path}", response_class=HTMLResponse)
+async def take_step(
+    request: Request,
+    complaint_id: str,
+    path: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    """One action's form: the same step as ``POST /complaints/{id}/<path>``."""
+    step = next((s for s in ACTIONS if PATHS.get(s, s.value) == path), None)
+    if step is None:
+        raise HTTPException(404, f"no action {path}")
+    form = await _form(request)
+    tz = ZoneInfo(res.complaint_policy().timezone)
+    body, values, errors = parse(STEPS[step].body, form, tz)
+    if body is None:
+        failed = {"step": step.value, "values": values, "errors": errors, "error": None}
+        return await _case_page(request, staff, session, db, client, complaint_id, 422, failed)
+    idem = _idem(
+        res,
+        staff,
+        f"/console/complaints/{complaint_id}/{path}",
+        form.get("idem", [""])[0],
+        repr(sorted(values.items())),
+    )
+    human = HumanStep(staff, res, db, client, idem)
+    try:
+        await idem.answer(200, lambda: api.STEP_ROUTES.take(step, complaint_id, body, human))
+    except HTTPException as e:
+        if e.status_code in (403, 404):
+            raise
+        failed = {"step": step.value, "values": values, "errors": {}, "error": str(e.detail)}
+        async with res.sessions() as fresh:
+            return await _case_page(request, staff, session, fresh, client, complaint_id, e.status_code, failed)
+    return RedirectResponse(f"/console/complaints/{complaint_id}?done={step.value}", status_code=303)

@@ -1,0 +1,118 @@
+"""The console over HTTP (issue 18): sign-in, CSRF, the intake form, a case page offering only
+the caller's actions, and visibility exactly the API's (CP-07, CP-19)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.console.conftest import csrf_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def register(web: Any, **fields: str) -> str:
+    form = await web.get("/console/complaints/new")
+    data = {
+        "csrf_token": csrf_of(form.text),
+        "idem": re.search(r'name="idem" value="([^"]+)"', form.text).group(1),
+        "channel": "hotline",
+        "complainant.name": "Zhang Sanfeng",
+        "target.kind": "staff",
+        "target.staff_id": "ops-sup",
+        "summary": "The delivery came two days late",
+        **fields,
+    }
+    r = await web.post("/console/complaints/new", data=data)
+    assert r.status_code == 303, r.text
+    return r.headers["location"].split("/console/complaints/")[1].split("?")[0]
+
+
+async def test_a_page_asks_to_sign_in_and_a_key_signs_in(browser: Any) -> None:
+    """Issue 18: no session, the sign-in page; a wrong key 401; the right key a session cookie
+    that is HttpOnly and SameSite=Strict."""
+    async with browser(None) as web:
+        r = await web.get("/console/board")
+        assert r.status_code == 303 and r.headers["location"].startswith("/console/login?next=/console/board")
+        page = await web.get("/console/login")
+        bad = await web.post("/console/login", data={"api_key": "nope", "csrf_token": csrf_of(page.text)})
+        assert bad.status_code == 401
+        good = await web.post("/console/login", data={"api_key": "demo-cs-1", "csrf_token": csrf_of(page.text)})
+        assert good.status_code == 303
+        cookie = good.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert (await web.get("/console/work")).status_code == 200
+
+
+async def test_a_form_without_the_session_s_csrf_token_is_refused(browser: Any) -> None:
+    """Issue 18: a POST whose token is not the session's is 403 and changes nothing."""
+    async with browser("cs-1") as web:
+        r = await web.post("/console/complaints/new", data={"csrf_token": "forged", "channel": "hotline"})
+        assert r.status_code == 403
+
+
+async def test_cp02_the_intake_form_shows_the_api_s_validation_beside_the_field(browser: Any) -> None:
+    """CP-02 (issue 18): a bad phone is refused with the API's reason beside the field."""
+    async with browser("cs-1") as web:
+        form = await web.get("/console/complaints/new")
+        r = await web.post(
+            "/console/complaints/new",
+            data={
+                "csrf_token": csrf_of(form.text),
+                "channel": "hotline",
+                "complainant.phone": "call me",
+                "target.kind": "service",
+                "summary": "x",
+            },
+        )
+        assert r.status_code == 422
+        assert 'id="e-complainant-phone"' in r.text and 'aria-invalid="true"' in r.text
+
+
+async def test_cp19_cp20_a_case_page_offers_only_the_caller_s_actions(browser: Any) -> None:
+    """CP-20, CP-19 (issue 18): the first responder owns the case until it is assigned (assign,
+    classify, plan offered; no survey: nothing resolved); once assigned, the handler's page
+    offers classify and plan and the receiver's no longer does (assign still: CP-20); the staff
+    member complained about (CP-07) reads nothing of it, neither its page nor a board line."""
+
+    def actions(html: str) -> set[str]:
+        return set(re.findall(r'data-step="([a-z_]+)"', html))
+
+    async with browser("cs-1") as web:
+        cid = await register(web)
+        page = await web.get(f"/console/complaints/{cid}")
+        assert page.status_code == 200
+        assert {"assign", "classify", "plan"} <= actions(page.text) and "survey" not in actions(page.text)
+        r = await web.post(
+            f"/console/complaints/{cid}/assign",
+            data={"csrf_token": csrf_of(page.text), "handler_id": "ops-2"},
+        )
+        assert r.status_code == 303, r.text
+        after = actions((await web.get(f"/console/complaints/{cid}")).text)
+        assert "assign" in after and not {"classify", "plan"} & after
+    async with browser("ops-2") as web:
+        page = await web.get(f"/console/complaints/{cid}")
+        assert {"classify", "plan"} <= actions(page.text) and "survey" not in actions(page.text)
+        r = await web.post(
+            f"/console/complaints/{cid}/classify",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "category": "business",
+                "subtype": "timeliness",
+                "validity": "valid",
+            },
+        )
+        assert r.status_code == 303, r.text
+        page = await web.get(f"/console/complaints/{cid}")
+        r = await web.post(
+            f"/console/complaints/{cid}/plan", data={"csrf_token": csrf_of(page.text), "plan": "Re-deliver"}
+        )
+        assert r.status_code == 303, r.text
+        assert "Re-deliver" in (await web.get(f"/console/complaints/{cid}")).text
+    async with browser("ops-sup") as web:  # CP-07: the staff member complained about
+        assert (await web.get(f"/console/complaints/{cid}")).status_code == 403
+        assert cid not in (await web.get("/console/board")).text
+    async with browser("cs-sup") as web:  # CP-19: the receiver's leader sees it on the board
+        assert cid in (await web.get("/console/board")).text

@@ -20,16 +20,13 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
-from api.idempotency import Idempotent
 from api.routes import complaints as api
-from api.steps import HumanStep, Intake
-from console.forms import fields_of, parse
+from api.steps import Intake
+from console.cases import Family, case_page, form_of, idempotent, take_step
 from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
-from infra.bootstrap import Resources
 from models.clock import ClockOutcome
 from models.complaint.messages import ComplaintCreate
-from models.complaint.steps import STEPS
 from models.complaint.vocabulary import ComplaintStep, Severity, Status
 from models.staff import Staff
 from storage import tables as t
@@ -201,19 +198,6 @@ def _nested(form: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    data = await request.form()
-    return {k: [str(v) for v in data.getlist(k)] for k in data}
-
-
-def _idem(res: Resources, staff: Staff, path: str, key: str, raw: str) -> Idempotent:
-    """The form's own token as the Idempotency-Key: a form sent twice (a double click, a
-    reload) answers its first answer and changes nothing more."""
-    from api.idempotency import body_sha256
-
-    return Idempotent(res.sessions, staff.id, key or None, "POST", path, body_sha256(raw.encode()))
-
-
 @router.post("/complaints/new", response_class=HTMLResponse)
 async def register(
     request: Request,
@@ -223,7 +207,7 @@ async def register(
     client: TemporalDep,
     _csrf: CsrfChecked,
 ) -> Response:
-    form = await _form(request)
+    form = await form_of(request)
     data = _nested(form)
     tz = ZoneInfo(res.complaint_policy().timezone)
     if "occurred_at" in data:
@@ -245,7 +229,7 @@ async def register(
             values=data,
             idem=form.get("idem", [""])[0],
         )
-    idem = _idem(res, staff, "/console/complaints/new", form.get("idem", [""])[0], repr(sorted(data.items())))
+    idem = idempotent(res, staff, "/console/complaints/new", form.get("idem", [""])[0], repr(sorted(data.items())))
     intake = Intake(staff, res, client, idem, request.app.state.intake_wait_seconds)
     try:
         answer = await api.create_complaint(body, intake)
@@ -275,61 +259,21 @@ def _accepted_id(answer: Any) -> str:
 # --- a case ---------------------------------------------------------------------------------
 
 
-async def available(client: Any, workflow_id: str, staff: Staff) -> list[str]:
-    """The steps the caller may take now: the workflow's ``available_steps`` query (the same
-    guards as the step's validator, without a body)."""
-    try:
-        return list(
-            await client.get_workflow_handle(workflow_id).query("available_steps", staff.ref, result_type=list[str])
-        )
-    except Exception:  # noqa: BLE001 - a case whose workflow ended, or a worker away: no action now
-        return []
+async def _row(db: AsyncSession, complaint_id: str, staff: Staff) -> t.Complaint:
+    return await api._visible_case(db, complaint_id, staff)
 
 
-async def _case_page(
-    request: Request,
-    staff: Staff,
-    session: Any,
-    db: AsyncSession,
-    client: Any,
-    complaint_id: str,
-    status_code: int = 200,
-    failed: dict[str, Any] | None = None,
-) -> Response:
-    row = await api._visible_case(db, complaint_id, staff)
-    view = row.view
-    history = await api.complaint_history(complaint_id, staff, db)
-    clocks = await api.complaint_clocks(complaint_id, staff, db)
-    steps = [] if view["status"] == Status.closed.value else await available(client, row.workflow_id, staff)
-    forms = []
-    for step in ACTIONS:
-        if step.value not in steps:
-            continue
-        mine = failed if failed and failed["step"] == step.value else None
-        forms.append(
-            {
-                "step": step.value,
-                "path": PATHS.get(step, step.value),
-                "fields": fields_of(
-                    STEPS[step].body, mine["values"] if mine else None, mine["errors"] if mine else None
-                ),
-                "error": mine["error"] if mine else None,
-                "idem": secrets.token_urlsafe(16),
-            }
-        )
-    return page(
-        request,
-        "complaint.html",
-        session,
-        staff,
-        status_code=status_code,
-        case=view,
-        history=history,
-        clocks=clocks,
-        forms=forms,
-        registered=request.query_params.get("registered") == "1",
-        done=request.query_params.get("done"),
-    )
+COMPLAINTS = Family(
+    prefix="complaints",
+    template="complaint.html",
+    steps=api.STEP_ROUTES,
+    paths={s: PATHS.get(s, s.value) for s in ACTIONS},
+    row=_row,
+    history=api.complaint_history,
+    clocks=api.complaint_clocks,
+    closed=lambda view: view["status"] == Status.closed.value,
+    timezone=lambda res: res.complaint_policy().timezone,
+)
 
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
@@ -341,11 +285,11 @@ async def complaint(
     db: SessionDep,
     client: TemporalDep,
 ) -> Response:
-    return await _case_page(request, staff, session, db, client, complaint_id)
+    return await case_page(COMPLAINTS, request, staff, session, db, client, complaint_id)
 
 
 @router.post("/complaints/{complaint_id}/{path:path}", response_class=HTMLResponse)
-async def take_step(
+async def complaint_step(
     request: Request,
     complaint_id: str,
     path: str,
@@ -357,29 +301,4 @@ async def take_step(
     _csrf: CsrfChecked,
 ) -> Response:
     """One action's form: the same step as ``POST /complaints/{id}/<path>``."""
-    step = next((s for s in ACTIONS if PATHS.get(s, s.value) == path), None)
-    if step is None:
-        raise HTTPException(404, f"no action {path}")
-    form = await _form(request)
-    tz = ZoneInfo(res.complaint_policy().timezone)
-    body, values, errors = parse(STEPS[step].body, form, tz)
-    if body is None:
-        failed = {"step": step.value, "values": values, "errors": errors, "error": None}
-        return await _case_page(request, staff, session, db, client, complaint_id, 422, failed)
-    idem = _idem(
-        res,
-        staff,
-        f"/console/complaints/{complaint_id}/{path}",
-        form.get("idem", [""])[0],
-        repr(sorted(values.items())),
-    )
-    human = HumanStep(staff, res, db, client, idem)
-    try:
-        await idem.answer(200, lambda: api.STEP_ROUTES.take(step, complaint_id, body, human))
-    except HTTPException as e:
-        if e.status_code in (403, 404):
-            raise
-        failed = {"step": step.value, "values": values, "errors": {}, "error": str(e.detail)}
-        async with res.sessions() as fresh:
-            return await _case_page(request, staff, session, fresh, client, complaint_id, e.status_code, failed)
-    return RedirectResponse(f"/console/complaints/{complaint_id}?done={step.value}", status_code=303)
+    return await take_step(COMPLAINTS, request, staff, session, db, res, client, complaint_id, path)

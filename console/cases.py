@@ -1,0 +1,160 @@
+"""What every family's pages share: a case page with its record, clocks, timeline and only the
+actions its caller may take now, each a form posting the same step as the API; and reading a
+form back into the step's body.
+
+A family says how to read its case through the API's own functions (so the console sees
+exactly what the API lets the caller see) and which API path each action posts to.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.idempotency import Idempotent, body_sha256
+from api.step_routes import StepRoutes
+from api.steps import HumanStep
+from console.forms import fields_of, parse
+from console.render import page
+from console.session import Session
+from infra.bootstrap import Resources
+from models.staff import Staff
+
+
+@dataclass(frozen=True)
+class Family:
+    """How the console reaches one family's cases."""
+
+    #: the console's path of a case: ``/console/<prefix>/{id}``
+    prefix: str
+    template: str
+    steps: StepRoutes
+    #: the steps offered as actions, in the order of the work, with the API path of each
+    paths: Mapping[Any, str]
+    #: the case's row the caller may read (the API's own check: 404, 403)
+    row: Callable[[AsyncSession, str, Staff], Awaitable[Any]]
+    #: its history and clocks, through the API's functions
+    history: Callable[[str, Staff, AsyncSession], Awaitable[Any]]
+    clocks: Callable[[str, Staff, AsyncSession], Awaitable[Any]]
+    #: whether the case takes no step any more (no query then)
+    closed: Callable[[dict[str, Any]], bool]
+    #: the timezone of the family's policy (a form's date-times)
+    timezone: Callable[[Resources], str]
+
+
+async def available(client: Client, workflow_id: str, staff: Staff) -> list[str]:
+    """The steps the caller may take now: the workflow's ``available_steps`` query (the same
+    guards as the step's validator, without a body)."""
+    try:
+        handle = client.get_workflow_handle(workflow_id)
+        return list(await handle.query("available_steps", staff.ref, result_type=list[str]))
+    except Exception:  # noqa: BLE001 - a case whose workflow is gone, or no worker: no action now
+        return []
+
+
+def idempotent(res: Resources, staff: Staff, path: str, key: str, raw: str) -> Idempotent:
+    """The form's own token as the Idempotency-Key: a form sent twice (a double click, a
+    reload) answers its first answer and changes nothing more."""
+    return Idempotent(res.sessions, staff.id, key or None, "POST", path, body_sha256(raw.encode()))
+
+
+async def form_of(request: Request) -> dict[str, list[str]]:
+    data = await request.form()
+    return {k: [str(v) for v in data.getlist(k)] for k in data}
+
+
+async def case_page(
+    family: Family,
+    request: Request,
+    staff: Staff,
+    session: Session,
+    db: AsyncSession,
+    client: Client,
+    case_id: str,
+    status_code: int = 200,
+    failed: dict[str, Any] | None = None,
+    **context: Any,
+) -> Response:
+    row = await family.row(db, case_id, staff)
+    view = row.view
+    history = await family.history(case_id, staff, db)
+    clocks = await family.clocks(case_id, staff, db)
+    allowed = [] if family.closed(view) else await available(client, row.workflow_id, staff)
+    forms = []
+    for step, path in family.paths.items():
+        if step.value not in allowed:
+            continue
+        mine = failed if failed and failed["step"] == step.value else None
+        body = family.steps.steps[step].body
+        forms.append(
+            {
+                "step": step.value,
+                "action": f"/console/{family.prefix}/{case_id}/{path}",
+                "fields": fields_of(body, mine["values"] if mine else None, mine["errors"] if mine else None),
+                "error": mine["error"] if mine else None,
+                "idem": secrets.token_urlsafe(16),
+            }
+        )
+    return page(
+        request,
+        family.template,
+        session,
+        staff,
+        status_code=status_code,
+        case=view,
+        history=history,
+        clocks=clocks,
+        forms=forms,
+        registered=request.query_params.get("registered") == "1",
+        done=request.query_params.get("done"),
+        **context,
+    )
+
+
+async def take_step(
+    family: Family,
+    request: Request,
+    staff: Staff,
+    session: Session,
+    db: AsyncSession,
+    res: Resources,
+    client: Client,
+    case_id: str,
+    path: str,
+) -> Response:
+    """One action's form: the same step as ``POST /<family>/{id}/<path>`` of the API. A body
+    the model refuses, or a step the workflow refuses (409), shows the page again with the
+    reason at that form."""
+    step = next((s for s, p in family.paths.items() if p == path), None)
+    if step is None:
+        raise HTTPException(404, f"no action {path}")
+    form = await form_of(request)
+    body, values, errors = parse(family.steps.steps[step].body, form, ZoneInfo(family.timezone(res)))
+    if body is None:
+        failed = {"step": step.value, "values": values, "errors": errors, "error": None}
+        return await case_page(family, request, staff, session, db, client, case_id, 422, failed)
+    raw = repr(sorted(values.items()))
+    idem = idempotent(res, staff, f"/console/{family.prefix}/{case_id}/{path}", form.get("idem", [""])[0], raw)
+    human = HumanStep(staff, res, db, client, idem)
+    try:
+        await idem.answer(200, lambda: family.steps.take(step, case_id, body, human))
+    except HTTPException as e:
+        if e.status_code in (403, 404):
+            raise
+        failed = {"step": step.value, "values": values, "errors": {}, "error": str(e.detail)}
+        async with res.sessions() as fresh:  # the step closed the request's session
+            return await case_page(family, request, staff, session, fresh, client, case_id, e.status_code, failed)
+    return RedirectResponse(f"/console/{family.prefix}/{case_id}?done={step.value}", status_code=303)
+
+
+def ordered(steps: Sequence[Any], paths: Mapping[Any, str]) -> dict[Any, str]:
+    """``paths`` in the order of ``steps``."""
+    return {s: paths[s] for s in steps if s in paths}

@@ -3,8 +3,8 @@ the form's answer read back into it: every field labelled, its errors shown besi
 
 A field's input follows its JSON schema: a choice (enum) is a select, a yes/no a select, a
 number a number input, a date-time a datetime-local input (in the company's time zone), a list
-of choices checkboxes, a long or free text a textarea; a list of objects (budget lines) is a
-textarea of JSON.
+of choices checkboxes, a list of ids one input (comma-separated), a long or free text a
+textarea; a list of objects (budget lines) is a textarea of JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ LONG = {"plan", "findings", "loopholes", "report", "result", "description", "com
 @dataclass
 class FormField:
     name: str
-    kind: str  # select | bool | number | datetime | checkboxes | textarea | text | json
+    kind: str  # select | bool | number | datetime | checkboxes | list | textarea | text | json
     required: bool
     options: list[str] = field(default_factory=list)
     value: Any = None
@@ -69,6 +69,8 @@ def fields_of(
             items, _ = _resolve(prop.get("items", {}), defs)
             if "enum" in items:
                 f.kind, f.options = "checkboxes", [str(v) for v in items["enum"]]
+            elif items.get("type") == "string":
+                f.kind = "list"  # ids, comma-separated
             else:
                 f.kind = "json"
         elif prop.get("type") == "object":
@@ -92,6 +94,11 @@ def parse(
         given = [v for v in form.get(f.name, []) if v != ""]
         if f.kind == "checkboxes":
             values[f.name] = given
+            continue
+        if f.kind == "list":
+            values[f.name] = [x for v in given for x in v.replace(",", " ").split()]
+            if not values[f.name]:
+                del values[f.name]
             continue
         if not given:
             continue

@@ -1,5 +1,5 @@
 """The console's pages, a router each (console/app.py mounts them under /console)."""
 
-from console.pages import auth, complaints, inbox
+from console.pages import auth, complaints, inbox, projects
 
-ROUTERS = [auth.router, inbox.router, complaints.router]
+ROUTERS = [auth.router, inbox.router, complaints.router, projects.router]

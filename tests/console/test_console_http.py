@@ -116,3 +116,44 @@ async def test_cp19_cp20_a_case_page_offers_only_the_caller_s_actions(browser: A
         assert cid not in (await web.get("/console/board")).text
     async with browser("cs-sup") as web:  # CP-19: the receiver's leader sees it on the board
         assert cid in (await web.get("/console/board")).text
+
+
+async def test_nd01_nd02_nd13_a_project_is_applied_for_and_approved_through_its_chain(browser: Any) -> None:
+    """ND-01, ND-02 (issue 18): sales-1 applies through the form; the review group, the deputy
+    leader and the leader each find the review action on the page, in that order, and only
+    then; ND-13: a staff member outside the project reads nothing of it."""
+    async with browser("sales-1") as web:
+        form = await web.get("/console/projects/new")
+        r = await web.post(
+            "/console/projects/new",
+            data={
+                "csrf_token": csrf_of(form.text),
+                "client_name": "Console Castings Ltd",
+                "background": "Foundry",
+                "contact_channel": "Trade fair",
+                "approach": "Samples first",
+                "product_line": "cast_ball",
+                "expected_annual_business": "4000000",
+                "implementer_ids": "sales-1",
+            },
+        )
+        assert r.status_code == 303, r.text
+        pid = r.headers["location"].split("/console/projects/")[1].split("?")[0]
+        assert "review" not in re.findall(r'data-step="([a-z_]+)"', (await web.get(f"/console/projects/{pid}")).text)
+    order = ["dev-review", "dev-deputy", "dev-lead"]
+    for i, who in enumerate(order):
+        for later in order[i + 1 :]:  # not their turn yet: no review action
+            async with browser(later) as web:
+                assert 'data-step="review"' not in (await web.get(f"/console/projects/{pid}")).text
+        async with browser(who) as web:
+            page = await web.get(f"/console/projects/{pid}")
+            assert 'data-step="review"' in page.text, who
+            r = await web.post(
+                f"/console/projects/{pid}/review", data={"csrf_token": csrf_of(page.text), "approved": "true"}
+            )
+            assert r.status_code == 303, r.text
+    async with browser("sales-1") as web:
+        assert "approved" in (await web.get(f"/console/projects/{pid}?lang=en")).text
+    async with browser("cs-1") as web:  # ND-13
+        assert (await web.get(f"/console/projects/{pid}")).status_code == 403
+        assert pid not in (await web.get("/console/projects")).text

@@ -1,0 +1,164 @@
+"""New-client development projects in the console (ND rules): the list the caller may see, the
+application form, and a project's page with only the caller's actions (ND-13: the API's
+visibility, through its own functions)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
+from api.routes import projects as api
+from api.steps import Intake
+from console.cases import Family, case_page, form_of, idempotent, take_step
+from console.forms import fields_of, parse
+from console.render import page
+from console.session import ConsoleStaff, CsrfChecked, SessionCookie
+from models.project.messages import ProjectCreate
+from models.project.vocabulary import TERMINAL_STAGES, Flag, ProjectStep, Stage
+from models.staff import Staff
+from storage import tables as t
+
+router = APIRouter()
+PAGE = 50
+
+#: The actions a project page offers, with the API path of each (an expense's decision names
+#: the expense in its path: it is decided from the API for now).
+PATHS = {
+    ProjectStep.review: "review",
+    ProjectStep.budget: "budget",
+    ProjectStep.budget_decision: "budget/decision",
+    ProjectStep.expense: "expenses",
+    ProjectStep.follow_up: "follow-ups",
+    ProjectStep.supply: "supply",
+    ProjectStep.confirm_completion: "completion",
+    ProjectStep.study_decision: "study-decision",
+    ProjectStep.annual_report: "annual-report",
+    ProjectStep.annual_report_decision: "annual-report/decision",
+    ProjectStep.suspend: "suspend",
+    ProjectStep.resume: "resume",
+    ProjectStep.terminate: "terminate",
+    ProjectStep.terminate_decision: "terminate/decision",
+}
+
+
+async def _row(db: AsyncSession, project_id: str, staff: Staff) -> t.ClientProject:
+    return await api._visible_project(db, project_id, staff)
+
+
+PROJECTS = Family(
+    prefix="projects",
+    template="project.html",
+    steps=api.STEP_ROUTES,
+    paths=PATHS,
+    row=_row,
+    history=api.project_history,
+    clocks=api.project_clocks,
+    closed=lambda view: Stage(view["stage"]) in TERMINAL_STAGES,
+    timezone=lambda res: res.project_policy().timezone,
+)
+
+
+@router.get("/projects", response_class=HTMLResponse)
+async def projects(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    stage: Stage | None = None,
+    flag: Flag | None = None,
+    offset: Offset = 0,
+) -> Response:
+    rows = await api.list_projects(
+        staff, db, stage=stage, implementer_id=None, flag=flag, limit=PAGE + 1, offset=offset
+    )
+    return page(
+        request,
+        "projects.html",
+        session,
+        staff,
+        projects=rows[:PAGE],
+        more=len(rows) > PAGE,
+        offset=offset,
+        stage=stage,
+        flag=flag,
+        stages=[s.value for s in Stage],
+        flags=[f.value for f in Flag],
+    )
+
+
+def _new_form(values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"fields": fields_of(ProjectCreate, values, errors), "idem": secrets.token_urlsafe(16)}
+
+
+@router.get("/projects/new", response_class=HTMLResponse)
+async def new_project(request: Request, staff: ConsoleStaff, session: SessionCookie) -> Response:
+    return page(request, "project_new.html", session, staff, error=None, **_new_form({"implementer_ids": [staff.id]}))
+
+
+@router.post("/projects/new", response_class=HTMLResponse)
+async def apply(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    """ND-01: the application, as POST /client-projects."""
+    form = await form_of(request)
+    body, values, errors = parse(ProjectCreate, form, ZoneInfo(res.project_policy().timezone))
+    if not isinstance(body, ProjectCreate):
+        return page(
+            request, "project_new.html", session, staff, status_code=422, error=None, **_new_form(values, errors)
+        )
+    idem = idempotent(res, staff, "/console/projects/new", form.get("idem", [""])[0], repr(sorted(values.items())))
+    intake = Intake(staff, res, client, idem, request.app.state.intake_wait_seconds)
+    try:
+        answer = await api.create_project(body, intake)
+    except HTTPException as e:
+        return page(
+            request,
+            "project_new.html",
+            session,
+            staff,
+            status_code=e.status_code,
+            error=str(e.detail),
+            **_new_form(values),
+        )
+    pid = answer.id if not isinstance(answer, JSONResponse) else _id_of(answer)
+    return RedirectResponse(f"/console/projects/{pid}?registered=1", status_code=303)
+
+
+def _id_of(answer: JSONResponse) -> str:
+    import json
+
+    return str(json.loads(bytes(answer.body))["id"])
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+async def project(
+    request: Request, project_id: str, staff: ConsoleStaff, session: SessionCookie, db: SessionDep, client: TemporalDep
+) -> Response:
+    return await case_page(PROJECTS, request, staff, session, db, client, project_id)
+
+
+@router.post("/projects/{project_id}/{path:path}", response_class=HTMLResponse)
+async def project_step(
+    request: Request,
+    project_id: str,
+    path: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    """One action's form: the same step as ``POST /client-projects/{id}/<path>``."""
+    return await take_step(PROJECTS, request, staff, session, db, res, client, project_id, path)

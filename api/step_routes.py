@@ -4,7 +4,7 @@ update call or the refusal mapping (api/routes/complaints.py, api/routes/project
 
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +36,8 @@ class StepRoutes:
     closed: str
     #: steps whose body may be left out (an empty one is sent)
     optional_body: Collection[Any] = ()
+    #: the path of each step's endpoint (``assign``, ``compensation/decision``), as added
+    paths: dict[Any, str] = field(default_factory=dict)
 
     async def take(self, step: Any, case_id: str, body: BaseModel, human: HumanStep, **extra: Any) -> Any:
         """The step on the case, answered with the case as its workflow holds it after."""
@@ -49,6 +51,7 @@ class StepRoutes:
     def add(self, routes: Sequence[tuple[StrEnum, str, str]]) -> None:
         """One endpoint per (step, path, summary), answering through the Idempotency-Key."""
         for step, path, summary in routes:
+            self.paths[step] = path
             self._add(step, path, summary, self.steps[step].body)
 
     def _add(self, step: StrEnum, path: str, summary: str, body_type: type[BaseModel]) -> None:

@@ -40,10 +40,10 @@ class Family:
     #: the steps offered as actions, in the order of the work, with the API path of each
     paths: Mapping[Any, str]
     #: the case's row the caller may read (the API's own check: 404, 403)
-    row: Callable[[AsyncSession, str, Staff], Awaitable[Any]]
+    row: Callable[[AsyncSession, str, Staff, Resources], Awaitable[Any]]
     #: its history and clocks, through the API's functions
-    history: Callable[[str, Staff, AsyncSession], Awaitable[Any]]
-    clocks: Callable[[str, Staff, AsyncSession], Awaitable[Any]]
+    history: Callable[[AsyncSession, str, Staff, Resources], Awaitable[Any]]
+    clocks: Callable[[AsyncSession, str, Staff, Resources], Awaitable[Any]]
     #: whether the case takes no step any more (no query then)
     closed: Callable[[dict[str, Any]], bool]
     #: the timezone of the family's policy (a form's date-times)
@@ -83,10 +83,11 @@ async def case_page(
     failed: dict[str, Any] | None = None,
     **context: Any,
 ) -> Response:
-    row = await family.row(db, case_id, staff)
+    res: Resources = request.app.state.resources
+    row = await family.row(db, case_id, staff, res)
     view = row.view
-    history = await family.history(case_id, staff, db)
-    clocks = await family.clocks(case_id, staff, db)
+    history = await family.history(db, case_id, staff, res)
+    clocks = await family.clocks(db, case_id, staff, res)
     allowed = [] if family.closed(view) else await available(client, row.workflow_id, staff)
     forms = []
     for step, path in family.paths.items():

@@ -40,6 +40,23 @@ def translate(language: str, key: str, **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
+#: Where the console shows a case, by the prefix of its workflow id.
+CONSOLE_PATHS = (
+    ("complaint-", "/console/complaints/"),
+    ("client-project-", "/console/projects/"),
+    ("customer-", "/console/customers/"),
+    ("report-complaints-", "/console/reports?period="),
+)
+
+
+def console_path(case_ref: str) -> str | None:
+    """The console page of a case (None: a case the console has no page for yet)."""
+    for prefix, path in CONSOLE_PATHS:
+        if case_ref.startswith(prefix):
+            return path + case_ref.removeprefix(prefix)
+    return None
+
+
 def due_class(due: datetime | None, now: datetime, paused: bool = False, overdue: bool = False) -> str:
     """The colour of a due time: ``overdue``, ``due-soon`` (within the hour), ``paused`` or none."""
     if paused:

@@ -17,10 +17,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import complaints as api
+from api.routes import projects as api_projects
 from api.steps import Intake
 from console.cases import Family, case_page, form_of, idempotent, take_step
 from console.render import page
@@ -28,6 +28,7 @@ from console.session import ConsoleStaff, CsrfChecked, SessionCookie
 from models.clock import ClockOutcome
 from models.complaint.messages import ComplaintCreate
 from models.complaint.vocabulary import ComplaintStep, Severity, Status
+from models.project.vocabulary import TERMINAL_STAGES, Stage
 from models.staff import Staff
 from storage import tables as t
 
@@ -37,11 +38,6 @@ PAGE = 50
 #: The steps the console offers on a case page, in the order of the work (the staff member
 #: complained about answers CP-16's survey from their inbox, not from a case they cannot read).
 ACTIONS = [s for s in ComplaintStep if s not in (ComplaintStep.staff_survey, ComplaintStep.change_terms)]
-PATHS = {
-    ComplaintStep.compensation_decision: "compensation/decision",
-    ComplaintStep.major_report: "major-report",
-    ComplaintStep.wait_for_customer: "wait-for-customer",
-}
 
 
 def _visible(staff: Staff) -> Any:
@@ -88,7 +84,8 @@ async def my_work(
     offset: Offset = 0,
 ) -> Response:
     """The open complaints the caller handles or received (their first responder), soonest due
-    first; overdue, due within the hour and paused stand out."""
+    first; overdue, due within the hour and paused stand out; and the running projects the
+    caller implements or whose review waits for the caller's role."""
     q = _visible(staff).where(
         t.Complaint.status != Status.closed.value,
         (t.Complaint.handler_id == staff.id) | (t.Complaint.first_responder_id == staff.id),
@@ -101,11 +98,20 @@ async def my_work(
             .offset(offset)
         )
     )
+    projects = [
+        p
+        for p in await api_projects.list_projects(
+            staff, db, stage=None, implementer_id=None, flag=None, limit=200, offset=0
+        )
+        if Stage(p["stage"]) not in TERMINAL_STAGES
+        and (staff.id in p["implementer_ids"] or p.get("review_waiting_for") == staff.role.value)
+    ]
     return page(
         request,
         "work.html",
         session,
         staff,
+        projects=projects,
         cases=[r.view for r in rows[:PAGE]],
         more=len(rows) > PAGE,
         offset=offset,
@@ -259,18 +265,14 @@ def _accepted_id(answer: Any) -> str:
 # --- a case ---------------------------------------------------------------------------------
 
 
-async def _row(db: AsyncSession, complaint_id: str, staff: Staff) -> t.Complaint:
-    return await api._visible_case(db, complaint_id, staff)
-
-
 COMPLAINTS = Family(
     prefix="complaints",
     template="complaint.html",
     steps=api.STEP_ROUTES,
-    paths={s: PATHS.get(s, s.value) for s in ACTIONS},
-    row=_row,
-    history=api.complaint_history,
-    clocks=api.complaint_clocks,
+    paths={s: api.STEP_ROUTES.paths[s] for s in ACTIONS},
+    row=lambda db, cid, staff, res: api._visible_case(db, cid, staff),
+    history=lambda db, cid, staff, res: api.complaint_history(cid, staff, db),
+    clocks=lambda db, cid, staff, res: api.complaint_clocks(cid, staff, db),
     closed=lambda view: view["status"] == Status.closed.value,
     timezone=lambda res: res.complaint_policy().timezone,
 )

@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import RowId, SessionDep
 from api.routes import inbox as api_inbox
-from console.render import page
+from console.render import console_path, page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
-from models.delivery import case_path
 
 router = APIRouter()
 
@@ -25,7 +24,7 @@ async def inbox(
     unread: Annotated[bool, Query()] = False,
 ) -> Response:
     rows = await api_inbox.notifications(staff, db, limit=200, unread=unread)
-    links = {n.id: "/console" + case_path(n.case_ref) for n in rows}
+    links = {n.id: console_path(n.case_ref) for n in rows}
     return page(request, "inbox.html", session, staff, notes=rows, links=links, unread=unread)
 
 

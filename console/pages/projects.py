@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import projects as api
@@ -21,34 +20,13 @@ from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
 from models.project.messages import ProjectCreate
 from models.project.vocabulary import TERMINAL_STAGES, Flag, ProjectStep, Stage
-from models.staff import Staff
-from storage import tables as t
 
 router = APIRouter()
 PAGE = 50
 
 #: The actions a project page offers, with the API path of each (an expense's decision names
 #: the expense in its path: it is decided from the API for now).
-PATHS = {
-    ProjectStep.review: "review",
-    ProjectStep.budget: "budget",
-    ProjectStep.budget_decision: "budget/decision",
-    ProjectStep.expense: "expenses",
-    ProjectStep.follow_up: "follow-ups",
-    ProjectStep.supply: "supply",
-    ProjectStep.confirm_completion: "completion",
-    ProjectStep.study_decision: "study-decision",
-    ProjectStep.annual_report: "annual-report",
-    ProjectStep.annual_report_decision: "annual-report/decision",
-    ProjectStep.suspend: "suspend",
-    ProjectStep.resume: "resume",
-    ProjectStep.terminate: "terminate",
-    ProjectStep.terminate_decision: "terminate/decision",
-}
-
-
-async def _row(db: AsyncSession, project_id: str, staff: Staff) -> t.ClientProject:
-    return await api._visible_project(db, project_id, staff)
+PATHS = {**api.STEP_ROUTES.paths, ProjectStep.expense: "expenses"}
 
 
 PROJECTS = Family(
@@ -56,9 +34,9 @@ PROJECTS = Family(
     template="project.html",
     steps=api.STEP_ROUTES,
     paths=PATHS,
-    row=_row,
-    history=api.project_history,
-    clocks=api.project_clocks,
+    row=lambda db, pid, staff, res: api._visible_project(db, pid, staff),
+    history=lambda db, pid, staff, res: api.project_history(pid, staff, db),
+    clocks=lambda db, pid, staff, res: api.project_clocks(pid, staff, db),
     closed=lambda view: Stage(view["stage"]) in TERMINAL_STAGES,
     timezone=lambda res: res.project_policy().timezone,
 )

@@ -157,3 +157,90 @@ async def test_nd01_nd02_nd13_a_project_is_applied_for_and_approved_through_its_
     async with browser("cs-1") as web:  # ND-13
         assert (await web.get(f"/console/projects/{pid}")).status_code == 403
         assert pid not in (await web.get("/console/projects")).text
+
+
+async def test_cp07_cp19_nd13_the_console_shows_a_case_exactly_to_those_the_api_shows_it_to(
+    browser: Any, console_app: Any
+) -> None:
+    """Issue 18: for a complaint (about ops-sup), a project and a customer account, every staff
+    member of the staff file gets the console's page exactly when the API answers them 200,
+    and the console's refusal when the API refuses (403): the console adds no way to see more."""
+    import httpx
+
+    from models.staff import Directory
+    from tests.conftest import STAFF_FILE
+
+    everyone = [s.id for s in Directory.from_file(STAFF_FILE).staff]
+    async with browser("cs-1") as web:
+        cid = await register(web)
+    transport = httpx.ASGITransport(app=console_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as raw:
+        project = await raw.post(
+            "/client-projects",
+            headers={"X-API-Key": "demo-sales-2"},
+            json={
+                "client_name": "Walk Foundry",
+                "background": "b",
+                "contact_channel": "c",
+                "approach": "a",
+                "product_line": "cast_ball",
+                "expected_annual_business": 4000000,
+                "implementer_ids": ["sales-2"],
+            },
+        )
+        assert project.status_code == 201, project.text
+        customer = await raw.post(
+            "/customers", headers={"X-API-Key": "demo-cs-2"}, json={"name": "Walk Customer Ltd", "owner_id": "cs-2"}
+        )
+        assert customer.status_code == 201, customer.text
+        pages = [
+            (f"/complaints/{cid}", f"/console/complaints/{cid}"),
+            (f"/client-projects/{project.json()['id']}", f"/console/projects/{project.json()['id']}"),
+            (f"/customers/{customer.json()['id']}", f"/console/customers/{customer.json()['id']}"),
+        ]
+        seen: dict[str, set[str]] = {}
+        for who in everyone:
+            async with browser(who) as web:
+                for api_path, console_path in pages:
+                    api_status = (await raw.get(api_path, headers={"X-API-Key": f"demo-{who}"})).status_code
+                    console_status = (await web.get(console_path)).status_code
+                    assert console_status == api_status, (who, console_path, console_status, api_status)
+                    if console_status == 200:
+                        seen.setdefault(console_path, set()).add(who)
+    assert "ops-sup" not in seen[pages[0][1]] and "cs-1" in seen[pages[0][1]]  # CP-07, CP-19
+    assert "sales-2" in seen[pages[1][1]] and "sales-1" not in seen[pages[1][1]]  # ND-13
+    assert "cs-2" in seen[pages[2][1]] and "ops-2" not in seen[pages[2][1]]
+
+
+async def test_the_console_speaks_chinese_until_asked_for_english_and_remembers(browser: Any) -> None:
+    """Issue 18: Chinese by default; ``?lang=en`` switches, and the session keeps it."""
+    async with browser("cs-sup") as web:
+        assert "主管看板" in (await web.get("/console/board")).text
+        assert "Supervisor board" in (await web.get("/console/board?lang=en")).text
+        assert "Supervisor board" in (await web.get("/console/board")).text
+
+
+async def test_cp18_the_reports_page_is_for_those_who_may_read_the_analysis(browser: Any) -> None:
+    """CP-18 (issue 18): cs-1 is refused (403, as the API); cs-sup sees the page, produces the
+    month's analysis from it and sees its headline figures and its chart."""
+    async with browser("cs-1") as web:
+        assert (await web.get("/console/reports")).status_code == 403
+    async with browser("cs-sup") as web:
+        page = await web.get("/console/reports?period=2026-10&lang=en")
+        assert page.status_code == 200 and "No analysis of 2026-10 yet" in page.text
+        r = await web.post("/console/reports", data={"csrf_token": csrf_of(page.text), "period": "2026-10"})
+        assert r.status_code == 303
+        shown = await web.get("/console/reports?period=2026-10")
+        assert "Version 1" in shown.text and 'src="/console/reports/2026-10/chart.svg"' in shown.text
+        chart = await web.get("/console/reports/2026-10/chart.svg")
+        assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+
+
+async def test_the_inbox_links_each_notification_to_its_case_page(browser: Any) -> None:
+    """Issue 18: cs-sup is told of every new complaint of cs-1 (CP-21); the inbox links it to
+    the case's console page, and marking it read leaves it read."""
+    async with browser("cs-1") as web:
+        cid = await register(web)
+    async with browser("cs-sup") as web:
+        inbox = await web.get("/console/inbox")
+        assert f'href="/console/complaints/{cid}"' in inbox.text

@@ -1,0 +1,91 @@
+"""Customer accounts in the console (CC rules): the accounts the caller may see, soonest due
+first, and an account's page with its cadences and only the caller's actions (the API's
+visibility, through its own functions)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
+from api.routes import customers as api
+from console.cases import Family, case_page, take_step
+from console.render import page
+from console.session import ConsoleStaff, CsrfChecked, SessionCookie
+from models.customer.vocabulary import Flag, Tier
+
+router = APIRouter()
+PAGE = 50
+
+CUSTOMERS = Family(
+    prefix="customers",
+    template="customer.html",
+    steps=api.STEP_ROUTES,
+    paths=api.STEP_ROUTES.paths,
+    row=lambda db, cid, staff, res: api._visible_customer(db, cid, staff, res.customer_policy().marketing_department),
+    history=lambda db, cid, staff, res: api.customer_history(cid, staff, db, res),
+    clocks=lambda db, cid, staff, res: api.customer_clocks(cid, staff, db, res),
+    closed=lambda view: False,  # an account never ends (it continues as new)
+    timezone=lambda res: res.customer_policy().timezone,
+)
+
+
+@router.get("/customers", response_class=HTMLResponse)
+async def customers(
+    request: Request,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    tier: Tier | None = None,
+    flag: Flag | None = None,
+    offset: Offset = 0,
+) -> Response:
+    rows = await api.list_customers(
+        staff,
+        db,
+        department=None,
+        owner_id=None,
+        tier=tier,
+        credit_class=None,
+        blacklisted=None,
+        flag=flag,
+        due_before=None,
+        limit=PAGE + 1,
+        offset=offset,
+    )
+    return page(
+        request,
+        "customers.html",
+        session,
+        staff,
+        customers=rows[:PAGE],
+        more=len(rows) > PAGE,
+        offset=offset,
+        tier=tier,
+        flag=flag,
+        tiers=[x.value for x in Tier],
+        flags=[f.value for f in Flag],
+    )
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+async def customer(
+    request: Request, customer_id: str, staff: ConsoleStaff, session: SessionCookie, db: SessionDep, client: TemporalDep
+) -> Response:
+    return await case_page(CUSTOMERS, request, staff, session, db, client, customer_id)
+
+
+@router.post("/customers/{customer_id}/{path:path}", response_class=HTMLResponse)
+async def customer_step(
+    request: Request,
+    customer_id: str,
+    path: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    """One action's form: the same step as ``POST /customers/{id}/<path>``."""
+    return await take_step(CUSTOMERS, request, staff, session, db, res, client, customer_id, path)

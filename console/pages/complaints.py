@@ -21,12 +21,13 @@ from sqlalchemy import exists, func, select
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import complaints as api
 from api.routes import projects as api_projects
-from api.steps import Intake
+from api.steps import HumanStep, Intake
 from console.cases import Family, case_page, form_of, idempotent, take_step
+from console.forms import fields_of, parse
 from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
 from models.clock import ClockOutcome
-from models.complaint.messages import ComplaintCreate
+from models.complaint.messages import ComplaintCreate, StaffSurveyBody
 from models.complaint.vocabulary import ComplaintStep, Severity, Status
 from models.project.vocabulary import TERMINAL_STAGES, Stage
 from models.staff import Staff
@@ -276,6 +277,73 @@ COMPLAINTS = Family(
     closed=lambda view: view["status"] == Status.closed.value,
     timezone=lambda res: res.complaint_policy().timezone,
 )
+
+
+# --- CP-16: the staff member complained about answers, seeing the result only -----------------
+
+
+def _survey_form(values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"fields": fields_of(StaffSurveyBody, values, errors), "idem": secrets.token_urlsafe(16)}
+
+
+@router.get("/complaints/{complaint_id}/staff-survey", response_class=HTMLResponse)
+async def staff_survey_page(
+    request: Request,
+    complaint_id: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    res: ResourcesDep,
+    client: TemporalDep,
+) -> Response:
+    """CP-16, CP-07: the result (and nothing else of the case), and the answer's form; for the
+    staff member complained about only, once the result is out (the API's own check)."""
+    human = HumanStep(staff, res, db, client, idempotent(res, staff, "", "", ""))
+    row = await api._case_of_target(human, complaint_id)
+    return page(
+        request,
+        "staff_survey.html",
+        session,
+        staff,
+        complaint_id=complaint_id,
+        result=row.view.get("result"),
+        error=None,
+        **_survey_form(),
+    )
+
+
+@router.post("/complaints/{complaint_id}/staff-survey", response_class=HTMLResponse)
+async def staff_survey(
+    request: Request,
+    complaint_id: str,
+    staff: ConsoleStaff,
+    session: SessionCookie,
+    db: SessionDep,
+    res: ResourcesDep,
+    client: TemporalDep,
+    _csrf: CsrfChecked,
+) -> Response:
+    """The same step as ``POST /complaints/{id}/staff-survey``."""
+    form = await form_of(request)
+    body, values, errors = parse(StaffSurveyBody, form, ZoneInfo(res.complaint_policy().timezone))
+    path = f"/console/complaints/{complaint_id}/staff-survey"
+    if not isinstance(body, StaffSurveyBody):
+        human = HumanStep(staff, res, db, client, idempotent(res, staff, "", "", ""))
+        row = await api._case_of_target(human, complaint_id)
+        return page(
+            request,
+            "staff_survey.html",
+            session,
+            staff,
+            status_code=422,
+            complaint_id=complaint_id,
+            result=row.view.get("result"),
+            error=None,
+            **_survey_form(values, errors),
+        )
+    idem = idempotent(res, staff, path, form.get("idem", [""])[0], repr(sorted(values.items())))
+    await api.complaint_staff_survey(complaint_id, body, HumanStep(staff, res, db, client, idem))
+    return RedirectResponse("/console/inbox?answered=1", status_code=303)
 
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)

@@ -11,8 +11,17 @@ from api.deps import RowId, SessionDep
 from api.routes import inbox as api_inbox
 from console.render import console_path, page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
+from models.complaint.steps import RESULT_FOR_STAFF
 
 router = APIRouter()
+
+
+def _link(case_ref: str, kind: str) -> str | None:
+    """A notification's page: its case's, or (CP-16) the survey of the staff member complained
+    about, who may not read the case (CP-07)."""
+    if kind == RESULT_FOR_STAFF:
+        return f"{console_path(case_ref)}/staff-survey"
+    return console_path(case_ref)
 
 
 @router.get("/inbox", response_class=HTMLResponse)
@@ -24,7 +33,7 @@ async def inbox(
     unread: Annotated[bool, Query()] = False,
 ) -> Response:
     rows = await api_inbox.notifications(staff, db, limit=200, unread=unread)
-    links = {n.id: console_path(n.case_ref) for n in rows}
+    links = {n.id: _link(n.case_ref, n.kind) for n in rows}
     return page(request, "inbox.html", session, staff, notes=rows, links=links, unread=unread)
 
 

@@ -244,3 +244,83 @@ async def test_the_inbox_links_each_notification_to_its_case_page(browser: Any) 
     async with browser("cs-sup") as web:
         inbox = await web.get("/console/inbox")
         assert f'href="/console/complaints/{cid}"' in inbox.text
+
+
+async def test_every_form_field_of_every_page_has_a_label(browser: Any) -> None:
+    """Issue 18, accessibility: every visible input, select and textarea of the main pages
+    (the intake form, a case page with its actions, the board's filters, a project's
+    application, sign-in) has a ``<label for>`` or sits in a fieldset with a legend."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.labels: set[str] = set()
+            self.controls: list[tuple[str, str | None, bool]] = []
+            self.fieldsets = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "fieldset":
+                self.fieldsets += 1
+            elif tag == "label" and a.get("for"):
+                self.labels.add(str(a["for"]))
+            elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+                self.controls.append((tag, a.get("id"), self.fieldsets > 0 and a.get("type") == "checkbox"))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "fieldset":
+                self.fieldsets -= 1
+
+    async with browser("cs-1") as web:
+        cid = await register(web)
+        paths = ["/console/complaints/new", f"/console/complaints/{cid}", "/console/board", "/console/work"]
+        pages = [await web.get(p) for p in paths]
+    async with browser("sales-1") as web:
+        pages.append(await web.get("/console/projects/new"))
+    async with browser(None) as web:
+        pages.append(await web.get("/console/login"))
+    checked = 0
+    for page in pages:
+        assert page.status_code == 200, page.url
+        parser = Fields()
+        parser.feed(page.text)
+        for tag, control_id, in_legend_fieldset in parser.controls:
+            checked += 1
+            assert in_legend_fieldset or (control_id and control_id in parser.labels), (page.url, tag, control_id)
+    assert checked > 20
+
+
+async def test_cp16_cp07_the_staff_member_complained_about_answers_from_the_inbox_seeing_the_result_only(
+    browser: Any,
+) -> None:
+    """CP-16, CP-07 (issue 18): once resolved, ops-sup (complained about) finds the request in
+    the inbox, linked to a page that shows the result and nothing else of the case, and
+    answers there; nobody else reaches that page."""
+    async with browser("cs-1") as web:
+        cid = await register(web, summary="Rude on the phone about the invoice")
+        page = await web.get(f"/console/complaints/{cid}")
+        await web.post(
+            f"/console/complaints/{cid}/assign", data={"csrf_token": csrf_of(page.text), "handler_id": "ops-2"}
+        )
+    async with browser("ops-2") as web:
+        for path, data in (
+            ("classify", {"category": "service", "validity": "valid"}),
+            ("plan", {"plan": "Apologise"}),
+            ("resolve", {"result": "Apologised in writing", "reply_channel": "letter"}),
+        ):
+            page = await web.get(f"/console/complaints/{cid}")
+            r = await web.post(f"/console/complaints/{cid}/{path}", data={"csrf_token": csrf_of(page.text), **data})
+            assert r.status_code == 303, (path, r.text[:500])
+    async with browser("ops-sup") as web:
+        inbox = await web.get("/console/inbox")
+        assert f'href="/console/complaints/{cid}/staff-survey"' in inbox.text
+        survey = await web.get(f"/console/complaints/{cid}/staff-survey")
+        assert survey.status_code == 200 and "Apologised in writing" in survey.text
+        assert "Rude on the phone" not in survey.text  # CP-07: the result only
+        r = await web.post(
+            f"/console/complaints/{cid}/staff-survey", data={"csrf_token": csrf_of(survey.text), "satisfied": "true"}
+        )
+        assert r.status_code == 303, r.text
+    async with browser("cs-2") as web:
+        assert (await web.get(f"/console/complaints/{cid}/staff-survey")).status_code == 403

@@ -26,7 +26,19 @@ from console.forms import fields_of, parse
 from console.render import page
 from console.session import Session
 from infra.bootstrap import Resources
+from models.case import ItemProbe
 from models.staff import Staff
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    """A step taken on one item of a case (an expense's decision): the input field naming the
+    item, the items a view holds (value, label), and the API path of the step on one."""
+
+    step: Any
+    field: str
+    items: Callable[[dict[str, Any]], list[tuple[str, str]]]
+    path: Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class Family:
     closed: Callable[[dict[str, Any]], bool]
     #: the timezone of the family's policy (a form's date-times)
     timezone: Callable[[Resources], str]
+    #: steps on one item of the case (an expense's decision)
+    item_actions: Sequence[ItemAction] = ()
 
 
 async def available(client: Client, workflow_id: str, staff: Staff) -> list[str]:
@@ -57,6 +71,20 @@ async def available(client: Client, workflow_id: str, staff: Staff) -> list[str]
         handle = client.get_workflow_handle(workflow_id)
         return list(await handle.query("available_steps", staff.ref, result_type=list[str]))
     except Exception:  # noqa: BLE001 - a case whose workflow is gone, or no worker: no action now
+        return []
+
+
+async def available_items(
+    client: Client, workflow_id: str, staff: Staff, action: ItemAction, values: list[str]
+) -> list[str]:
+    """The items the caller may take ``action`` on now (the workflow's ``available_items``)."""
+    if not values:
+        return []
+    probe = ItemProbe(actor=staff.ref, step=action.step.value, field=action.field, values=values)
+    try:
+        handle = client.get_workflow_handle(workflow_id)
+        return list(await handle.query("available_items", probe, result_type=list[str]))
+    except Exception:  # noqa: BLE001 - as available(): no action now
         return []
 
 
@@ -98,12 +126,33 @@ async def case_page(
         forms.append(
             {
                 "step": step.value,
+                "prefix": step.value,
                 "action": f"/console/{family.prefix}/{case_id}/{path}",
                 "fields": fields_of(body, mine["values"] if mine else None, mine["errors"] if mine else None),
                 "error": mine["error"] if mine else None,
                 "idem": secrets.token_urlsafe(16),
             }
         )
+    for action in family.item_actions:
+        labels = dict(action.items(view))
+        allowed_items = (
+            [] if family.closed(view) else await available_items(client, row.workflow_id, staff, action, list(labels))
+        )
+        body = family.steps.steps[action.step].body
+        for value in allowed_items:
+            key = f"{action.step.value}:{value}"
+            mine = failed if failed and failed["step"] == key else None
+            forms.append(
+                {
+                    "step": action.step.value,
+                    "prefix": f"{action.step.value}-{value}",
+                    "item": labels[value],
+                    "action": f"/console/{family.prefix}/{case_id}/{action.path(value)}",
+                    "fields": fields_of(body, mine["values"] if mine else None, mine["errors"] if mine else None),
+                    "error": mine["error"] if mine else None,
+                    "idem": secrets.token_urlsafe(16),
+                }
+            )
     return page(
         request,
         family.template,
@@ -135,22 +184,30 @@ async def take_step(
     the model refuses, or a step the workflow refuses (409), shows the page again with the
     reason at that form."""
     step = next((s for s, p in family.paths.items() if p == path), None)
+    extra: dict[str, str] = {}
+    key = step.value if step is not None else ""
+    if step is None:
+        for action in family.item_actions:
+            value = path.split("/")[1] if path.count("/") == 2 else ""
+            if value and action.path(value) == path:
+                step, extra, key = action.step, {action.field: value}, f"{action.step.value}:{value}"
+                break
     if step is None:
         raise HTTPException(404, f"no action {path}")
     form = await form_of(request)
     body, values, errors = parse(family.steps.steps[step].body, form, ZoneInfo(family.timezone(res)))
     if body is None:
-        failed = {"step": step.value, "values": values, "errors": errors, "error": None}
+        failed = {"step": key, "values": values, "errors": errors, "error": None}
         return await case_page(family, request, staff, session, db, client, case_id, 422, failed)
     raw = repr(sorted(values.items()))
     idem = idempotent(res, staff, f"/console/{family.prefix}/{case_id}/{path}", form.get("idem", [""])[0], raw)
     human = HumanStep(staff, res, db, client, idem)
     try:
-        await idem.answer(200, lambda: family.steps.take(step, case_id, body, human))
+        await idem.answer(200, lambda: family.steps.take(step, case_id, body, human, **extra))
     except HTTPException as e:
         if e.status_code in (403, 404):
             raise
-        failed = {"step": step.value, "values": values, "errors": {}, "error": str(e.detail)}
+        failed = {"step": key, "values": values, "errors": {}, "error": str(e.detail)}
         async with res.sessions() as fresh:  # the step closed the request's session
             return await case_page(family, request, staff, session, fresh, client, case_id, e.status_code, failed)
     return RedirectResponse(f"/console/{family.prefix}/{case_id}?done={step.value}", status_code=303)

@@ -280,6 +280,29 @@ def available_steps(steps: Mapping[Any, StepRule[Any, Any]], actor: Any, state: 
     ]
 
 
+class ItemProbe(BaseModel):
+    """Issue 18: which of a case's items (``values`` of the input's ``field``: the expenses
+    waiting for a decision) ``actor`` may take ``step`` on now."""
+
+    actor: Any
+    step: str
+    field: str
+    values: list[str]
+
+
+def available_items(steps: Mapping[Any, StepRule[Any, Any]], probe: ItemProbe, state: Any, now: datetime) -> list[str]:
+    """The values of ``probe`` for which its step passes the guards (without a body)."""
+    rule = next((r for s, r in steps.items() if s.value == probe.step), None)
+    if rule is None:
+        return []
+    out = []
+    for value in probe.values:
+        inp = rule.input.model_construct(actor=probe.actor, body=None, **{probe.field: value})
+        if probe_refusal(rule, inp, state, now) is None:
+            out.append(value)
+    return out
+
+
 class CaseState(Protocol):
     """What the kernel needs of a family's state: a (pydantic) copy, and ``seq``, the number of
     the case's last event."""

@@ -43,11 +43,13 @@ with workflow.unsafe.imports_passed_through():
     from infra import proofs
     from models.case import (
         CaseEvent,
+        ItemProbe,
         Outcome,
         Refusal,
         StepInput,
         StepRule,
         StepWritten,
+        available_items,
         available_steps,
         step_refusal,
     )
@@ -200,6 +202,7 @@ class CaseWorkflow(Generic[S, V]):
             setattr(cls, step.value, step_update(step, rule.input, family.view_type))
         setattr(cls, family.registration, registration_update(family.registration, family.view_type))
         cls.available_steps = available_steps_query()  # type: ignore[attr-defined]
+        cls.available_items = available_items_query()  # type: ignore[attr-defined]
 
     @classmethod
     def update_for(cls, step: StrEnum) -> UpdateMethodMultiParam[[Any, Any], V]:
@@ -423,6 +426,21 @@ def available_steps_query() -> Callable[[Any, StaffRef], list[str]]:
     # resolved types (a string annotation would leave the argument a dict)
     handler.__annotations__ = {"actor": StaffRef, "return": list[str]}
     return cast("Callable[[Any, StaffRef], list[str]]", workflow.query(name="available_steps")(handler))
+
+
+def available_items_query() -> Callable[[Any, ItemProbe], list[str]]:
+    """Issue 18: the query ``available_items``: which of a case's items (an expense waiting for
+    a decision) a staff member may take a step on now (models.case.available_items)."""
+
+    def handler(self: CaseWorkflow[Any, Any], probe: ItemProbe) -> list[str]:
+        if not self.registered or self.refused is not None:
+            return []
+        actor = StaffRef.model_validate(probe.actor)
+        return available_items(self.family.steps, probe.model_copy(update={"actor": actor}), self.state, workflow.now())
+
+    handler.__name__ = "available_items"
+    handler.__annotations__ = {"probe": ItemProbe, "return": list[str]}
+    return cast("Callable[[Any, ItemProbe], list[str]]", workflow.query(name="available_items")(handler))
 
 
 def registration_update(name: str, view_type: type[V]) -> UpdateMethodMultiParam[[Any], V]:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import projects as api
 from api.steps import Intake
-from console.cases import Family, case_page, form_of, idempotent, take_step
+from console.cases import Family, ItemAction, case_page, form_of, idempotent, take_step
 from console.forms import fields_of, parse
 from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
@@ -24,8 +24,8 @@ from models.project.vocabulary import TERMINAL_STAGES, Flag, ProjectStep, Stage
 router = APIRouter()
 PAGE = 50
 
-#: The actions a project page offers, with the API path of each (an expense's decision names
-#: the expense in its path: it is decided from the API for now).
+#: The actions a project page offers, with the API path of each (an expense's decision is an
+#: action on each expense waiting for one: PROJECTS.item_actions).
 PATHS = {**api.STEP_ROUTES.paths, ProjectStep.expense: "expenses"}
 
 
@@ -39,6 +39,18 @@ PROJECTS = Family(
     clocks=lambda db, pid, staff, res: api.project_clocks(pid, staff, db),
     closed=lambda view: Stage(view["stage"]) in TERMINAL_STAGES,
     timezone=lambda res: res.project_policy().timezone,
+    item_actions=[
+        ItemAction(
+            ProjectStep.expense_decision,
+            "expense_id",
+            lambda view: [
+                (e["id"], f"{e['id']} · {e['line']} · {e['amount']} · {e['description']}")
+                for e in view["expenses"]
+                if e["status"] == "pending"
+            ],
+            lambda expense_id: f"expenses/{expense_id}/decision",
+        )
+    ],
 )
 
 

@@ -324,3 +324,58 @@ async def test_cp16_cp07_the_staff_member_complained_about_answers_from_the_inbo
         assert r.status_code == 303, r.text
     async with browser("cs-2") as web:
         assert (await web.get(f"/console/complaints/{cid}/staff-survey")).status_code == 403
+
+
+async def test_nd04_an_expense_waiting_for_a_decision_is_an_action_of_whoever_decides_next(
+    browser: Any, console_app: Any
+) -> None:
+    """ND-04 (issue 18): an expense waits for the deputy leader first: the deputy's project
+    page offers its decision (one form for that expense), the claimant's does not (nobody
+    approves their own); the deputy approves it from the page and it moves on to finance."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=console_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as raw:
+
+        def as_(who: str) -> dict[str, str]:
+            return {"X-API-Key": f"demo-{who}"}
+
+        body = {
+            "client_name": "Expense Foundry",
+            "background": "b",
+            "contact_channel": "c",
+            "approach": "a",
+            "product_line": "cast_ball",
+            "expected_annual_business": 4000000,
+            "implementer_ids": ["sales-1"],
+        }
+        pid = (await raw.post("/client-projects", headers=as_("sales-1"), json=body)).json()["id"]
+        for who in ("dev-review", "dev-deputy", "dev-lead"):
+            assert (
+                await raw.post(f"/client-projects/{pid}/review", headers=as_(who), json={"approved": True})
+            ).status_code == 200
+        budget = {"phase": "preliminary", "lines": [{"name": "samples", "amount": 5000}]}
+        assert (
+            await raw.post(f"/client-projects/{pid}/budget", headers=as_("sales-1"), json=budget)
+        ).status_code == 200
+        for who in ("dev-deputy", "dev-lead"):
+            r = await raw.post(f"/client-projects/{pid}/budget/decision", headers=as_(who), json={"approved": True})
+            assert r.status_code == 200, r.text
+        claim = {"line": "samples", "amount": 100, "description": "balls"}
+        expense = (await raw.post(f"/client-projects/{pid}/expenses", headers=as_("sales-1"), json=claim)).json()
+        eid = expense["expense"]["id"]
+    action = f'action="/console/projects/{pid}/expenses/{eid}/decision"'
+    async with browser("sales-1") as web:
+        assert action not in (await web.get(f"/console/projects/{pid}")).text
+    async with browser("dev-deputy") as web:
+        page = await web.get(f"/console/projects/{pid}")
+        assert page.text.count(action) == 1
+        r = await web.post(
+            f"/console/projects/{pid}/expenses/{eid}/decision",
+            data={"csrf_token": csrf_of(page.text), "approved": "true"},
+        )
+        assert r.status_code == 303, r.text[:500]
+        assert action not in (await web.get(f"/console/projects/{pid}")).text  # decided: finance next
+    async with browser("finance-1") as web:
+        # finance decides reimbursements without reading the project (ND-13: the API's 403)
+        assert (await web.get(f"/console/projects/{pid}")).status_code == 403

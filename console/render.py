@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -68,6 +69,12 @@ def due_class(due: datetime | None, now: datetime, paused: bool = False, overdue
     return ""
 
 
+def _with_query(request: Request, **changes: Any) -> str:
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    params.update({k: str(v) for k, v in changes.items()})
+    return "?" + urlencode(params)
+
+
 def page(
     request: Request,
     template: str,
@@ -105,6 +112,8 @@ def page(
             "temporal_ui": settings.temporal_ui_url.rstrip("/"),
             "namespace": settings.temporal_namespace,
             "path": request.url.path,
+            # a link to this page with some of its query changed (a pager keeps the filters)
+            "with_query": lambda **kw: _with_query(request, **kw),
             **context,
         },
         status_code=status_code,

@@ -5,7 +5,7 @@ OpenAPI at /openapi.json is the reference.
 ``python -m api`` (``make api``) serves it with uvicorn.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -89,11 +89,13 @@ def create_app(
     return app
 
 
-def main() -> None:
+def main(factory: Callable[[Settings], FastAPI] = create_app) -> None:
+    """Serve ``factory``'s app with uvicorn (``python -m console`` passes the API with the
+    console)."""
     settings = get_settings()
     configure_logging(settings)
     configure_tracing(settings, "customer-workflows-api")
-    app = create_app(settings)
+    app = factory(settings)
     settle_heap(settings)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
 

@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.deps import ResourcesDep, SessionDep, TemporalDep
 from api.idempotency import Idempotent, body_sha256
 from api.step_routes import StepRoutes
 from api.steps import HumanStep
 from console.forms import fields_of, parse
 from console.render import page
-from console.session import Session
+from console.session import ConsoleStaff, CsrfChecked, Session, SessionCookie
 from infra.bootstrap import Resources
 from models.case import ItemProbe
 from models.staff import Staff
@@ -216,3 +217,32 @@ async def take_step(
 def ordered(steps: Sequence[Any], paths: Mapping[Any, str]) -> dict[Any, str]:
     """``paths`` in the order of ``steps``."""
     return {s: paths[s] for s in steps if s in paths}
+
+
+def add_case_routes(router: APIRouter, family: Family) -> None:
+    """A family's case page (``GET /console/<prefix>/{id}``) and its actions (``POST
+    /console/<prefix>/{id}/<path>``); a router's more specific routes go before this call."""
+
+    async def show(
+        request: Request, case_id: str, staff: ConsoleStaff, session: SessionCookie, db: SessionDep, client: TemporalDep
+    ) -> Response:
+        return await case_page(family, request, staff, session, db, client, case_id)
+
+    async def act(
+        request: Request,
+        case_id: str,
+        path: str,
+        staff: ConsoleStaff,
+        session: SessionCookie,
+        db: SessionDep,
+        res: ResourcesDep,
+        client: TemporalDep,
+        _csrf: CsrfChecked,
+    ) -> Response:
+        return await take_step(family, request, staff, session, db, res, client, case_id, path)
+
+    show.__name__, act.__name__ = f"{family.prefix}_page", f"{family.prefix}_action"
+    router.add_api_route(f"/{family.prefix}/{{case_id}}", show, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(
+        f"/{family.prefix}/{{case_id}}/{{path:path}}", act, methods=["POST"], response_class=HTMLResponse
+    )

@@ -22,7 +22,7 @@ from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import complaints as api
 from api.routes import projects as api_projects
 from api.steps import HumanStep, Intake
-from console.cases import Family, case_page, form_of, idempotent, take_step
+from console.cases import Family, add_case_routes, form_of, idempotent
 from console.forms import fields_of, parse
 from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
@@ -346,29 +346,4 @@ async def staff_survey(
     return RedirectResponse("/console/inbox?answered=1", status_code=303)
 
 
-@router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
-async def complaint(
-    request: Request,
-    complaint_id: str,
-    staff: ConsoleStaff,
-    session: SessionCookie,
-    db: SessionDep,
-    client: TemporalDep,
-) -> Response:
-    return await case_page(COMPLAINTS, request, staff, session, db, client, complaint_id)
-
-
-@router.post("/complaints/{complaint_id}/{path:path}", response_class=HTMLResponse)
-async def complaint_step(
-    request: Request,
-    complaint_id: str,
-    path: str,
-    staff: ConsoleStaff,
-    session: SessionCookie,
-    db: SessionDep,
-    res: ResourcesDep,
-    client: TemporalDep,
-    _csrf: CsrfChecked,
-) -> Response:
-    """One action's form: the same step as ``POST /complaints/{id}/<path>``."""
-    return await take_step(COMPLAINTS, request, staff, session, db, res, client, complaint_id, path)
+add_case_routes(router, COMPLAINTS)  # after the more specific routes above

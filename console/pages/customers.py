@@ -7,11 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
+from api.deps import Offset, SessionDep
 from api.routes import customers as api
-from console.cases import Family, case_page, take_step
+from console.cases import Family, add_case_routes
 from console.render import page
-from console.session import ConsoleStaff, CsrfChecked, SessionCookie
+from console.session import ConsoleStaff, SessionCookie
 from models.customer.vocabulary import Flag, Tier
 
 router = APIRouter()
@@ -68,24 +68,4 @@ async def customers(
     )
 
 
-@router.get("/customers/{customer_id}", response_class=HTMLResponse)
-async def customer(
-    request: Request, customer_id: str, staff: ConsoleStaff, session: SessionCookie, db: SessionDep, client: TemporalDep
-) -> Response:
-    return await case_page(CUSTOMERS, request, staff, session, db, client, customer_id)
-
-
-@router.post("/customers/{customer_id}/{path:path}", response_class=HTMLResponse)
-async def customer_step(
-    request: Request,
-    customer_id: str,
-    path: str,
-    staff: ConsoleStaff,
-    session: SessionCookie,
-    db: SessionDep,
-    res: ResourcesDep,
-    client: TemporalDep,
-    _csrf: CsrfChecked,
-) -> Response:
-    """One action's form: the same step as ``POST /customers/{id}/<path>``."""
-    return await take_step(CUSTOMERS, request, staff, session, db, res, client, customer_id, path)
+add_case_routes(router, CUSTOMERS)  # after the more specific routes above

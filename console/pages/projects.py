@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import projects as api
 from api.steps import Intake
-from console.cases import Family, ItemAction, case_page, form_of, idempotent, take_step
+from console.cases import Family, ItemAction, add_case_routes, form_of, idempotent
 from console.forms import fields_of, parse
 from console.render import page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
@@ -131,24 +131,4 @@ def _id_of(answer: JSONResponse) -> str:
     return str(json.loads(bytes(answer.body))["id"])
 
 
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
-async def project(
-    request: Request, project_id: str, staff: ConsoleStaff, session: SessionCookie, db: SessionDep, client: TemporalDep
-) -> Response:
-    return await case_page(PROJECTS, request, staff, session, db, client, project_id)
-
-
-@router.post("/projects/{project_id}/{path:path}", response_class=HTMLResponse)
-async def project_step(
-    request: Request,
-    project_id: str,
-    path: str,
-    staff: ConsoleStaff,
-    session: SessionCookie,
-    db: SessionDep,
-    res: ResourcesDep,
-    client: TemporalDep,
-    _csrf: CsrfChecked,
-) -> Response:
-    """One action's form: the same step as ``POST /client-projects/{id}/<path>``."""
-    return await take_step(PROJECTS, request, staff, session, db, res, client, project_id, path)
+add_case_routes(router, PROJECTS)  # after the more specific routes above

@@ -40,7 +40,7 @@ lint: $(STAMP)  ## ruff (lint and format) and mypy: clean, or make test stops he
 
 # The suites that go through the database, run a second time on PostgreSQL (TEST_DATABASE:
 # tests/conftest.py makes the session's database there). README, "make test on both databases".
-PG_SUITES := tests/access tests/activities tests/api tests/care tests/codec tests/customers tests/delivery tests/verify tests/workflows
+PG_SUITES := tests/access tests/activities tests/api tests/care tests/codec tests/console tests/customers tests/delivery tests/verify tests/workflows
 
 test: lint $(CHROMIUM_STAMP)  ## the lint gate, the whole suite on SQLite (unit, activities, workflows, api, e2e, faults), then the database suites again on PostgreSQL
 	$(BIN)/python -m pytest

@@ -226,6 +226,8 @@ def main() -> None:
         "PAYLOAD_KEY": key,
         "STEP_KEY": step_key(var),
         "CONSOLE_KEY": _key("CONSOLE_KEY", var / "console.key"),
+        # a case page links to its workflow in the UI this run serves (TEMPORAL_UI_PORT)
+        "TEMPORAL_UI_URL": os.environ.get("TEMPORAL_UI_URL") or f"http://localhost:{ui_port}",
     }
     # issue 17: each worker serves the Temporal SDK's metrics on its own port, the first on
     # WORKER_METRICS_PORT, the next ones above it (WORKER_METRICS_PORT=0 turns it off)

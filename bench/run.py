@@ -34,7 +34,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from bench import customer_scale
+from bench import console_pages, customer_scale
 from bench.bare import STEPS, BareLifecycleWorkflow, BareTimerWorkflow
 from bench.harness import CpuMeter, Stack, bounded, console, progress, rss_mb, summary
 from bench.mirror import TABLE as MIRROR_TABLE
@@ -85,16 +85,31 @@ class Sizes:
     scale: int
     report: int = 0  # issue 15: closed complaints under the monthly CP-18 report (full mode)
     customers: int = 0  # issue 16: customer accounts open at once (bench/customer_scale.py)
+    #: issue 18: complaints in the database under the console's pages (bench/console_pages.py),
+    #: each size a fresh database; and the timed requests per page
+    console: tuple[int, ...] = ()
+    console_requests: int = 200
 
     @classmethod
     def of(cls, mode: str) -> Sizes:
         if mode == "smoke":
-            return cls(6, 3, 10, 2, [10], 5, 2, [10], 0)
+            return cls(6, 3, 10, 2, [10], 5, 2, [10], 0, console=(300,), console_requests=5)
         if mode == "full":
             return cls(
-                1000, 100, 2000, 20, [1000, 3000, 10000], 120, 60, [100, 1000, 10000], 100_000, 1_000_000, 100_000
+                1000,
+                100,
+                2000,
+                20,
+                [1000, 3000, 10000],
+                120,
+                60,
+                [100, 1000, 10000],
+                100_000,
+                1_000_000,
+                100_000,
+                console=(10_000, 100_000),
             )
-        return cls(150, 50, 300, 10, [1000], 20, 45, [100], 0)
+        return cls(150, 50, 300, 10, [1000], 20, 45, [100], 0, console=(1_000, 10_000))
 
 
 def _steps(handler: str = "ops-2") -> list[tuple[ComplaintStep, ComplaintStepInput[Any]]]:
@@ -797,6 +812,7 @@ def _table(res: dict[str, Any]) -> tuple[Table, str]:
         )
     if res.get("customers"):
         rows.extend(customer_scale.rows(res["customers"]))
+    rows.extend(console_pages.rows_of(res.get("console", [])))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}: did not finish", err[:100].replace("|", "/"), "", "", ""))
     table = Table(title="Benchmarks (ratios against the bare reference, same run, same server)")
@@ -877,6 +893,14 @@ async def run_all(mode: str, out_dir: Path, write_benchmarks_md: bool) -> dict[s
     if sz.customers:
         await phase(
             "customers", lambda: customer_scale.measure(sz.customers), lambda out: res.__setitem__("customers", out)
+        )
+    res["console"] = []
+    for n in sz.console:
+        db = (out_dir if mode == "smoke" else ROOT / "var") / "bench-console.db"
+        await phase(
+            f"console {n}",
+            lambda n=n, db=db: console_pages.run(n, sz.console_requests, db),  # type: ignore[misc]
+            res["console"].append,
         )
     table, md = _table(res)
     console.print(table)

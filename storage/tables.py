@@ -156,6 +156,43 @@ class Complaint(Base):
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+#: Issue 18 (migration 0012): the console's lists (my work, the board) read the open cases only,
+#: and however long the closed history they read no closed one. Partial: a closed case is not
+#: in it. ``ix_complaint_open`` in the board's order (escalation level down, then due) with the
+#: columns its filters and counts read; ``ix_complaint_open_handler`` its count by handler;
+#: ``ix_complaint_open_due`` by due time: the board's "in breach" (soonest due first, the first
+#: fifty) and "due within the hour" (a range).
+OPEN = Complaint.status != "closed"
+Index(
+    "ix_complaint_open",
+    Complaint.escalation_level.desc(),
+    Complaint.next_due_at,
+    Complaint.handler_id,
+    Complaint.first_responder_id,
+    Complaint.severity,
+    Complaint.target_staff_id,
+    Complaint.workflow_id,
+    sqlite_where=OPEN,
+    postgresql_where=OPEN,
+)
+Index(
+    "ix_complaint_open_due",
+    Complaint.next_due_at,
+    Complaint.workflow_id,
+    Complaint.target_staff_id,
+    sqlite_where=OPEN,
+    postgresql_where=OPEN,
+)
+Index(
+    "ix_complaint_open_handler",
+    Complaint.handler_id,
+    Complaint.workflow_id,
+    Complaint.target_staff_id,
+    sqlite_where=OPEN,
+    postgresql_where=OPEN,
+)
+
+
 class CaseViewer(Base):
     """CP-19: who may read a case (the API filters every read and list on it)."""
 
@@ -187,7 +224,11 @@ class CaseClock(Base):
 
     __tablename__ = "case_clock"
     # CP-18 (issue 15, migration 0007): the report's clock shares read a case's runs in the index
-    __table_args__ = (Index("ix_case_clock_report", "case_ref", "clock", "outcome"),)
+    __table_args__ = (
+        Index("ix_case_clock_report", "case_ref", "clock", "outcome"),
+        # issue 18 (migration 0012): the console board's "in breach" test of a case, one probe
+        Index("ix_case_clock_breach", "case_ref", "outcome", "fulfilled_at"),
+    )
 
     case_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -42,11 +42,14 @@ ACTIONS = [s for s in ComplaintStep if s not in (ComplaintStep.staff_survey, Com
 
 
 def _visible(staff: Staff) -> Any:
-    """CP-19, CP-07: the API's list filter (the caller is a viewer, not the target)."""
+    """CP-19, CP-07: the API's list filter (the caller is a viewer, not the target). A viewer
+    row is looked up for each case (its primary key) rather than joined: the lists then read
+    the open cases from ``ix_complaint_open`` (migration 0012), however long the closed
+    history, instead of every case the caller ever could read (bench/console_pages.py)."""
+    viewer = t.CaseViewer
     return (
         select(t.Complaint)
-        .join(t.CaseViewer, t.CaseViewer.case_ref == t.Complaint.workflow_id)
-        .where(t.CaseViewer.staff_id == staff.id)
+        .where(exists().where(viewer.case_ref == t.Complaint.workflow_id, viewer.staff_id == staff.id))
         .where(func.coalesce(t.Complaint.target_staff_id, "") != staff.id)
     )
 

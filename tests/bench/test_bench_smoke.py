@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import customer_scale, mirror, sealing
+from bench import console_pages, customer_scale, mirror, sealing
 from bench.run import run_all
 from workflows import complaint
 
@@ -28,6 +28,8 @@ async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert timers["escalated"] == timers["open"] == 10  # CP-08: every plan clock fired
     assert timers["warnings"] == 2 * timers["open"]  # issue 14: and warned twice before it did
     assert timers["memory_mb"]["ours_worker"] > 0
+    assert [c["n"] for c in res["console"]] == [300]  # issue 18: the console's pages (bench/console_pages.py)
+    assert "board (cs-sup), 300 cases" in next(tmp_path.glob("*-smoke.md")).read_text()
     assert list(tmp_path.glob("*-smoke.json")) and list(tmp_path.glob("*-smoke.md"))
 
 
@@ -57,3 +59,18 @@ async def test_the_customer_scale_benchmark_runs_at_a_tiny_size(tmp_path: Path) 
     assert res["ours_per_s"] > 0 and res["bare_per_s"] > 0 and res["open_rss_mb"]["ours_worker"] > 0
     raw = customer_scale.save(res, tmp_path)
     assert raw.exists() and "CC-05 lateness" in raw.with_suffix(".md").read_text()
+
+
+async def test_the_console_pages_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    """bench/console_pages.py (issue 18) at a tiny size: the cases and what they have are
+    written, every page answered 200 each time, and each has its figures beside the bare page's
+    (no figure is asserted: a benchmark is not a test)."""
+    res = await console_pages.run(300, 3, tmp_path / "console.db")
+    assert res["seeded"]["complaints"] == 300 and min(res["seeded"]["rows"].values()) > 0
+    assert res["bare"]["n"] == 3 * len(res["pages"])
+    assert {"work (ops-2)", "board (cs-sup)", "board ?level=1 (cs-sup)", "inbox (cs-sup)"} <= set(res["pages"])
+    assert any(name.startswith("case page") for name in res["pages"])
+    for name, fig in res["pages"].items():
+        assert fig["statuses"] == {200: 3}, (name, fig)
+        assert fig["n"] == 3 and {"p50", "p95", "max", "ratio_p95"} <= set(fig)
+    assert len(console_pages.rows_of([res])) == len(res["pages"])

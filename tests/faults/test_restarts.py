@@ -176,7 +176,7 @@ def test_api_killed_mid_request_retry_with_the_key_gets_one_case(system: System)
     before = complaint_workflow_ids(system)
 
     # the worker paused: intake cannot be written, so the API waits inside the request
-    worker, api = _child(system, "worker.py"), _child(system, "-m api")
+    worker, api = _child(system, "worker.py"), _child(system, "-m console")
     key, body = f"in-flight-{secrets.token_hex(4)}", complaint_body()
     os.kill(worker, signal.SIGSTOP)
     try:

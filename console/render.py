@@ -5,6 +5,7 @@ token and language, and the helpers its template needs."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -86,7 +87,7 @@ def page(
     """A page; ``?lang=zh|en`` switches the session's language for this and later pages."""
     asked = request.query_params.get("lang")
     if asked in LANGUAGES and asked != session.language:
-        session = Session(session.staff_id, session.csrf, asked)  # type: ignore[arg-type]
+        session = replace(session, language="en" if asked == "en" else "zh")
     lang = session.language
     settings = request.app.state.resources.settings
     tz = ZoneInfo(request.app.state.resources.complaint_policy().timezone)

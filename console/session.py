@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
@@ -31,6 +32,9 @@ class Session:
     staff_id: str | None
     csrf: str
     language: Language = "zh"
+    #: when the staff member signed in (seconds since the epoch): a sign-in lasts
+    #: CONSOLE_SESSION_HOURS from then, however often the cookie is written again
+    signed_at: int = 0
 
 
 class LoginRequired(Exception):
@@ -59,7 +63,10 @@ def read_session(request: Request) -> Session:
     if raw:
         try:
             data = _serializer(request).loads(raw, max_age=int(hours * 3600))
-            return Session(data.get("sid"), str(data["csrf"]), "en" if data.get("lang") == "en" else "zh")
+            signed_at = int(data.get("at", 0))
+            staff_id = data.get("sid") if time.time() - signed_at <= hours * 3600 else None
+            lang: Language = "en" if data.get("lang") == "en" else "zh"
+            return Session(staff_id, str(data["csrf"]), lang, signed_at)
         except (BadSignature, KeyError, TypeError, AttributeError):
             pass
     accept = request.headers.get("accept-language", "")
@@ -67,7 +74,9 @@ def read_session(request: Request) -> Session:
 
 
 def write_session(request: Request, response: Response, session: Session) -> None:
-    token = _serializer(request).dumps({"sid": session.staff_id, "csrf": session.csrf, "lang": session.language})
+    token = _serializer(request).dumps(
+        {"sid": session.staff_id, "csrf": session.csrf, "lang": session.language, "at": session.signed_at}
+    )
     hours = request.app.state.resources.settings.console_session_hours
     response.set_cookie(
         COOKIE,
@@ -82,7 +91,7 @@ def write_session(request: Request, response: Response, session: Session) -> Non
 
 def signed_in(session: Session, staff: Staff, request: Request) -> Session:
     """A new session for ``staff``: a fresh CSRF token (never the anonymous one)."""
-    return replace(session, staff_id=staff.id, csrf=secrets.token_urlsafe(24))
+    return replace(session, staff_id=staff.id, csrf=secrets.token_urlsafe(24), signed_at=int(time.time()))
 
 
 def current_session(request: Request) -> Session:

@@ -46,7 +46,7 @@ async def login(
 @router.post("/logout")
 async def logout(request: Request, session: SessionCookie, _csrf: CsrfChecked) -> Response:
     response = RedirectResponse("/console/login", status_code=303)
-    write_session(request, response, Session(None, session.csrf, session.language))
+    write_session(request, response, Session(None, session.csrf, session.language))  # signed out
     return response
 
 

@@ -395,3 +395,27 @@ async def test_nd04_an_expense_waiting_for_a_decision_is_an_action_of_whoever_de
     async with browser("finance-1") as web:
         # finance decides reimbursements without reading the project (ND-13: the API's 403)
         assert (await web.get(f"/console/projects/{pid}")).status_code == 403
+
+
+async def test_a_sign_in_ends_after_console_session_hours_however_busy(console_app: Any) -> None:
+    """Issue 18: a sign-in lasts CONSOLE_SESSION_HOURS from the moment of signing in: a cookie
+    rewritten by every page keeps that moment, and one signed in longer ago signs nobody in."""
+    import httpx
+    from itsdangerous import URLSafeTimedSerializer
+
+    from console.session import COOKIE
+
+    transport = httpx.ASGITransport(app=console_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as web:
+        page = await web.get("/console/login")
+        await web.post("/console/login", data={"api_key": "demo-cs-1", "csrf_token": csrf_of(page.text)})
+        assert (await web.get("/console/work")).status_code == 200
+        serializer: URLSafeTimedSerializer = console_app.state.console_serializer
+        data = serializer.loads(web.cookies[COOKIE])
+        hours = console_app.state.resources.settings.console_session_hours
+        stale = serializer.dumps(data | {"at": data["at"] - int(hours * 3600) - 60})
+        web.cookies.set(COOKIE, stale, domain="console.test", path="/console")
+        r = await web.get("/console/work")
+        assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
+        web.cookies.set(COOKIE, serializer.dumps(data), domain="console.test", path="/console")
+        assert (await web.get("/console/work")).status_code == 200  # the same cookie, signed in now

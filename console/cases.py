@@ -8,6 +8,7 @@ exactly what the API lets the caller see) and which API path each action posts t
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -93,6 +94,14 @@ def idempotent(res: Resources, staff: Staff, path: str, key: str, raw: str) -> I
     """The form's own token as the Idempotency-Key: a form sent twice (a double click, a
     reload) answers its first answer and changes nothing more."""
     return Idempotent(res.sessions, staff.id, key or None, "POST", path, body_sha256(raw.encode()))
+
+
+def created_id(answer: Any) -> str:
+    """The id of what an intake created: its view (201), or the API's stored or accepted answer
+    (a JSON response: an Idempotency-Key's, or 202 while its registration still runs)."""
+    if isinstance(answer, JSONResponse):
+        return str(json.loads(bytes(answer.body))["id"])
+    return str(answer.id)
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:
@@ -212,11 +221,6 @@ async def take_step(
         async with res.sessions() as fresh:  # the step closed the request's session
             return await case_page(family, request, staff, session, fresh, client, case_id, e.status_code, failed)
     return RedirectResponse(f"/console/{family.prefix}/{case_id}?done={step.value}", status_code=303)
-
-
-def ordered(steps: Sequence[Any], paths: Mapping[Any, str]) -> dict[Any, str]:
-    """``paths`` in the order of ``steps``."""
-    return {s: paths[s] for s in steps if s in paths}
 
 
 def add_case_routes(router: APIRouter, family: Family) -> None:

@@ -26,6 +26,8 @@ TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TEMPLATES.env.filters["todt"] = lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
 #: "Due soon": within this of its due time (the board's "due within the hour").
 DUE_SOON = timedelta(hours=1)
+#: Rows on one page of every list (its pager moves by as many).
+PAGE_SIZE = 50
 
 
 @cache
@@ -109,6 +111,7 @@ def page(
             "now": datetime.now(UTC),
             "local": local,
             "due_class": due_class,
+            "page_size": PAGE_SIZE,
             "kind": lambda k: subject(k, lang),
             "temporal_ui": settings.temporal_ui_url.rstrip("/"),
             "namespace": settings.temporal_namespace,

@@ -89,7 +89,7 @@ def write_session(request: Request, response: Response, session: Session) -> Non
     )
 
 
-def signed_in(session: Session, staff: Staff, request: Request) -> Session:
+def signed_in(session: Session, staff: Staff) -> Session:
     """A new session for ``staff``: a fresh CSRF token (never the anonymous one)."""
     return replace(session, staff_id=staff.id, csrf=secrets.token_urlsafe(24), signed_at=int(time.time()))
 

@@ -39,7 +39,7 @@ async def login(
     if staff is None:
         return page(request, "login.html", session, None, status_code=401, next=_safe_next(next), error="login.unknown")
     response = RedirectResponse(_safe_next(next), status_code=303)
-    write_session(request, response, signed_in(session, staff, request))
+    write_session(request, response, signed_in(session, staff))
     return response
 
 

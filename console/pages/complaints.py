@@ -9,7 +9,7 @@ action sends the same step as ``POST /complaints/{id}/<step>`` (the same StepRou
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +22,9 @@ from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import complaints as api
 from api.routes import projects as api_projects
 from api.steps import HumanStep, Intake
-from console.cases import Family, add_case_routes, form_of, idempotent
+from console.cases import Family, add_case_routes, created_id, form_of, idempotent
 from console.forms import fields_of, parse
-from console.render import page
+from console.render import DUE_SOON, PAGE_SIZE, page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
 from models.clock import ClockOutcome
 from models.complaint.messages import ComplaintCreate, StaffSurveyBody
@@ -35,7 +35,6 @@ from storage import tables as t
 
 router = APIRouter()
 
-PAGE = 50
 #: The steps the console offers on a case page, in the order of the work (the staff member
 #: complained about answers CP-16's survey from their inbox, not from a case they cannot read).
 ACTIONS = [s for s in ComplaintStep if s not in (ComplaintStep.staff_survey, ComplaintStep.change_terms)]
@@ -98,7 +97,7 @@ async def my_work(
     rows = list(
         await db.scalars(
             q.order_by(t.Complaint.next_due_at.is_(None), t.Complaint.next_due_at, t.Complaint.received_at)
-            .limit(PAGE + 1)
+            .limit(PAGE_SIZE + 1)
             .offset(offset)
         )
     )
@@ -116,8 +115,8 @@ async def my_work(
         session,
         staff,
         projects=projects,
-        cases=[r.view for r in rows[:PAGE]],
-        more=len(rows) > PAGE,
+        cases=[r.view for r in rows[:PAGE_SIZE]],
+        more=len(rows) > PAGE_SIZE,
         offset=offset,
         filters={"status": status, "severity": severity, "level": level},
         statuses=[s.value for s in Status],
@@ -142,12 +141,12 @@ async def board(
     in the query string: a board is shared by its URL."""
     now = datetime.now(UTC)
     base = _filtered(_visible(staff).where(t.Complaint.status != Status.closed.value), status, severity, level, handler)
-    breached = list(await db.scalars(base.where(_breached()).order_by(t.Complaint.next_due_at).limit(PAGE)))
+    breached = list(await db.scalars(base.where(_breached()).order_by(t.Complaint.next_due_at).limit(PAGE_SIZE)))
     soon = list(
         await db.scalars(
-            base.where(~_breached(), t.Complaint.next_due_at > now, t.Complaint.next_due_at <= now + timedelta(hours=1))
+            base.where(~_breached(), t.Complaint.next_due_at > now, t.Complaint.next_due_at <= now + DUE_SOON)
             .order_by(t.Complaint.next_due_at)
-            .limit(PAGE)
+            .limit(PAGE_SIZE)
         )
     )
     sub = base.subquery()
@@ -161,7 +160,9 @@ async def board(
     ).all()
     rows = list(
         await db.scalars(
-            base.order_by(t.Complaint.escalation_level.desc(), t.Complaint.next_due_at).limit(PAGE + 1).offset(offset)
+            base.order_by(t.Complaint.escalation_level.desc(), t.Complaint.next_due_at)
+            .limit(PAGE_SIZE + 1)
+            .offset(offset)
         )
     )
     return page(
@@ -173,8 +174,8 @@ async def board(
         soon=[r.view for r in soon],
         by_level=by_level,
         by_handler=by_handler,
-        cases=[r.view for r in rows[:PAGE]],
-        more=len(rows) > PAGE,
+        cases=[r.view for r in rows[:PAGE_SIZE]],
+        more=len(rows) > PAGE_SIZE,
         offset=offset,
         filters={"status": status, "severity": severity, "level": level, "handler": handler},
         statuses=[s.value for s in Status],
@@ -255,15 +256,8 @@ async def register(
             values=data,
             idem=form.get("idem", [""])[0],
         )
-    cid = answer.id if hasattr(answer, "id") else _accepted_id(answer)
+    cid = created_id(answer)
     return RedirectResponse(f"/console/complaints/{cid}?registered=1", status_code=303)
-
-
-def _accepted_id(answer: Any) -> str:
-    """A 202 (registration still running, or CP-07: the receiver is the one complained about)."""
-    import json
-
-    return str(json.loads(answer.body)["id"])
 
 
 # --- a case ---------------------------------------------------------------------------------

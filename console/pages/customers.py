@@ -10,12 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import Offset, SessionDep
 from api.routes import customers as api
 from console.cases import Family, add_case_routes
-from console.render import page
+from console.render import PAGE_SIZE, page
 from console.session import ConsoleStaff, SessionCookie
 from models.customer.vocabulary import Flag, Tier
 
 router = APIRouter()
-PAGE = 50
 
 CUSTOMERS = Family(
     prefix="customers",
@@ -50,7 +49,7 @@ async def customers(
         blacklisted=None,
         flag=flag,
         due_before=None,
-        limit=PAGE + 1,
+        limit=PAGE_SIZE + 1,
         offset=offset,
     )
     return page(
@@ -58,8 +57,8 @@ async def customers(
         "customers.html",
         session,
         staff,
-        customers=rows[:PAGE],
-        more=len(rows) > PAGE,
+        customers=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
         offset=offset,
         tier=tier,
         flag=flag,

@@ -9,20 +9,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Offset, ResourcesDep, SessionDep, TemporalDep
 from api.routes import projects as api
 from api.steps import Intake
-from console.cases import Family, ItemAction, add_case_routes, form_of, idempotent
+from console.cases import Family, ItemAction, add_case_routes, created_id, form_of, idempotent
 from console.forms import fields_of, parse
-from console.render import page
+from console.render import PAGE_SIZE, page
 from console.session import ConsoleStaff, CsrfChecked, SessionCookie
 from models.project.messages import ProjectCreate
 from models.project.vocabulary import TERMINAL_STAGES, Flag, ProjectStep, Stage
 
 router = APIRouter()
-PAGE = 50
 
 #: The actions a project page offers, with the API path of each (an expense's decision is an
 #: action on each expense waiting for one: PROJECTS.item_actions).
@@ -65,15 +64,15 @@ async def projects(
     offset: Offset = 0,
 ) -> Response:
     rows = await api.list_projects(
-        staff, db, stage=stage, implementer_id=None, flag=flag, limit=PAGE + 1, offset=offset
+        staff, db, stage=stage, implementer_id=None, flag=flag, limit=PAGE_SIZE + 1, offset=offset
     )
     return page(
         request,
         "projects.html",
         session,
         staff,
-        projects=rows[:PAGE],
-        more=len(rows) > PAGE,
+        projects=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
         offset=offset,
         stage=stage,
         flag=flag,
@@ -121,14 +120,8 @@ async def apply(
             error=str(e.detail),
             **_new_form(values),
         )
-    pid = answer.id if not isinstance(answer, JSONResponse) else _id_of(answer)
+    pid = created_id(answer)
     return RedirectResponse(f"/console/projects/{pid}?registered=1", status_code=303)
-
-
-def _id_of(answer: JSONResponse) -> str:
-    import json
-
-    return str(json.loads(bytes(answer.body))["id"])
 
 
 add_case_routes(router, PROJECTS)  # after the more specific routes above

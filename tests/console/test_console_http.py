@@ -43,7 +43,9 @@ async def test_a_page_asks_to_sign_in_and_a_key_signs_in(browser: Any) -> None:
         assert good.status_code == 303
         cookie = good.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
-        assert (await web.get("/console/work")).status_code == 200
+        work = await web.get("/console/work")
+        assert work.status_code == 200
+        assert "<table" not in work.text.split("</title>")[0]  # the title is the page's name only
 
 
 async def test_a_form_without_the_session_s_csrf_token_is_refused(browser: Any) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "mail"
 LANGUAGES = ("zh", "en")
@@ -71,14 +71,9 @@ class Letter:
 
 
 def _render(letter: Letter, ext: str, context: dict[str, Any]) -> str:
-    for name in (f"{letter.kind}.{ext}.j2", f"{letter.recipient_kind}.{ext}.j2"):
-        if letter.recipient_kind == "staff" and name.startswith(letter.kind):
-            continue  # the per-kind templates speak to the complainant
-        try:
-            return _ENV.get_template(name).render(context)
-        except TemplateNotFound:
-            continue
-    raise TemplateNotFound(f"{letter.recipient_kind}.{ext}.j2")
+    """The kind's own template (only the complainant's kinds have one), else the recipient's."""
+    names = [f"{letter.kind}.{ext}.j2"] if letter.recipient_kind == "complainant" else []
+    return _ENV.select_template([*names, f"{letter.recipient_kind}.{ext}.j2"]).render(context)
 
 
 def render(letter: Letter) -> tuple[str, str, str]:

@@ -27,6 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
 
 from models.case import Notification
+from models.staff import Role
 
 Language = Literal["zh", "en"]
 
@@ -53,16 +54,17 @@ class DeliveryStatus(StrEnum):
 #: Every kind: a preference for ``*`` applies to the kinds without one of their own.
 ANY_KIND = "*"
 
-#: The families of cases, by the prefix of their workflow id (longest first).
-FAMILIES: tuple[tuple[str, str], ...] = (
-    ("client-project-", "project"),
-    ("survey-campaign-", "survey_campaign"),
-    ("report-complaints-", "report"),
-    ("tier-review-", "tier_review"),
-    ("complaint-", "complaint"),
-    ("customer-", "customer"),
-    ("inquiry-", "inquiry"),
-    ("rewards-", "rewards"),
+#: The families of cases, by the prefix of their workflow id (longest first): the family's
+#: name in a webhook's event type, and where the API reads its case (None: no page).
+FAMILIES: tuple[tuple[str, str, str | None], ...] = (
+    ("client-project-", "project", "/client-projects/"),
+    ("survey-campaign-", "survey_campaign", "/survey-campaigns/"),
+    ("report-complaints-", "report", None),
+    ("tier-review-", "tier_review", "/tier-reviews/"),
+    ("complaint-", "complaint", "/complaints/"),
+    ("customer-", "customer", "/customers/"),
+    ("inquiry-", "inquiry", "/inquiries/"),
+    ("rewards-", "rewards", "/rewards/"),
 )
 
 
@@ -85,13 +87,14 @@ class WebhookSubscription(BaseModel):
 class DeliveryTerms(BaseModel):
     """How hard a delivery tries: Temporal retries the send with this backoff, at most
     ``max_attempts`` times, then the delivery is failed and shown (GET /deliveries?status=
-    failed, ``DeliveryStatus="failed"`` in the Temporal UI). Kept in the delivery's workflow
-    input, so a change reaches only new deliveries."""
+    failed, ``DeliveryFailed = true`` in the Temporal UI). Kept in the delivery's workflow
+    input, so a change reaches only new deliveries. Resolved from the ``DELIVERY_*`` settings
+    (infra.bootstrap.Resources.delivery_terms), which hold the defaults."""
 
-    max_attempts: int = Field(default=8, ge=1, le=100)
-    first_retry: timedelta = timedelta(seconds=10)
-    max_retry: timedelta = timedelta(minutes=10)
-    attempt_timeout: timedelta = timedelta(seconds=30)
+    max_attempts: int = Field(ge=1, le=100)
+    first_retry: timedelta
+    max_retry: timedelta
+    attempt_timeout: timedelta
 
 
 class DeliveryInput(BaseModel):
@@ -100,7 +103,7 @@ class DeliveryInput(BaseModel):
 
     delivery_id: int
     channel: DeliveryChannel
-    terms: DeliveryTerms = Field(default_factory=DeliveryTerms)
+    terms: DeliveryTerms
 
 
 class DeliveryResult(BaseModel):
@@ -122,30 +125,26 @@ class PlannedDelivery:
     mark_read: bool = False
 
 
+#: Who sees every delivery and may send a failed one again (anyone else: the mails to them).
+OPERATORS = (Role.manager, Role.general_manager)
+
+
+def sees_every_delivery(role: Role) -> bool:
+    return role in OPERATORS
+
+
 def event_type(case_ref: str, kind: str) -> str:
     """A step's event type as webhooks name it: ``<family>.<event kind>``."""
-    for prefix, family in FAMILIES:
+    for prefix, family, _ in FAMILIES:
         if case_ref.startswith(prefix):
             return f"{family}.{kind}"
     return f"case.{kind}"
 
 
-#: Where a family's case is read in the API, by the prefix of its workflow id.
-PATHS: tuple[tuple[str, str], ...] = (
-    ("client-project-", "/client-projects/"),
-    ("complaint-", "/complaints/"),
-    ("customer-", "/customers/"),
-    ("inquiry-", "/inquiries/"),
-    ("rewards-", "/rewards/"),
-    ("tier-review-", "/tier-reviews/"),
-    ("survey-campaign-", "/survey-campaigns/"),
-)
-
-
 def case_path(case_ref: str) -> str:
     """The API path of a case (a mail's link), or ``/notifications`` for one without a page."""
-    for prefix, path in PATHS:
-        if case_ref.startswith(prefix):
+    for prefix, _, path in FAMILIES:
+        if path is not None and case_ref.startswith(prefix):
             return path + case_ref.removeprefix(prefix)
     return "/notifications"
 

@@ -15,23 +15,16 @@ from activities.delivery import start_deliveries
 from api.deps import CurrentStaff, Offset, ResourcesDep, RowId, SessionDep, TemporalDep
 from api.errors import ERRORS
 from api.schemas import DeliveryOut
-from models.delivery import DeliveryChannel, DeliveryStatus
-from models.staff import Role, Staff
+from models.delivery import DeliveryChannel, DeliveryStatus, sees_every_delivery
+from models.staff import Staff
 from storage import tables as t
 from storage.outbox import DeliveryStart, summary_of
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
-#: Who sees every delivery and may send a failed one again.
-OPERATORS = (Role.manager, Role.general_manager)
-
-
-def _sees_all(staff: Staff) -> bool:
-    return staff.role in OPERATORS
-
 
 def _visible(staff: Staff) -> Any:
-    if _sees_all(staff):
+    if sees_every_delivery(staff.role):
         return True
     return (t.Delivery.recipient_kind == "staff") & (t.Delivery.recipient_id == staff.id)
 
@@ -76,7 +69,7 @@ async def delivery(delivery_id: RowId, staff: CurrentStaff, db: SessionDep) -> A
     summary="Send a failed delivery again (a manager or the general manager)",
 )
 async def retry(delivery_id: RowId, staff: CurrentStaff, db: SessionDep, res: ResourcesDep, client: TemporalDep) -> Any:
-    if not _sees_all(staff):
+    if not sees_every_delivery(staff.role):
         raise HTTPException(403, "only a manager or the general manager sends a delivery again")
     row = await _visible_one(delivery_id, staff, db)
     if row.status != DeliveryStatus.failed.value:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,12 @@ class FormField:
     minimum: float | None = None
 
 
+@cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A body's JSON schema, made once per model (every case page renders several forms)."""
+    return model.model_json_schema()
+
+
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The field's own schema (``$ref`` followed) and whether it may be null."""
     nullable = False
@@ -50,7 +57,7 @@ def fields_of(
     model: type[BaseModel], values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> list[FormField]:
     """The form's fields, in the model's order."""
-    schema = model.model_json_schema()
+    schema = _schema(model)
     defs = schema.get("$defs", {})
     required = set(schema.get("required", []))
     out: list[FormField] = []
